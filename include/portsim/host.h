@@ -1,0 +1,115 @@
+/*
+ * One machine that allocates ports: its configuration, its pool, its
+ * connections and its strategy instances. The host turns requests into
+ * connections and carries them through
+ * established -> closed (server first: port free at once)
+ *             -> TIME_WAIT (client first) -> gone, or taken over.
+ * It knows nothing of the clock or the event queue: the caller passes the
+ * time and schedules what the host's answers ask for.
+ */
+#ifndef PORTSIM_HOST_H
+#define PORTSIM_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "portsim/alloc.h"
+#include "portsim/pool.h"
+#include "portsim/types.h"
+
+/* net.ipv4.tcp_tw_reuse */
+enum ps_tw_reuse {
+	PS_TW_REUSE_NEVER = 0,
+	PS_TW_REUSE_ANY = 1,
+	PS_TW_REUSE_LOOPBACK = 2
+};
+
+struct ps_endpoint {
+	uint32_t ip; /* IPv4, host byte order */
+	uint16_t port;
+	bool loopback;
+};
+
+struct ps_host_config {
+	uint16_t lo, hi;
+	const uint64_t *reserved;  /* bitmap over 65536 ports, or NULL */
+	uint32_t naddrs;
+	uint32_t first_ip;         /* source address k is first_ip + k */
+	const struct ps_endpoint *dsts;
+	uint32_t ndsts;
+	ps_time time_wait;
+	enum ps_tw_reuse tw_reuse;
+	ps_time tw_reuse_delay;
+	enum ps_unique unique;
+	const struct ps_alloc_ops *alloc[PS_MODE_COUNT]; /* strategy serving each socket mode */
+	enum ps_err errors[PS_MODE_COUNT]; /* error each mode fails with; PS_OK = the usual one */
+	struct ps_alloc_params params;
+	uint64_t seed;
+};
+
+enum ps_conn_state {
+	PS_CONN_FREE,
+	PS_CONN_ESTABLISHED,
+	PS_CONN_TIME_WAIT
+};
+
+struct ps_conn {
+	uint64_t serial;   /* the caller's connection number */
+	uint32_t addr, dst;
+	uint32_t idx;      /* port index */
+	uint32_t gen;      /* bumped on every reuse of the slot */
+	uint32_t owner;    /* the caller's tag, e.g. the population */
+	uint32_t next_free;
+	uint8_t mode, state;
+};
+
+struct ps_alloc_inst {
+	const struct ps_alloc_ops *ops;
+	void *state;
+};
+
+struct ps_host {
+	struct ps_host_config cfg;
+	struct ps_pool pool;
+	struct ps_alloc_inst inst[PS_MODE_COUNT];
+	uint8_t inst_of[PS_MODE_COUNT]; /* modes served by one strategy share its instance */
+	struct ps_conn *conns;
+	uint32_t nconns, conns_cap, free_conn;
+	uint64_t established, time_wait;
+};
+
+struct ps_open_result {
+	enum ps_err err;      /* PS_OK or the system's error */
+	uint32_t conn;        /* new connection slot (when PS_OK) */
+	uint16_t port;
+	uint32_t probes;
+	uint32_t taken_over;  /* TIME_WAIT connection replaced, or PS_NO_CONN */
+	uint64_t taken_over_serial;
+};
+
+/* 0, or -1 with a reason in err (size bytes). */
+int ps_host_init(struct ps_host *h, const struct ps_host_config *cfg, char *err, size_t size);
+void ps_host_fini(struct ps_host *h);
+
+/* Allocates a port for a connection from address addr to destination dst. -1 only when out of memory. */
+int ps_host_open(struct ps_host *h, enum ps_mode mode, uint32_t addr, uint32_t dst, ps_time now,
+		 uint64_t serial, uint32_t owner, struct ps_open_result *res);
+
+/*
+ * Closes an established connection. When the host closes first (active)
+ * and the mode keeps TIME_WAIT, the connection enters TIME_WAIT and the
+ * function returns true: the caller must call ps_host_time_wait_end after
+ * time_wait. Otherwise the port is released and false is returned.
+ */
+bool ps_host_close(struct ps_host *h, uint32_t conn, ps_time now, bool active);
+
+/* Ends TIME_WAIT of conn if gen still names it; returns whether it did. */
+bool ps_host_time_wait_end(struct ps_host *h, uint32_t conn, uint32_t gen);
+
+const struct ps_conn *ps_host_conn(const struct ps_host *h, uint32_t conn);
+
+/* The port number of a connection. */
+uint16_t ps_host_port(const struct ps_host *h, uint32_t conn);
+
+#endif

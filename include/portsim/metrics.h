@@ -1,0 +1,43 @@
+/*
+ * Counters and distributions of one run. Observers only watch: nothing
+ * here changes the simulation.
+ */
+#ifndef PORTSIM_METRICS_H
+#define PORTSIM_METRICS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "portsim/types.h"
+
+struct ps_metrics {
+	uint64_t attempts, successes, failures, tw_takeovers;
+	uint64_t fail_by_err[PS_ERR_COUNT];
+	bool failed;                 /* at least one failure */
+	ps_time first_failure;       /* time of the first failure */
+	uint64_t first_failure_attempt; /* its attempt number, 1-based */
+	uint64_t peak_established, peak_time_wait, peak_ports_in_use;
+	uint64_t probes_sum;
+	uint32_t probes_max;
+	uint64_t *probe_hist;        /* [hist_len]; the last bin gathers larger counts */
+	uint32_t hist_len;
+	/* since the last sample */
+	uint64_t iv_attempts, iv_failures, iv_probes;
+};
+
+/* 0 or -1; max_probes is the largest probe count to resolve exactly. */
+int ps_metrics_init(struct ps_metrics *m, uint32_t max_probes);
+void ps_metrics_fini(struct ps_metrics *m);
+
+void ps_metrics_attempt(struct ps_metrics *m, ps_time now, enum ps_err err, uint32_t probes);
+
+/* Notes the current occupancy for the peaks. */
+void ps_metrics_occupancy(struct ps_metrics *m, uint64_t established, uint64_t time_wait,
+			  uint64_t ports_in_use);
+
+double ps_metrics_probes_mean(const struct ps_metrics *m);
+
+/* The q-quantile (0..1) of probes per attempt. */
+uint32_t ps_metrics_probes_quantile(const struct ps_metrics *m, double q);
+
+#endif

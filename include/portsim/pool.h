@@ -1,0 +1,114 @@
+/*
+ * The occupancy of one host's ephemeral range and the availability rule
+ * (DESIGN.md, "The availability rule"). The pool decides which ports are
+ * usable for a request; strategies decide which usable port is chosen.
+ *
+ * Ports are handled as indexes into the range: idx = port - lo, 0 <= idx < n.
+ * Per source address: a count of sockets on each port and a bitmap of
+ * exclusive holders (bind0). Per (source address, destination) pair with
+ * live entries: bitmaps of ports in use and in TIME_WAIT, made on first use
+ * and recycled when the pair empties, so idle destinations cost nothing.
+ * An open-addressed table maps each 4-tuple to its connection, as the
+ * kernel's established hash does, for TIME_WAIT take-over.
+ */
+#ifndef PORTSIM_POOL_H
+#define PORTSIM_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "portsim/types.h"
+
+/* Which sockets a connect() must not collide with. */
+enum ps_unique {
+	PS_UNIQUE_4TUPLE, /* Linux, FreeBSD connect(): a port may serve several destinations */
+	PS_UNIQUE_PORT    /* macOS, OpenBSD, ns-3: one socket per (address, port) */
+};
+
+const char *ps_unique_name(enum ps_unique u);
+
+#define PS_NO_CONN UINT32_MAX
+
+/* One allocation request, as the pool and the strategies see it. */
+struct ps_request {
+	enum ps_mode mode;
+	uint32_t addr;     /* source address index */
+	uint32_t src_ip;   /* source IPv4 address, host byte order (hash input) */
+	uint32_t dst;      /* destination index */
+	uint32_t dst_ip;   /* destination IPv4 address (hash input) */
+	uint16_t dst_port; /* destination port (hash input) */
+	bool loopback;     /* destination is on loopback */
+	bool tw_takeover;  /* the host's tw_reuse policy lets this request take over TIME_WAIT */
+	ps_time tw_min_age; /* ... once the TIME_WAIT entry is at least this old */
+	ps_time now;
+};
+
+struct ps_pool_config {
+	uint16_t lo, hi;           /* inclusive range */
+	const uint64_t *reserved;  /* bitmap over all 65536 ports, or NULL */
+	uint32_t naddrs;           /* source addresses, 1..65535 */
+	uint32_t ndsts;            /* destinations, >= 1 */
+	enum ps_unique unique;     /* rule for connect and bind-no-port */
+};
+
+struct ps_pair; /* bitmaps of one (address, destination) pair */
+struct ps_tuple_slot;
+
+struct ps_pool {
+	uint16_t lo, hi;
+	uint32_t n, words;         /* ports in range; 64-bit words per bitmap */
+	uint32_t naddrs, ndsts;
+	enum ps_unique unique;
+	uint64_t *reserved;        /* [words] */
+	uint64_t *any;             /* [naddrs * words] some socket holds (addr, port) */
+	uint64_t *excl;            /* [naddrs * words] an exclusive socket holds (addr, port) */
+	uint32_t *users;           /* [naddrs * n] sockets on (addr, port) */
+	uint32_t *pair_of;         /* [naddrs * ndsts] pair slot + 1, 0 = none */
+	struct ps_pair *pairs;
+	uint32_t npairs, pairs_cap, free_pair;
+	struct ps_tuple_slot *tuples; /* 4-tuple -> connection */
+	size_t tuples_cap, tuples_len;
+	uint64_t ports_in_use;     /* (addr, port) pairs with at least one socket */
+	uint32_t reserved_in_range;
+};
+
+/* 0, or -1 when out of memory or the configuration is invalid. */
+int ps_pool_init(struct ps_pool *p, const struct ps_pool_config *cfg);
+void ps_pool_fini(struct ps_pool *p);
+
+/* Is port index idx usable for req? Counts no probe; pure. */
+bool ps_pool_usable(const struct ps_pool *p, const struct ps_request *req, uint32_t idx);
+
+/*
+ * Walks the cyclic sequence idx_k = (start + k*step) mod m, k = 0..count-1,
+ * and returns the first k whose index is usable (storing it in *idx), or -1.
+ * Requires start < m <= n. Uses word-wide bitmap scans when step is 1, or 2
+ * with m even; otherwise tests candidates one by one. Either way the answer
+ * is the one a candidate-by-candidate loop would reach, so k + 1 is the
+ * number of candidates the modelled algorithm examined.
+ */
+int64_t ps_pool_scan(const struct ps_pool *p, const struct ps_request *req, uint32_t start,
+		     uint32_t m, uint32_t step, uint32_t count, uint32_t *idx);
+
+/* Is idx in the administratively excluded set (reserved ports)? */
+bool ps_pool_reserved(const struct ps_pool *p, uint32_t idx);
+
+/* Records a live socket on (addr, idx) toward dst; exclusive for bind0. 0 or -1 (memory). */
+int ps_pool_add(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst, uint32_t conn,
+		bool exclusive);
+
+/* Moves the 4-tuple's entry into TIME_WAIT, entered at time now. */
+void ps_pool_enter_time_wait(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst,
+			     ps_time now);
+
+/* Forgets the 4-tuple's entry (close without TIME_WAIT, TIME_WAIT end, take-over). */
+void ps_pool_remove(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst, bool exclusive);
+
+/* Connection holding the 4-tuple, or PS_NO_CONN. */
+uint32_t ps_pool_holder(const struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst);
+
+/* Ports a connect() could still get toward the worst-off (address, destination). */
+uint32_t ps_pool_free_tightest(const struct ps_pool *p);
+
+#endif

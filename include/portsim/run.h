@@ -1,0 +1,36 @@
+/*
+ * One run: wires a scenario to an engine, a workload, a host and the
+ * observers, and plays it. The only place that knows all of them. Two runs
+ * share nothing, so analyses and tests may make as many as they like.
+ */
+#ifndef PORTSIM_RUN_H
+#define PORTSIM_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "portsim/metrics.h"
+#include "portsim/scenario.h"
+
+struct ps_run_options {
+	const char *out_dir;  /* NULL: write no files */
+	bool events;          /* also write events.csv */
+	bool progress;        /* progress lines on stderr */
+};
+
+struct ps_run_result {
+	struct ps_metrics m;  /* owned by the result: free with ps_run_result_fini */
+	uint64_t events;      /* engine events processed */
+	double wall_s;
+};
+
+/* Exit-code-like status: 0 done, 1 run-time (I/O, memory), 2 bad scenario. */
+enum ps_status { PS_DONE = 0, PS_FAILED = 1, PS_BAD_INPUT = 2 };
+
+enum ps_status ps_run(const struct ps_scenario *sc, const struct ps_run_options *opt,
+		      struct ps_run_result *res, char *err, size_t size);
+
+void ps_run_result_fini(struct ps_run_result *res);
+
+#endif

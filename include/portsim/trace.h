@@ -1,0 +1,60 @@
+/*
+ * The CSV writers of one run: summary.csv, timeseries.csv and, on request,
+ * events.csv (DESIGN.md, "Outputs"). Column names carry their units.
+ */
+#ifndef PORTSIM_TRACE_H
+#define PORTSIM_TRACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "portsim/csv.h"
+#include "portsim/metrics.h"
+#include "portsim/types.h"
+
+#define PS_TIMESERIES_HEADER \
+	"t_s,established,time_wait,ports_in_use,free_tightest,attempts,failures,probes_mean"
+#define PS_EVENTS_HEADER \
+	"t_s,conn_id,event,src_addr,src_port,dst_addr,dst_port,probes,error"
+#define PS_SUMMARY_HEADER \
+	"scenario,strategy,seed,duration_s,attempts,successes,failures,failure_ratio," \
+	"first_failure_s,peak_established,peak_time_wait,peak_ports_in_use,probes_mean," \
+	"probes_p99,probes_max,tw_takeovers,events,wall_s"
+
+enum ps_trace_event {
+	PS_EV_OPEN,
+	PS_EV_FAIL,
+	PS_EV_CLOSE,
+	PS_EV_TW_END,
+	PS_EV_TW_TAKEOVER
+};
+
+struct ps_trace {
+	struct ps_csv timeseries, events;
+	bool with_events;
+};
+
+/* Opens timeseries.csv (and events.csv) in dir; 0 or -1 (errno set). */
+int ps_trace_open(struct ps_trace *t, const char *dir, bool events);
+
+/* One events.csv row; error may be PS_OK. */
+void ps_trace_event(struct ps_trace *t, ps_time now, uint64_t conn_id, enum ps_trace_event ev,
+		    uint32_t src_ip, uint16_t src_port, uint32_t dst_ip, uint16_t dst_port,
+		    uint32_t probes, enum ps_err error);
+
+/* One timeseries.csv row from the interval counters of m (which it then resets). */
+void ps_trace_sample(struct ps_trace *t, ps_time now, uint64_t established, uint64_t time_wait,
+		     uint64_t ports_in_use, uint32_t free_tightest, struct ps_metrics *m);
+
+/* Commits every file; 0 or -1. */
+int ps_trace_commit(struct ps_trace *t);
+void ps_trace_abort(struct ps_trace *t);
+
+/* Writes summary.csv (one row) into dir; 0 or -1 (errno set). */
+int ps_summary_write(const char *dir, const char *scenario, const char *strategy, uint64_t seed,
+		     ps_time duration, const struct ps_metrics *m, uint64_t events, double wall_s);
+
+/* Formats an IPv4 address (host byte order) as dotted quad. */
+void ps_ip_format(char *buf, unsigned long size, uint32_t ip);
+
+#endif

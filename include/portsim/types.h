@@ -1,0 +1,45 @@
+/*
+ * Basic types shared by every piece of portsim: simulated time, socket
+ * modes, error codes as the modelled kernels report them.
+ */
+#ifndef PORTSIM_TYPES_H
+#define PORTSIM_TYPES_H
+
+#include <stdint.h>
+
+/* Simulated time in integer nanoseconds: exact, and the same on every machine. */
+typedef uint64_t ps_time;
+
+#define PS_NS_PER_S 1000000000ULL
+#define PS_TIME_MAX UINT64_MAX
+
+/* Seconds (non-negative, finite) to nanoseconds, rounded to nearest. */
+ps_time ps_time_from_s(double s);
+
+/* Writes t as decimal seconds, trailing zeros trimmed ("1.5", "60.0"); returns length. */
+int ps_time_format(char *buf, unsigned long size, ps_time t);
+
+/* How a program opened the socket (DESIGN.md, "Socket mode"). */
+enum ps_mode {
+	PS_MODE_CONNECT,      /* autobind at connect(): only the 4-tuple must be unique */
+	PS_MODE_BIND0,        /* bind(port 0) then connect(): the port is exclusive */
+	PS_MODE_BIND_NO_PORT, /* IP_BIND_ADDRESS_NO_PORT: behaves like connect */
+	PS_MODE_UDP,          /* connected UDP: port per (address, port), no TIME_WAIT */
+	PS_MODE_COUNT
+};
+
+const char *ps_mode_name(enum ps_mode m);
+
+/* Why an allocation failed, as the modelled system would report it. */
+enum ps_err {
+	PS_OK = 0,
+	PS_EADDRNOTAVAIL, /* connect() found no usable port */
+	PS_EADDRINUSE,    /* bind(port 0) found no free port */
+	PS_EAGAIN,        /* Linux UDP autobind */
+	PS_ERR_COUNT
+};
+
+/* "EADDRNOTAVAIL", ...; "" for PS_OK. */
+const char *ps_err_name(enum ps_err e);
+
+#endif

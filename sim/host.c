@@ -1,0 +1,193 @@
+#include "portsim/host.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NO_SLOT UINT32_MAX
+
+/* What connect(), bind(0) and UDP autobind return on Linux when the range is used up. */
+static const enum ps_err default_errors[PS_MODE_COUNT] = {
+	[PS_MODE_CONNECT] = PS_EADDRNOTAVAIL,
+	[PS_MODE_BIND0] = PS_EADDRINUSE,
+	[PS_MODE_BIND_NO_PORT] = PS_EADDRNOTAVAIL,
+	[PS_MODE_UDP] = PS_EAGAIN,
+};
+
+int ps_host_init(struct ps_host *h, const struct ps_host_config *cfg, char *err, size_t size)
+{
+	memset(h, 0, sizeof(*h));
+	h->cfg = *cfg;
+	h->free_conn = NO_SLOT;
+	struct ps_pool_config pc = {
+		.lo = cfg->lo, .hi = cfg->hi, .reserved = cfg->reserved,
+		.naddrs = cfg->naddrs, .ndsts = cfg->ndsts, .unique = cfg->unique,
+	};
+	if (ps_pool_init(&h->pool, &pc) != 0) {
+		snprintf(err, size, "cannot set up the port pool (range %u-%u, %u addresses, %u destinations): "
+			 "invalid or out of memory", cfg->lo, cfg->hi, cfg->naddrs, cfg->ndsts);
+		return -1;
+	}
+	unsigned ninst = 0;
+	for (unsigned m = 0; m < PS_MODE_COUNT; m++) {
+		const struct ps_alloc_ops *ops = cfg->alloc[m];
+		unsigned j;
+		for (j = 0; j < ninst && h->inst[j].ops != ops; j++)
+			;
+		h->inst_of[m] = (uint8_t)j;
+		if (j < ninst)
+			continue;
+		struct ps_alloc_ctx ctx = {
+			.lo = cfg->lo, .hi = cfg->hi, .n = h->pool.n, .params = &h->cfg.params,
+			.seed = cfg->seed, .instance = j,
+		};
+		h->inst[j].ops = ops;
+		h->inst[j].state = calloc(1, ops->state_size ? ops->state_size : 1);
+		ninst++;
+		if (!h->inst[j].state || ops->init(h->inst[j].state, &ctx) != 0) {
+			snprintf(err, size, "cannot initialise strategy %s: out of memory", ops->name);
+			ps_host_fini(h);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void ps_host_fini(struct ps_host *h)
+{
+	for (unsigned j = 0; j < PS_MODE_COUNT; j++) {
+		if (h->inst[j].state && h->inst[j].ops->fini)
+			h->inst[j].ops->fini(h->inst[j].state);
+		free(h->inst[j].state);
+	}
+	ps_pool_fini(&h->pool);
+	free(h->conns);
+	memset(h, 0, sizeof(*h));
+}
+
+static uint32_t conn_alloc(struct ps_host *h)
+{
+	if (h->free_conn != NO_SLOT) {
+		uint32_t i = h->free_conn;
+		h->free_conn = h->conns[i].next_free;
+		return i;
+	}
+	if (h->nconns == h->conns_cap) {
+		uint32_t cap = h->conns_cap ? h->conns_cap * 2 : 1024;
+		struct ps_conn *c = realloc(h->conns, (size_t)cap * sizeof(*c));
+		if (!c)
+			return NO_SLOT;
+		h->conns = c;
+		h->conns_cap = cap;
+	}
+	h->conns[h->nconns].gen = 0;
+	return h->nconns++;
+}
+
+/* Lets the port go for good: pool, strategy, arena. */
+static void conn_release(struct ps_host *h, uint32_t id)
+{
+	struct ps_conn *c = &h->conns[id];
+	ps_pool_remove(&h->pool, c->addr, c->idx, c->dst, c->mode == PS_MODE_BIND0);
+	const struct ps_alloc_inst *in = &h->inst[h->inst_of[c->mode]];
+	if (in->ops->release)
+		in->ops->release(in->state, c->idx);
+	if (c->state == PS_CONN_TIME_WAIT)
+		h->time_wait--;
+	else
+		h->established--;
+	c->state = PS_CONN_FREE;
+	c->gen++;
+	c->next_free = h->free_conn;
+	h->free_conn = id;
+}
+
+static bool may_take_over(const struct ps_host *h, enum ps_mode mode, bool loopback)
+{
+	if (h->cfg.unique != PS_UNIQUE_4TUPLE || (mode != PS_MODE_CONNECT && mode != PS_MODE_BIND_NO_PORT))
+		return false;
+	return h->cfg.tw_reuse == PS_TW_REUSE_ANY || (h->cfg.tw_reuse == PS_TW_REUSE_LOOPBACK && loopback);
+}
+
+int ps_host_open(struct ps_host *h, enum ps_mode mode, uint32_t addr, uint32_t dst, ps_time now,
+		 uint64_t serial, uint32_t owner, struct ps_open_result *res)
+{
+	const struct ps_endpoint *d = &h->cfg.dsts[dst];
+	struct ps_request req = {
+		.mode = mode, .addr = addr, .src_ip = h->cfg.first_ip + addr, .dst = dst,
+		.dst_ip = d->ip, .dst_port = d->port, .loopback = d->loopback,
+		.tw_takeover = may_take_over(h, mode, d->loopback), .tw_min_age = h->cfg.tw_reuse_delay,
+		.now = now,
+	};
+	const struct ps_alloc_inst *in = &h->inst[h->inst_of[mode]];
+	struct ps_pick pick = in->ops->pick(in->state, &h->pool, &req);
+	memset(res, 0, sizeof(*res));
+	res->probes = pick.probes;
+	res->taken_over = PS_NO_CONN;
+	if (pick.idx < 0) {
+		enum ps_err e = h->cfg.errors[mode];
+		res->err = e != PS_OK ? e : default_errors[mode];
+		return 0;
+	}
+	uint32_t idx = (uint32_t)pick.idx;
+	uint32_t old = ps_pool_holder(&h->pool, addr, idx, dst);
+	if (old != PS_NO_CONN) {
+		/* The pool offers a held 4-tuple only when its TIME_WAIT may be taken over. */
+		res->taken_over = old;
+		res->taken_over_serial = h->conns[old].serial;
+		conn_release(h, old);
+	}
+	uint32_t id = conn_alloc(h);
+	if (id == NO_SLOT)
+		return -1;
+	struct ps_conn *c = &h->conns[id];
+	if (ps_pool_add(&h->pool, addr, idx, dst, id, mode == PS_MODE_BIND0) != 0) {
+		c->next_free = h->free_conn;
+		h->free_conn = id;
+		return -1;
+	}
+	c->serial = serial;
+	c->addr = addr;
+	c->dst = dst;
+	c->idx = idx;
+	c->owner = owner;
+	c->mode = (uint8_t)mode;
+	c->state = PS_CONN_ESTABLISHED;
+	h->established++;
+	res->conn = id;
+	res->port = (uint16_t)(h->cfg.lo + idx);
+	return 0;
+}
+
+bool ps_host_close(struct ps_host *h, uint32_t conn, ps_time now, bool active)
+{
+	struct ps_conn *c = &h->conns[conn];
+	/* Only the side that sends the first FIN keeps TIME_WAIT; UDP has none. */
+	if (active && c->mode != PS_MODE_UDP && h->cfg.time_wait > 0) {
+		c->state = PS_CONN_TIME_WAIT;
+		ps_pool_enter_time_wait(&h->pool, c->addr, c->idx, c->dst, now);
+		h->established--;
+		h->time_wait++;
+		return true;
+	}
+	conn_release(h, conn);
+	return false;
+}
+
+bool ps_host_time_wait_end(struct ps_host *h, uint32_t conn, uint32_t gen)
+{
+	if (conn >= h->nconns || h->conns[conn].gen != gen || h->conns[conn].state != PS_CONN_TIME_WAIT)
+		return false;
+	conn_release(h, conn);
+	return true;
+}
+
+const struct ps_conn *ps_host_conn(const struct ps_host *h, uint32_t conn)
+{
+	return &h->conns[conn];
+}
+
+uint16_t ps_host_port(const struct ps_host *h, uint32_t conn)
+{
+	return (uint16_t)(h->cfg.lo + h->conns[conn].idx);
+}

@@ -1,0 +1,1167 @@
+/*
+ * The scenario schema and its INI reader and writer. One const table of
+ * keys drives parsing, defaults, --set and ps_scenario_format (and, later,
+ * the generated documentation), so a key is described in exactly one place.
+ */
+#include "portsim/scenario.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A scenario is a page of text; anything bigger is a mistake, not a scenario. */
+#define FILE_MAX (1024 * 1024)
+
+enum section { SEC_RUN, SEC_HOST, SEC_WORKLOAD };
+
+enum type {
+	T_NUMBER,   /* double in [min, max] */
+	T_U64,      /* uint64_t in [min, max] */
+	T_U32,      /* uint32_t in [min, max] */
+	T_ENUM,     /* an int-sized enum whose value is the index in values */
+	T_BOOL,     /* bool */
+	T_STRATEGY, /* char[PS_NAME_MAX] holding a registry name */
+	T_RANGE,    /* "LO-HI" into the scenario's lo and hi */
+	T_PORTS,    /* "P,LO-HI,..." into the scenario's reserved bitmap */
+	T_CLOSER    /* client | server | probability, into a double */
+};
+
+struct key {
+	enum section section;
+	const char *name;
+	enum type type;
+	const char *unit;          /* shown after ranges: "seconds"; NULL if none */
+	const char *def;           /* default, spelled as in a file */
+	const char *min, *max;     /* T_NUMBER, T_U64, T_U32, as in a file */
+	const char *const *values; /* T_ENUM, NULL-terminated */
+	const char *doc;           /* one sentence */
+	size_t off;                /* into ps_scenario, or ps_population under [workload.NAME] */
+};
+
+/* T_ENUM stores through an int, which is only sound if every such enum is int-sized. */
+_Static_assert(sizeof(enum ps_unique) == sizeof(int), "enum ps_unique must be int-sized");
+_Static_assert(sizeof(enum ps_tw_reuse) == sizeof(int), "enum ps_tw_reuse must be int-sized");
+_Static_assert(sizeof(enum ps_arrival) == sizeof(int), "enum ps_arrival must be int-sized");
+_Static_assert(sizeof(enum ps_duration) == sizeof(int), "enum ps_duration must be int-sized");
+_Static_assert(sizeof(enum ps_mode) == sizeof(int), "enum ps_mode must be int-sized");
+
+/* Spelled in the order of their enums: the index is the value. */
+static const char *const unique_values[] = { "4tuple", "port", NULL };
+static const char *const tw_reuse_values[] = { "0", "1", "2", NULL };
+static const char *const arrival_values[] = { "constant", "poisson", NULL };
+static const char *const duration_values[] = { "fixed", "exponential", "lognormal", NULL };
+static const char *const mode_values[] = { "connect", "bind0", "bind-no-port", "udp", NULL };
+static const char *const bool_true[] = { "true", "yes", "on", "1", NULL };
+static const char *const bool_false[] = { "false", "no", "off", "0", NULL };
+
+#define SC(f) offsetof(struct ps_scenario, f)
+#define POP(f) offsetof(struct ps_population, f)
+
+static const struct key keys[] = {
+	{ SEC_RUN, "duration_s", T_NUMBER, "seconds", "120", "0.001", "31536000", NULL,
+	  "Simulated time the run covers.", SC(duration_s) },
+	{ SEC_RUN, "seed", T_U64, NULL, "1", "0", "18446744073709551615", NULL,
+	  "Seed of every random stream; the same seed gives the same run.", SC(seed) },
+	{ SEC_RUN, "sample_interval_s", T_NUMBER, "seconds", "1", "0.001", "86400", NULL,
+	  "Simulated time between two rows of timeseries.csv.", SC(sample_interval_s) },
+
+	{ SEC_HOST, "strategy", T_STRATEGY, NULL, "linux", NULL, NULL, NULL,
+	  "Port allocation strategy, as `portsim strategies` lists them.", SC(strategy) },
+	{ SEC_HOST, "port_range", T_RANGE, NULL, "49152-65535", NULL, NULL, NULL,
+	  "Ephemeral range LO-HI, both ends included.", SC(lo) },
+	{ SEC_HOST, "reserved_ports", T_PORTS, NULL, "", NULL, NULL, NULL,
+	  "Ports and LO-HI ranges the allocator must skip, comma-separated.", SC(reserved) },
+	{ SEC_HOST, "time_wait_s", T_NUMBER, "seconds", "60", "0", "3600", NULL,
+	  "How long a connection the host closed first keeps its 4-tuple in TIME_WAIT.",
+	  SC(time_wait_s) },
+	{ SEC_HOST, "addresses", T_U32, NULL, "1", "1", "256", NULL,
+	  "Number of source addresses the host allocates ports on.", SC(addresses) },
+	{ SEC_HOST, "unique", T_ENUM, NULL, "4tuple", NULL, NULL, unique_values,
+	  "What a connect() must not collide with: another socket on the same 4-tuple, or any socket on the port.",
+	  SC(unique) },
+	{ SEC_HOST, "tw_reuse", T_ENUM, NULL, "2", NULL, NULL, tw_reuse_values,
+	  "net.ipv4.tcp_tw_reuse: 0 never takes over TIME_WAIT, 1 always may, 2 only toward loopback.",
+	  SC(tw_reuse) },
+	{ SEC_HOST, "tw_reuse_delay_ms", T_NUMBER, "milliseconds", "1000", "1", "60000", NULL,
+	  "How long a TIME_WAIT entry must have waited before tw_reuse may take it over.",
+	  SC(tw_reuse_delay_ms) },
+	{ SEC_HOST, "descending", T_BOOL, NULL, "false", NULL, NULL, NULL,
+	  "Whether the sequential strategy walks the range downward, as NetBSD does.",
+	  SC(params.descending) },
+	{ SEC_HOST, "first_port", T_U32, NULL, "0", "0", "65535", NULL,
+	  "Port the sequential cursor starts at; 0 = the range's low end.", SC(params.first_port) },
+
+	{ SEC_WORKLOAD, "arrival", T_ENUM, NULL, "poisson", NULL, NULL, arrival_values,
+	  "How connection attempts are spaced: evenly, or as a Poisson process.", POP(arrival) },
+	{ SEC_WORKLOAD, "rate_per_s", T_NUMBER, "connections per second", "100", "0.000001",
+	  "10000000", NULL, "Mean number of connection attempts per second.", POP(rate_per_s) },
+	{ SEC_WORKLOAD, "duration", T_ENUM, NULL, "fixed", NULL, NULL, duration_values,
+	  "Distribution of how long a connection stays established.", POP(duration) },
+	{ SEC_WORKLOAD, "duration_s", T_NUMBER, "seconds", "1", "0", "31536000", NULL,
+	  "Mean time a connection stays established.", POP(duration_s) },
+	{ SEC_WORKLOAD, "duration_sigma", T_NUMBER, NULL, "1", "0", "10", NULL,
+	  "For lognormal durations, the sigma of the underlying normal distribution.",
+	  POP(duration_sigma) },
+	{ SEC_WORKLOAD, "destinations", T_U32, NULL, "1", "1", "1000000", NULL,
+	  "Number of distinct destinations, each connection choosing one uniformly.",
+	  POP(destinations) },
+	{ SEC_WORKLOAD, "closer", T_CLOSER, NULL, "client", NULL, NULL, NULL,
+	  "Who closes first: the client (its port waits in TIME_WAIT), the server (the port is free at once), or the probability that the client does.",
+	  POP(client_closes) },
+	{ SEC_WORKLOAD, "mode", T_ENUM, NULL, "connect", NULL, NULL, mode_values,
+	  "How the program opens its sockets: connect(), bind(0) then connect(), IP_BIND_ADDRESS_NO_PORT, or connected UDP.",
+	  POP(mode) },
+	{ SEC_WORKLOAD, "start_s", T_NUMBER, "seconds", "0", "0", "31536000", NULL,
+	  "Simulated time of the population's first connection attempt.", POP(start_s) },
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static const char *const section_names[] = { "run", "host", "workload" };
+#define SECTIONS_ALLOWED "[run], [host], [workload.NAME]"
+#define POP_NAME_ALLOWED "[workload.NAME] with NAME of 1 to 63 letters, digits, '_' or '-'"
+
+const char ps_scenario_default_ini[] =
+	"# portsim's built-in scenario: a Linux client opening short connections to\n"
+	"# one busy backend faster than TIME_WAIT gives its ports back.\n"
+	"#\n"
+	"# The client closes first, so each closed connection keeps its 4-tuple in\n"
+	"# TIME_WAIT for 60 s. Toward a single destination the 16384 ports of\n"
+	"# 49152-65535 then sustain 16384 / 60 s, about 273 connections per second.\n"
+	"# This client opens 400 per second: no port has come back by the time the\n"
+	"# pool runs dry, after 16384 / 400, about 41 s. From then on connect()\n"
+	"# fails with EADDRNOTAVAIL except when TIME_WAIT hands a port back.\n"
+	"\n"
+	"[run]\n"
+	"# Long enough to see the pool fill, run dry, and refill only as fast as\n"
+	"# TIME_WAIT lets ports go.\n"
+	"duration_s = 120\n"
+	"seed = 1\n"
+	"sample_interval_s = 1\n"
+	"\n"
+	"[host]\n"
+	"strategy = linux\n"
+	"# The IANA ephemeral range (RFC 6335): 16384 ports.\n"
+	"port_range = 49152-65535\n"
+	"# Linux's TCP_TIMEWAIT_LEN. tw_reuse stays at its default, 2 (loopback\n"
+	"# only), and the backend is not on loopback: TIME_WAIT is never cut short.\n"
+	"time_wait_s = 60\n"
+	"\n"
+	"[workload.client]\n"
+	"arrival = poisson\n"
+	"rate_per_s = 400             # above the 273/s that TIME_WAIT allows\n"
+	"duration = exponential\n"
+	"duration_s = 0.2             # a short request/response\n"
+	"destinations = 1             # one backend address and port\n"
+	"closer = client              # so the client's port waits in TIME_WAIT\n"
+	"mode = connect\n";
+
+/* An snprintf-like appender: len counts what was needed, buf gets what fits. */
+struct out {
+	char *buf;
+	size_t size, len;
+};
+
+static void outf(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	size_t room = o->len < o->size ? o->size - o->len : 0;
+	int n = vsnprintf(room ? o->buf + o->len : NULL, room, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->len += (size_t)n;
+}
+
+/* What went wrong with one value, before it is placed in a message. */
+struct problem {
+	char text[160];
+	char suggest[PS_NAME_MAX + 32];
+	char allowed[PS_ERR_MAX];
+};
+
+/* Where an error happened: a file line, or a --set assignment. */
+struct where {
+	const char *file;
+	unsigned line;
+	const char *assignment;
+	const char *section, *key, *value;
+};
+
+static int report(char *err, size_t size, const struct where *w, const struct problem *pr)
+{
+	struct out o = { err, size, 0 };
+
+	if (w->assignment) {
+		outf(&o, "--set %s", w->assignment);
+	} else {
+		outf(&o, "%s:%u:", w->file, w->line);
+		if (w->section)
+			outf(&o, " [%s]", w->section);
+		if (w->key)
+			outf(&o, " %s", w->key);
+		if (w->value)
+			outf(&o, w->key ? " = \"%s\"" : " \"%s\"", w->value);
+	}
+	outf(&o, ": %s", pr->text);
+	if (pr->suggest[0])
+		outf(&o, "; did you mean \"%s\"?", pr->suggest);
+	if (pr->allowed[0])
+		outf(&o, "%s allowed: %s", pr->suggest[0] ? "" : ";", pr->allowed);
+	return -1;
+}
+
+static void set_problem(struct problem *pr, const char *text)
+{
+	snprintf(pr->text, sizeof(pr->text), "%s", text);
+}
+
+/* Levenshtein distance that also counts a swap of neighbours as one edit, the commonest typo. */
+static unsigned distance(const char *a, size_t n, const char *b, size_t m)
+{
+	enum { W = PS_NAME_MAX + 1 };
+	unsigned d[3][W];
+	if (n >= W || m >= W)
+		return ~0u;
+	for (size_t j = 0; j <= m; j++)
+		d[0][j] = (unsigned)j;
+	for (size_t i = 1; i <= n; i++) {
+		unsigned *cur = d[i % 3], *prev = d[(i - 1) % 3], *prev2 = d[(i + 1) % 3];
+		cur[0] = (unsigned)i;
+		for (size_t j = 1; j <= m; j++) {
+			unsigned cost = a[i - 1] != b[j - 1];
+			unsigned v = prev[j - 1] + cost;
+			if (prev[j] + 1 < v)
+				v = prev[j] + 1;
+			if (cur[j - 1] + 1 < v)
+				v = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    prev2[j - 2] + 1 < v)
+				v = prev2[j - 2] + 1;
+			cur[j] = v;
+		}
+	}
+	return d[n % 3][m];
+}
+
+/* The closest candidate to a misspelt word, kept only if it is plausibly what was meant. */
+struct near {
+	const char *word;
+	const char *best;
+	size_t best_len;
+	unsigned d;
+};
+
+static void near_try(struct near *nr, const char *cand, size_t len)
+{
+	size_t n = strlen(nr->word);
+	unsigned d = distance(nr->word, n, cand, len);
+	size_t longer = n > len ? n : len;
+	if (d == 0 || d > 3 || 3 * (size_t)d > longer)
+		return;
+	if (!nr->best || d < nr->d) {
+		nr->best = cand;
+		nr->best_len = len;
+		nr->d = d;
+	}
+}
+
+static void near_put(const struct near *nr, char *buf, size_t size, const char *prefix,
+		     const char *suffix)
+{
+	if (nr->best)
+		snprintf(buf, size, "%s%.*s%s", prefix, (int)nr->best_len, nr->best, suffix);
+}
+
+/* Suggests the closest of a list joined by ", " (as the allowed text is). */
+static void suggest_from_list(struct problem *pr, const char *word, const char *list)
+{
+	struct near nr = { .word = word };
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, ",");
+		near_try(&nr, p, len);
+		p += len;
+		while (*p == ',' || *p == ' ')
+			p++;
+	}
+	near_put(&nr, pr->suggest, sizeof(pr->suggest), "", "");
+}
+
+static void join(char *buf, size_t size, const char *const *values)
+{
+	struct out o = { buf, size, 0 };
+	for (size_t i = 0; values[i]; i++)
+		outf(&o, "%s%s", i ? ", " : "", values[i]);
+}
+
+/* The allowed values of a key, as errors and documentation show them. */
+static void describe_allowed(const struct key *k, char *buf, size_t size)
+{
+	struct out o = { buf, size, 0 };
+
+	switch (k->type) {
+	case T_NUMBER:
+	case T_U64:
+	case T_U32:
+		outf(&o, "%s to %s", k->min, k->max);
+		if (k->unit)
+			outf(&o, " (%s)", k->unit);
+		break;
+	case T_ENUM:
+		join(buf, size, k->values);
+		break;
+	case T_BOOL:
+		outf(&o, "true, false, yes, no, on, off, 1, 0");
+		break;
+	case T_STRATEGY:
+		ps_alloc_names(buf, size, ", ");
+		break;
+	case T_RANGE:
+		outf(&o, "LO-HI with 1 <= LO <= HI <= 65535, e.g. 49152-65535");
+		break;
+	case T_PORTS:
+		outf(&o, "ports and LO-HI ranges from 1 to 65535, comma-separated, "
+			 "e.g. 50000,50010-50020; or nothing");
+		break;
+	case T_CLOSER:
+		outf(&o, "client, server, or a probability from 0 to 1 that the client closes first");
+		break;
+	}
+}
+
+static bool is_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* strtod with every way a value can be not quite a number turned away. */
+static int parse_double(const char *s, double *v, struct problem *pr)
+{
+	char *end;
+	errno = 0;
+	/* strtod would skip leading white space of any kind; a value has none. */
+	if (!*s || !strchr("0123456789+-.", *s)) {
+		set_problem(pr, "not a number");
+		return -1;
+	}
+	double x = strtod(s, &end);
+	if (end == s || *end) {
+		set_problem(pr, "not a number");
+		return -1;
+	}
+	/* Overflow also comes back as inf, but with ERANGE: that one is only too big. */
+	if (errno == ERANGE) {
+		set_problem(pr, "out of range");
+		return -1;
+	}
+	if (isnan(x) || isinf(x)) {
+		set_problem(pr, "not a number");
+		return -1;
+	}
+	/* -0 would print back as "0" and break the round trip. */
+	*v = x + 0.0;
+	return 0;
+}
+
+/* The shortest decimal that reads back as exactly v. */
+static void format_double(char *buf, size_t size, double v)
+{
+	if (v == floor(v) && fabs(v) < 1e15) {
+		snprintf(buf, size, "%.0f", v);
+		return;
+	}
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(buf, size, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			return;
+	}
+}
+
+static int parse_u64(const char *s, uint64_t *v, struct problem *pr)
+{
+	if (s[0] == '-' && is_digits(s + 1)) {
+		set_problem(pr, "out of range");
+		return -1;
+	}
+	if (!is_digits(s)) {
+		set_problem(pr, "not a whole number");
+		return -1;
+	}
+	errno = 0;
+	unsigned long long x = strtoull(s, NULL, 10);
+	if (errno == ERANGE) {
+		set_problem(pr, "out of range");
+		return -1;
+	}
+	*v = x;
+	return 0;
+}
+
+static int parse_port(const char *s, size_t len, unsigned *port)
+{
+	char buf[8];
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (!is_digits(buf))
+		return -1;
+	unsigned long x = strtoul(buf, NULL, 10);
+	if (x < 1 || x > 65535)
+		return -1;
+	*port = (unsigned)x;
+	return 0;
+}
+
+static size_t trim_len(const char *s, size_t len)
+{
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	return len;
+}
+
+static const char *skip_blank(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+/* Parses "LO-HI" or "P" (spaces allowed around the parts). */
+static int parse_span(const char *s, size_t len, unsigned *lo, unsigned *hi, bool need_dash)
+{
+	const char *dash = memchr(s, '-', len);
+	if (!dash) {
+		if (need_dash)
+			return -1;
+		const char *p = skip_blank(s);
+		size_t n = trim_len(p, len - (size_t)(p - s));
+		if (parse_port(p, n, lo))
+			return -1;
+		*hi = *lo;
+		return 0;
+	}
+	const char *a = skip_blank(s);
+	const char *b = skip_blank(dash + 1);
+	if (parse_port(a, trim_len(a, (size_t)(dash - a)), lo) ||
+	    parse_port(b, trim_len(b, len - (size_t)(b - s)), hi))
+		return -1;
+	return 0;
+}
+
+static void set_bit(uint64_t *map, unsigned p)
+{
+	map[p / 64] |= 1ULL << (p % 64);
+}
+
+static bool test_bit(const uint64_t *map, unsigned p)
+{
+	return map[p / 64] >> (p % 64) & 1;
+}
+
+static int set_ports(uint64_t *map, const char *v, struct problem *pr)
+{
+	uint64_t tmp[1024];
+	memset(tmp, 0, sizeof(tmp));
+	if (*v) {
+		for (const char *p = v;; p++) {
+			size_t len = strcspn(p, ",");
+			unsigned lo, hi;
+			if (parse_span(p, len, &lo, &hi, false)) {
+				snprintf(pr->text, sizeof(pr->text), "bad entry \"%.*s\"",
+					 (int)(len < 40 ? len : 40), p);
+				return -1;
+			}
+			if (lo > hi) {
+				snprintf(pr->text, sizeof(pr->text), "range %u-%u runs backwards",
+					 lo, hi);
+				return -1;
+			}
+			for (unsigned q = lo; q <= hi; q++)
+				set_bit(tmp, q);
+			p += len;
+			if (!*p)
+				break;
+		}
+	}
+	memcpy(map, tmp, sizeof(tmp));
+	return 0;
+}
+
+static int find_value(const char *const *values, const char *v)
+{
+	for (int i = 0; values[i]; i++)
+		if (!strcmp(values[i], v))
+			return i;
+	return -1;
+}
+
+/* Parses v into the key's field of base; on failure fills pr and leaves the field alone. */
+static int set_value(const struct key *k, void *base, const char *v, struct problem *pr)
+{
+	char *field = (char *)base + k->off;
+	double d;
+	uint64_t u;
+	int i;
+	unsigned lo, hi;
+
+	pr->text[0] = pr->suggest[0] = pr->allowed[0] = '\0';
+	switch (k->type) {
+	case T_NUMBER:
+		if (parse_double(v, &d, pr))
+			break;
+		if (d < strtod(k->min, NULL) || d > strtod(k->max, NULL)) {
+			set_problem(pr, "out of range");
+			break;
+		}
+		memcpy(field, &d, sizeof(d));
+		return 0;
+	case T_U64:
+	case T_U32:
+		if (parse_u64(v, &u, pr))
+			break;
+		if (u < strtoull(k->min, NULL, 10) || u > strtoull(k->max, NULL, 10)) {
+			set_problem(pr, "out of range");
+			break;
+		}
+		if (k->type == T_U64) {
+			memcpy(field, &u, sizeof(u));
+		} else {
+			uint32_t u32 = (uint32_t)u;
+			memcpy(field, &u32, sizeof(u32));
+		}
+		return 0;
+	case T_ENUM:
+		i = find_value(k->values, v);
+		if (i < 0) {
+			set_problem(pr, "unknown value");
+			break;
+		}
+		memcpy(field, &i, sizeof(i));
+		return 0;
+	case T_BOOL:
+		i = find_value(bool_true, v) >= 0 ? 1 : find_value(bool_false, v) >= 0 ? 0 : -1;
+		if (i < 0) {
+			set_problem(pr, "not a boolean");
+			break;
+		}
+		*(bool *)field = i;
+		return 0;
+	case T_STRATEGY:
+		if (strlen(v) >= PS_NAME_MAX || !ps_alloc_find(v)) {
+			set_problem(pr, "unknown strategy");
+			break;
+		}
+		memcpy(field, v, strlen(v) + 1);
+		return 0;
+	case T_RANGE:
+		if (parse_span(v, strlen(v), &lo, &hi, true)) {
+			set_problem(pr, "not a range of ports");
+			break;
+		}
+		if (lo > hi) {
+			set_problem(pr, "low end above high end");
+			break;
+		}
+		((struct ps_scenario *)base)->lo = (uint16_t)lo;
+		((struct ps_scenario *)base)->hi = (uint16_t)hi;
+		return 0;
+	case T_PORTS:
+		if (set_ports((uint64_t *)(void *)field, v, pr))
+			break;
+		return 0;
+	case T_CLOSER:
+		if (!strcmp(v, "client")) {
+			d = 1.0;
+		} else if (!strcmp(v, "server")) {
+			d = 0.0;
+		} else if (parse_double(v, &d, pr)) {
+			set_problem(pr, "neither client, server nor a probability");
+			break;
+		} else if (d < 0 || d > 1) {
+			set_problem(pr, "out of range");
+			break;
+		}
+		memcpy(field, &d, sizeof(d));
+		return 0;
+	}
+	describe_allowed(k, pr->allowed, sizeof(pr->allowed));
+	if (k->type == T_ENUM || k->type == T_BOOL || k->type == T_STRATEGY)
+		suggest_from_list(pr, v, pr->allowed);
+	return -1;
+}
+
+static const struct key *find_key(enum section sec, const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].section == sec && !strcmp(keys[i].name, name))
+			return &keys[i];
+	return NULL;
+}
+
+static void unknown_key(struct problem *pr, enum section sec, const char *name)
+{
+	struct out o = { pr->allowed, sizeof(pr->allowed), 0 };
+	struct near nr = { .word = name };
+
+	set_problem(pr, "unknown key");
+	pr->suggest[0] = pr->allowed[0] = '\0';
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (keys[i].section != sec)
+			continue;
+		outf(&o, "%s%s", o.len ? ", " : "", keys[i].name);
+		near_try(&nr, keys[i].name, strlen(keys[i].name));
+	}
+	near_put(&nr, pr->suggest, sizeof(pr->suggest), "", "");
+}
+
+static void apply_defaults(enum section sec, void *base)
+{
+	struct problem pr;
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].section == sec)
+			(void)set_value(&keys[i], base, keys[i].def, &pr);
+}
+
+void ps_scenario_defaults(struct ps_scenario *sc)
+{
+	memset(sc, 0, sizeof(*sc));
+	snprintf(sc->name, sizeof(sc->name), "default");
+	ps_alloc_params_default(&sc->params);
+	apply_defaults(SEC_RUN, sc);
+	apply_defaults(SEC_HOST, sc);
+}
+
+static bool valid_pop_name(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 1 || n >= PS_NAME_MAX)
+		return false;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
+/*
+ * Resolves "run", "host" or "workload.NAME", creating the population on
+ * first sight; pop gets the population's index, or -1.
+ */
+static int open_section(struct ps_scenario *sc, const char *name, enum section *sec, int *pop,
+			struct problem *pr)
+{
+	pr->text[0] = pr->suggest[0] = pr->allowed[0] = '\0';
+	*pop = -1;
+	if (!strcmp(name, "run")) {
+		*sec = SEC_RUN;
+		return 0;
+	}
+	if (!strcmp(name, "host")) {
+		*sec = SEC_HOST;
+		return 0;
+	}
+	if (!strncmp(name, "workload", 8) && (name[8] == '.' || !name[8])) {
+		const char *pname = name[8] ? name + 9 : "";
+		if (!valid_pop_name(pname)) {
+			set_problem(pr, "bad population name");
+			snprintf(pr->allowed, sizeof(pr->allowed), "%s", POP_NAME_ALLOWED);
+			return -1;
+		}
+		*sec = SEC_WORKLOAD;
+		for (unsigned i = 0; i < sc->npop; i++) {
+			if (!strcmp(sc->pop[i].name, pname)) {
+				*pop = (int)i;
+				return 0;
+			}
+		}
+		if (sc->npop >= PS_MAX_POPULATIONS) {
+			set_problem(pr, "too many populations");
+			snprintf(pr->allowed, sizeof(pr->allowed),
+				 "at most %d [workload.NAME] sections", PS_MAX_POPULATIONS);
+			return -1;
+		}
+		struct ps_population *p = &sc->pop[sc->npop];
+		memset(p, 0, sizeof(*p));
+		memcpy(p->name, pname, strlen(pname) + 1);
+		apply_defaults(SEC_WORKLOAD, p);
+		*pop = (int)sc->npop++;
+		return 0;
+	}
+
+	/* Compare the part before any dot, so "workloads.web" still finds workload. */
+	const char *rest = strchr(name, '.');
+	size_t head = rest ? (size_t)(rest - name) : strlen(name);
+	char word[PS_NAME_MAX];
+	snprintf(word, sizeof(word), "%.*s", (int)(head < sizeof(word) ? head : sizeof(word) - 1),
+		 name);
+	struct near nr = { .word = word };
+	for (size_t i = 0; i < sizeof(section_names) / sizeof(section_names[0]); i++)
+		near_try(&nr, section_names[i], strlen(section_names[i]));
+	if (nr.best && !strcmp(nr.best, "workload"))
+		snprintf(pr->suggest, sizeof(pr->suggest), "[workload.%.*s]", PS_NAME_MAX - 1,
+			 rest && rest[1] ? rest + 1 : "NAME");
+	else
+		near_put(&nr, pr->suggest, sizeof(pr->suggest), "[", "]");
+	set_problem(pr, "unknown section");
+	snprintf(pr->allowed, sizeof(pr->allowed), "%s", SECTIONS_ALLOWED);
+	return -1;
+}
+
+static void *section_base(struct ps_scenario *sc, enum section sec, int pop)
+{
+	return sec == SEC_WORKLOAD ? (void *)&sc->pop[pop] : (void *)sc;
+}
+
+static char *trim(char *s)
+{
+	s = (char *)skip_blank(s);
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	s[n] = '\0';
+	return s;
+}
+
+/* A '#' or ';' after whitespace starts a comment, so "a#b" stays a value. */
+static void strip_comment(char *s)
+{
+	for (size_t i = 1; s[i]; i++) {
+		if ((s[i] == '#' || s[i] == ';') && (s[i - 1] == ' ' || s[i - 1] == '\t')) {
+			s[i] = '\0';
+			return;
+		}
+	}
+}
+
+static int parse_lines(struct ps_scenario *sc, const char *origin, char *text, char *err,
+		       size_t size)
+{
+	/* Line on which each key of each section was set, to name both lines of a duplicate. */
+	unsigned first[2 + PS_MAX_POPULATIONS][NKEYS];
+	struct problem pr;
+	struct where w = { .file = origin };
+	enum section sec = SEC_RUN;
+	int pop = -1;
+	bool in_section = false;
+	char secname[PS_NAME_MAX + 16] = "";
+
+	memset(first, 0, sizeof(first));
+	memset(&pr, 0, sizeof(pr));
+	for (char *line = text; line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		char *s = trim(line);
+		line = nl ? nl + 1 : NULL;
+		w.line++;
+		w.section = w.key = w.value = NULL;
+
+		if (!*s || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			char *close = strchr(s, ']');
+			char *after = close ? (char *)skip_blank(close + 1) : NULL;
+			if (!close || (*after && *after != '#' && *after != ';')) {
+				w.value = s;
+				set_problem(&pr, "malformed section header");
+				snprintf(pr.allowed, sizeof(pr.allowed), "%s", SECTIONS_ALLOWED);
+				return report(err, size, &w, &pr);
+			}
+			*close = '\0';
+			char *name = trim(s + 1);
+			w.section = name;
+			if (open_section(sc, name, &sec, &pop, &pr))
+				return report(err, size, &w, &pr);
+			snprintf(secname, sizeof(secname), "%s", name);
+			in_section = true;
+			continue;
+		}
+
+		char *eq = strchr(s, '=');
+		if (!eq || eq == s) {
+			w.value = s;
+			set_problem(&pr, "malformed line");
+			snprintf(pr.allowed, sizeof(pr.allowed),
+				 "[section], key = value, # comment, or a blank line");
+			return report(err, size, &w, &pr);
+		}
+		*eq = '\0';
+		char *key = trim(s);
+		char *value = eq + 1;
+		strip_comment(value);
+		value = trim(value);
+		w.key = key;
+		w.value = value;
+
+		if (!in_section) {
+			set_problem(&pr, "key outside any section");
+			const struct key *k = NULL;
+			for (size_t i = 0; i < NKEYS && !k; i++)
+				if (!strcmp(keys[i].name, key))
+					k = &keys[i];
+			if (k)
+				snprintf(pr.allowed, sizeof(pr.allowed), "put it under [%s]",
+					 k->section == SEC_WORKLOAD ? "workload.NAME"
+								    : section_names[k->section]);
+			else
+				snprintf(pr.allowed, sizeof(pr.allowed), "put it under %s",
+					 SECTIONS_ALLOWED);
+			return report(err, size, &w, &pr);
+		}
+		w.section = secname;
+		const struct key *k = find_key(sec, key);
+		if (!k) {
+			w.value = NULL;
+			unknown_key(&pr, sec, key);
+			return report(err, size, &w, &pr);
+		}
+		unsigned *seen = &first[sec == SEC_WORKLOAD ? 2 + pop : (int)sec][k - keys];
+		if (*seen) {
+			snprintf(pr.text, sizeof(pr.text), "set twice (first set on line %u)",
+				 *seen);
+			snprintf(pr.allowed, sizeof(pr.allowed), "one value per key in a section");
+			pr.suggest[0] = '\0';
+			return report(err, size, &w, &pr);
+		}
+		if (set_value(k, section_base(sc, sec, pop), value, &pr))
+			return report(err, size, &w, &pr);
+		*seen = w.line;
+	}
+	return 0;
+}
+
+static int no_memory(char *err, size_t size, const char *origin)
+{
+	if (size)
+		snprintf(err, size, "%s: out of memory", origin);
+	return -1;
+}
+
+int ps_scenario_parse(struct ps_scenario *sc, const char *origin, const char *text, char *err,
+		      size_t size)
+{
+	/* Parse into a copy so that a failure leaves sc as it was. */
+	struct ps_scenario *tmp = malloc(sizeof(*tmp));
+	char *copy = malloc(strlen(text) + 1);
+	int rc;
+
+	if (!tmp || !copy) {
+		rc = no_memory(err, size, origin);
+	} else {
+		memcpy(tmp, sc, sizeof(*tmp));
+		memcpy(copy, text, strlen(text) + 1);
+		rc = parse_lines(tmp, origin, copy, err, size);
+		if (rc == 0)
+			memcpy(sc, tmp, sizeof(*sc));
+	}
+	free(copy);
+	free(tmp);
+	return rc;
+}
+
+static void set_name_from_path(struct ps_scenario *sc, const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	const char *dot = strrchr(base, '.');
+	size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+	if (n >= sizeof(sc->name))
+		n = sizeof(sc->name) - 1;
+	memcpy(sc->name, base, n);
+	sc->name[n] = '\0';
+}
+
+int ps_scenario_load(struct ps_scenario *sc, const char *path, char *err, size_t size)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, size, "%s: cannot read: %s", path, strerror(errno));
+		return -1;
+	}
+	char *text = malloc(FILE_MAX + 2);
+	if (!text) {
+		fclose(f);
+		return no_memory(err, size, path);
+	}
+	size_t n = fread(text, 1, FILE_MAX + 1, f);
+	int rc = 0;
+	if (ferror(f)) {
+		snprintf(err, size, "%s: cannot read: %s", path, strerror(errno));
+		rc = -1;
+	} else if (n > FILE_MAX) {
+		snprintf(err, size, "%s: too big for a scenario; allowed: at most %d bytes (1 MiB)",
+			 path, FILE_MAX);
+		rc = -1;
+	} else if (memchr(text, '\0', n)) {
+		snprintf(err, size, "%s: contains a NUL byte; allowed: a text file", path);
+		rc = -1;
+	}
+	fclose(f);
+	if (rc == 0) {
+		text[n] = '\0';
+		char name[PS_NAME_MAX];
+		memcpy(name, sc->name, sizeof(name));
+		set_name_from_path(sc, path);
+		rc = ps_scenario_parse(sc, path, text, err, size);
+		if (rc)
+			memcpy(sc->name, name, sizeof(name));
+	}
+	free(text);
+	return rc;
+}
+
+static void malformed_set(char *err, size_t size, const char *assignment)
+{
+	snprintf(err, size, "--set \"%s\": expected section.key=value (e.g. host.strategy=linux)",
+		 assignment);
+}
+
+int ps_scenario_set(struct ps_scenario *sc, const char *assignment, char *err, size_t size)
+{
+	struct where w = { .assignment = assignment };
+	struct problem pr;
+	char *copy = malloc(strlen(assignment) + 1);
+	struct ps_scenario *tmp = malloc(sizeof(*tmp));
+	int rc = -1;
+
+	if (!copy || !tmp) {
+		rc = no_memory(err, size, "--set");
+		goto out;
+	}
+	memcpy(copy, assignment, strlen(assignment) + 1);
+	memcpy(tmp, sc, sizeof(*tmp));
+
+	char *eq = strchr(copy, '=');
+	char *dot = NULL;
+	if (eq) {
+		*eq = '\0';
+		dot = strrchr(copy, '.');
+	}
+	if (!eq || !dot) {
+		malformed_set(err, size, assignment);
+		goto out;
+	}
+	*dot = '\0';
+	char *secname = trim(copy);
+	char *key = trim(dot + 1);
+	char *value = trim(eq + 1);
+	if (!*secname || !*key) {
+		malformed_set(err, size, assignment);
+		goto out;
+	}
+
+	enum section sec;
+	int pop;
+	if (open_section(tmp, secname, &sec, &pop, &pr)) {
+		report(err, size, &w, &pr);
+		goto out;
+	}
+	const struct key *k = find_key(sec, key);
+	if (!k) {
+		unknown_key(&pr, sec, key);
+		report(err, size, &w, &pr);
+		goto out;
+	}
+	if (set_value(k, section_base(tmp, sec, pop), value, &pr)) {
+		report(err, size, &w, &pr);
+		goto out;
+	}
+	memcpy(sc, tmp, sizeof(*sc));
+	rc = 0;
+out:
+	free(copy);
+	free(tmp);
+	return rc;
+}
+
+static bool all_reserved(const struct ps_scenario *sc)
+{
+	for (unsigned p = sc->lo; p <= sc->hi; p++)
+		if (!test_bit(sc->reserved, p))
+			return false;
+	return true;
+}
+
+int ps_scenario_validate(const struct ps_scenario *sc, char *err, size_t size)
+{
+	const char *n = sc->name;
+	char a[40], b[40];
+
+	if (sc->npop == 0) {
+		snprintf(err, size,
+			 "%s: no [workload.NAME] section: a scenario needs at least one population of "
+			 "clients; add one, e.g. [workload.client] with rate_per_s = 100",
+			 n);
+		return -1;
+	}
+	if (sc->npop > PS_MAX_POPULATIONS) {
+		snprintf(err, size, "%s: %u populations; allowed: at most %d", n, sc->npop,
+			 PS_MAX_POPULATIONS);
+		return -1;
+	}
+	if (!ps_alloc_find(sc->strategy)) {
+		char names[PS_ERR_MAX / 2];
+		ps_alloc_names(names, sizeof(names), ", ");
+		snprintf(err, size, "%s: [host] strategy = \"%s\": unknown strategy; allowed: %s", n,
+			 sc->strategy, names);
+		return -1;
+	}
+	if (sc->lo < 1 || sc->lo > sc->hi) {
+		snprintf(err, size,
+			 "%s: [host] port_range = \"%u-%u\": not a range of ports; "
+			 "set it to LO-HI with 1 <= LO <= HI <= 65535",
+			 n, sc->lo, sc->hi);
+		return -1;
+	}
+	if (all_reserved(sc)) {
+		snprintf(err, size,
+			 "%s: [host] reserved_ports reserves every port of port_range %u-%u, leaving "
+			 "nothing to allocate; reserve fewer ports or widen port_range",
+			 n, sc->lo, sc->hi);
+		return -1;
+	}
+	if (sc->sample_interval_s > sc->duration_s) {
+		format_double(a, sizeof(a), sc->sample_interval_s);
+		format_double(b, sizeof(b), sc->duration_s);
+		snprintf(err, size,
+			 "%s: [run] sample_interval_s = %s is longer than duration_s = %s, so the run "
+			 "would record no sample; shorten sample_interval_s or lengthen duration_s",
+			 n, a, b);
+		return -1;
+	}
+	for (unsigned i = 0; i < sc->npop; i++) {
+		const struct ps_population *p = &sc->pop[i];
+		if (p->start_s >= sc->duration_s) {
+			format_double(a, sizeof(a), p->start_s);
+			format_double(b, sizeof(b), sc->duration_s);
+			snprintf(err, size,
+				 "%s: [workload.%s] start_s = %s is not before [run] duration_s = %s, so "
+				 "the population would never connect; lower start_s or raise duration_s",
+				 n, p->name, a, b);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static bool any_bit(const uint64_t *map)
+{
+	for (size_t i = 0; i < 1024; i++)
+		if (map[i])
+			return true;
+	return false;
+}
+
+static void format_ports(struct out *o, const uint64_t *map)
+{
+	bool any = false;
+	for (unsigned p = 1; p <= 65535; p++) {
+		if (!test_bit(map, p))
+			continue;
+		unsigned q = p;
+		while (q < 65535 && test_bit(map, q + 1))
+			q++;
+		outf(o, q > p ? "%s%u-%u" : "%s%u", any ? "," : "", p, q);
+		any = true;
+		p = q;
+	}
+}
+
+static void format_value(struct out *o, const struct key *k, const void *base)
+{
+	const char *field = (const char *)base + k->off;
+	char num[40];
+	double d;
+	uint64_t u;
+	uint32_t u32;
+	int i;
+
+	switch (k->type) {
+	case T_NUMBER:
+		memcpy(&d, field, sizeof(d));
+		format_double(num, sizeof(num), d);
+		outf(o, "%s", num);
+		break;
+	case T_U64:
+		memcpy(&u, field, sizeof(u));
+		outf(o, "%llu", (unsigned long long)u);
+		break;
+	case T_U32:
+		memcpy(&u32, field, sizeof(u32));
+		outf(o, "%lu", (unsigned long)u32);
+		break;
+	case T_ENUM:
+		memcpy(&i, field, sizeof(i));
+		/* A struct filled by code, not by the parser, may hold anything. */
+		for (int j = 0; j <= i; j++) {
+			if (!k->values[j]) {
+				i = -1;
+				break;
+			}
+		}
+		outf(o, "%s", i >= 0 ? k->values[i] : "?");
+		break;
+	case T_BOOL:
+		outf(o, "%s", *(const bool *)field ? "true" : "false");
+		break;
+	case T_STRATEGY:
+		outf(o, "%s", field);
+		break;
+	case T_RANGE: {
+		const struct ps_scenario *sc = base;
+		outf(o, "%u-%u", sc->lo, sc->hi);
+		break;
+	}
+	case T_PORTS:
+		format_ports(o, (const uint64_t *)(const void *)field);
+		break;
+	case T_CLOSER:
+		memcpy(&d, field, sizeof(d));
+		if (d == 1.0) {
+			outf(o, "client");
+		} else if (d == 0.0) {
+			outf(o, "server");
+		} else {
+			format_double(num, sizeof(num), d);
+			outf(o, "%s", num);
+		}
+		break;
+	}
+}
+
+static void format_section(struct out *o, enum section sec, const void *base)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (keys[i].section != sec)
+			continue;
+		const void *field = (const char *)base + keys[i].off;
+		/* An empty list is written "key =", with no space trailing. */
+		bool empty = keys[i].type == T_PORTS && !any_bit(field);
+		outf(o, "%s =%s", keys[i].name, empty ? "" : " ");
+		format_value(o, &keys[i], base);
+		outf(o, "\n");
+	}
+}
+
+size_t ps_scenario_format(const struct ps_scenario *sc, char *buf, size_t size)
+{
+	struct out o = { buf, size, 0 };
+
+	if (size)
+		buf[0] = '\0';
+	outf(&o, "# portsim scenario \"%s\", fully resolved\n", sc->name);
+	outf(&o, "\n[run]\n");
+	format_section(&o, SEC_RUN, sc);
+	outf(&o, "\n[host]\n");
+	format_section(&o, SEC_HOST, sc);
+	for (unsigned i = 0; i < sc->npop && i < PS_MAX_POPULATIONS; i++) {
+		outf(&o, "\n[workload.%s]\n", sc->pop[i].name);
+		format_section(&o, SEC_WORKLOAD, &sc->pop[i]);
+	}
+	return o.len;
+}

@@ -1,0 +1,93 @@
+#include "portsim/trace.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const event_names[] = {
+	[PS_EV_OPEN] = "open",
+	[PS_EV_FAIL] = "fail",
+	[PS_EV_CLOSE] = "close",
+	[PS_EV_TW_END] = "tw_end",
+	[PS_EV_TW_TAKEOVER] = "tw_takeover",
+};
+
+void ps_ip_format(char *buf, unsigned long size, uint32_t ip)
+{
+	snprintf(buf, size, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+}
+
+int ps_trace_open(struct ps_trace *t, const char *dir, bool events)
+{
+	memset(t, 0, sizeof(*t));
+	t->with_events = events;
+	if (ps_csv_open(&t->timeseries, dir, "timeseries.csv", PS_TIMESERIES_HEADER) != 0)
+		return -1;
+	if (events && ps_csv_open(&t->events, dir, "events.csv", PS_EVENTS_HEADER) != 0) {
+		ps_csv_abort(&t->timeseries);
+		return -1;
+	}
+	return 0;
+}
+
+void ps_trace_event(struct ps_trace *t, ps_time now, uint64_t conn_id, enum ps_trace_event ev,
+		    uint32_t src_ip, uint16_t src_port, uint32_t dst_ip, uint16_t dst_port,
+		    uint32_t probes, enum ps_err error)
+{
+	if (!t->with_events)
+		return;
+	char ts[32], src[16], dst[16], sport[8] = "";
+	ps_time_format(ts, sizeof(ts), now);
+	ps_ip_format(src, sizeof(src), src_ip);
+	ps_ip_format(dst, sizeof(dst), dst_ip);
+	/* A failed attempt has no source port: leave the field empty. */
+	if (ev != PS_EV_FAIL)
+		snprintf(sport, sizeof(sport), "%u", src_port);
+	fprintf(t->events.f, "%s,%" PRIu64 ",%s,%s,%s,%s,%u,%u,%s\n", ts, conn_id, event_names[ev], src,
+		sport, dst, dst_port, probes, ps_err_name(error));
+}
+
+void ps_trace_sample(struct ps_trace *t, ps_time now, uint64_t established, uint64_t time_wait,
+		     uint64_t ports_in_use, uint32_t free_tightest, struct ps_metrics *m)
+{
+	char ts[32];
+	ps_time_format(ts, sizeof(ts), now);
+	double mean = m->iv_attempts ? (double)m->iv_probes / (double)m->iv_attempts : 0.0;
+	fprintf(t->timeseries.f, "%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%" PRIu64 ",%" PRIu64 ",%.3f\n",
+		ts, established, time_wait, ports_in_use, free_tightest, m->iv_attempts, m->iv_failures, mean);
+	m->iv_attempts = m->iv_failures = m->iv_probes = 0;
+}
+
+int ps_trace_commit(struct ps_trace *t)
+{
+	int r = ps_csv_commit(&t->timeseries);
+	if (t->with_events && ps_csv_commit(&t->events) != 0)
+		r = -1;
+	return r;
+}
+
+void ps_trace_abort(struct ps_trace *t)
+{
+	ps_csv_abort(&t->timeseries);
+	ps_csv_abort(&t->events);
+}
+
+int ps_summary_write(const char *dir, const char *scenario, const char *strategy, uint64_t seed,
+		     ps_time duration, const struct ps_metrics *m, uint64_t events, double wall_s)
+{
+	struct ps_csv c;
+	if (ps_csv_open(&c, dir, "summary.csv", PS_SUMMARY_HEADER) != 0)
+		return -1;
+	char dur[32], first[32] = "";
+	ps_time_format(dur, sizeof(dur), duration);
+	if (m->failed)
+		ps_time_format(first, sizeof(first), m->first_failure);
+	double ratio = m->attempts ? (double)m->failures / (double)m->attempts : 0.0;
+	fprintf(c.f,
+		"%s,%s,%" PRIu64 ",%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f,%s,%" PRIu64 ",%" PRIu64
+		",%" PRIu64 ",%.3f,%u,%u,%" PRIu64 ",%" PRIu64 ",%.3f\n",
+		scenario, strategy, seed, dur, m->attempts, m->successes, m->failures, ratio, first,
+		m->peak_established, m->peak_time_wait, m->peak_ports_in_use, ps_metrics_probes_mean(m),
+		ps_metrics_probes_quantile(m, 0.99), m->probes_max, m->tw_takeovers, events, wall_s);
+	return ps_csv_commit(&c);
+}

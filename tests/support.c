@@ -1,0 +1,138 @@
+#include "support.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+
+int pst_run_cli(char **out, const char *const *argv)
+{
+	size_t argc = 0;
+	while (argv[argc])
+		argc++;
+	char **args = calloc(argc + 2, sizeof(*args));
+	if (!args)
+		return -1;
+	args[0] = (char *)PORTSIM_BIN;
+	for (size_t i = 0; i < argc; i++)
+		args[i + 1] = (char *)argv[i];
+
+	int fds[2];
+	if (pipe(fds) != 0) {
+		free(args);
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		free(args);
+		return -1;
+	}
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		close(fds[0]);
+		close(fds[1]);
+		execv(PORTSIM_BIN, args);
+		_exit(127);
+	}
+	free(args);
+	close(fds[1]);
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	for (;;) {
+		if (len + 1024 > cap) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+		}
+		ssize_t r = read(fds[0], buf + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	buf[len] = '\0';
+	close(fds[0]);
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	*out = buf;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+char *pst_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	size_t r;
+	while ((r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+		n += r;
+		if (cap - n < 2) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+		}
+	}
+	fclose(f);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+int pst_write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	size_t n = strlen(text);
+	int ok = fwrite(text, 1, n, f) == n;
+	return (fclose(f) == 0 && ok) ? 0 : -1;
+}
+
+char *pst_tmpdir(void)
+{
+	char *t = strdup("/tmp/portsim-test-XXXXXX");
+	if (!t || !mkdtemp(t)) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void pst_rmtree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		char *p = pst_path(dir, e->d_name);
+		struct stat st;
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			pst_rmtree(p);
+		else
+			unlink(p);
+		free(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+char *pst_path(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(n);
+	snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}

@@ -1,0 +1,313 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "portsim/engine.h"
+#include "portsim/rng.h"
+
+/* What a test expects to pop: compared field by field with the real event. */
+struct expect {
+	ps_time t;
+	uint64_t seq;
+	uint32_t id;
+};
+
+static int expect_cmp(const void *pa, const void *pb)
+{
+	const struct expect *a = pa, *b = pb;
+	if (a->t != b->t)
+		return a->t < b->t ? -1 : 1;
+	if (a->seq != b->seq)
+		return a->seq < b->seq ? -1 : 1;
+	return 0;
+}
+
+static void test_init_rejects_too_many_lanes(void **state)
+{
+	(void)state;
+	struct ps_engine e;
+	assert_int_equal(ps_engine_init(&e, PS_ENGINE_MAX_LANES + 1), -1);
+	assert_int_equal(ps_engine_init(&e, PS_ENGINE_MAX_LANES), 0);
+	ps_engine_fini(&e);
+}
+
+static void test_empty_engine_has_nothing_to_pop(void **state)
+{
+	(void)state;
+	struct ps_engine e;
+	struct ps_event ev;
+	assert_int_equal(ps_engine_init(&e, 2), 0);
+	assert_int_equal(ps_engine_pop(&e, &ev), 0);
+	assert_true(ps_engine_peek_time(&e) == PS_TIME_MAX);
+	assert_int_equal(ps_engine_pending(&e), 0);
+	ps_engine_fini(&e);
+}
+
+static void test_equal_times_pop_in_scheduling_order(void **state)
+{
+	(void)state;
+	struct ps_engine e;
+	struct ps_event ev;
+	assert_int_equal(ps_engine_init(&e, 2), 0);
+	/* ids 0..8 scheduled in this order, alternating heap and two lanes, all at t = 5. */
+	assert_int_equal(ps_engine_schedule_lane(&e, 1, 5, 0, 0, 0), 0);
+	assert_int_equal(ps_engine_schedule(&e, 5, 0, 1, 0), 0);
+	assert_int_equal(ps_engine_schedule_lane(&e, 0, 5, 0, 2, 0), 0);
+	assert_int_equal(ps_engine_schedule(&e, 5, 0, 3, 0), 0);
+	assert_int_equal(ps_engine_schedule(&e, 5, 0, 4, 0), 0);
+	assert_int_equal(ps_engine_schedule_lane(&e, 1, 5, 0, 5, 0), 0);
+	assert_int_equal(ps_engine_schedule_lane(&e, 0, 5, 0, 6, 0), 0);
+	assert_int_equal(ps_engine_schedule(&e, 5, 0, 7, 0), 0);
+	assert_int_equal(ps_engine_schedule_lane(&e, 0, 5, 0, 8, 0), 0);
+	for (uint32_t i = 0; i < 9; i++) {
+		assert_int_equal(ps_engine_pop(&e, &ev), 1);
+		assert_int_equal(ev.t, 5);
+		assert_int_equal(ev.id, i);
+		assert_int_equal(ev.seq, i);
+	}
+	assert_int_equal(ps_engine_pop(&e, &ev), 0);
+	ps_engine_fini(&e);
+}
+
+static void test_lane_events_merge_with_heap_events(void **state)
+{
+	(void)state;
+	enum { N = 20000, NLANES = 3 };
+	struct ps_engine e;
+	struct ps_rng r;
+	struct expect *want = calloc(N, sizeof(*want));
+	ps_time lane_t[NLANES] = { 0 };
+	struct ps_event ev;
+
+	assert_non_null(want);
+	assert_int_equal(ps_engine_init(&e, NLANES), 0);
+	ps_rng_init(&r, 7, PS_STREAM_ARRIVALS, 0);
+	for (uint32_t i = 0; i < N; i++) {
+		unsigned where = (unsigned)ps_rng_below(&r, NLANES + 1);
+		ps_time t;
+		if (where == NLANES) {
+			/* Coarse times so heap events often tie with lane events. */
+			t = ps_rng_below(&r, 1000) * 10;
+			assert_int_equal(ps_engine_schedule(&e, t, 0, i, 0), 0);
+		} else {
+			lane_t[where] += ps_rng_below(&r, 3) * 10;
+			t = lane_t[where];
+			assert_int_equal(ps_engine_schedule_lane(&e, where, t, 0, i, 0), 0);
+		}
+		want[i] = (struct expect){ .t = t, .seq = i, .id = i };
+	}
+	assert_int_equal(ps_engine_pending(&e), N);
+	qsort(want, N, sizeof(*want), expect_cmp);
+	for (size_t i = 0; i < N; i++) {
+		assert_int_equal(ps_engine_pop(&e, &ev), 1);
+		assert_int_equal(ev.t, want[i].t);
+		assert_int_equal(ev.seq, want[i].seq);
+		assert_int_equal(ev.id, want[i].id);
+	}
+	assert_int_equal(ps_engine_pop(&e, &ev), 0);
+	ps_engine_fini(&e);
+	free(want);
+}
+
+static void test_lane_rejects_out_of_order_time(void **state)
+{
+	(void)state;
+	struct ps_engine e;
+	assert_int_equal(ps_engine_init(&e, 2), 0);
+	assert_int_equal(ps_engine_schedule_lane(&e, 0, 100, 0, 0, 0), 0);
+	assert_int_equal(ps_engine_schedule_lane(&e, 0, 99, 0, 1, 0), -1);
+	/* Equal time is in order; other lanes are independent. */
+	assert_int_equal(ps_engine_schedule_lane(&e, 0, 100, 0, 2, 0), 0);
+	assert_int_equal(ps_engine_schedule_lane(&e, 1, 50, 0, 3, 0), 0);
+	assert_int_equal(ps_engine_pending(&e), 3);
+	ps_engine_fini(&e);
+}
+
+static void test_schedule_rejects_unknown_lane(void **state)
+{
+	(void)state;
+	struct ps_engine e;
+	assert_int_equal(ps_engine_init(&e, 2), 0);
+	assert_int_equal(ps_engine_schedule_lane(&e, 2, 10, 0, 0, 0), -1);
+	assert_int_equal(ps_engine_schedule_lane(&e, PS_ENGINE_MAX_LANES, 10, 0, 0, 0), -1);
+	assert_int_equal(ps_engine_pending(&e), 0);
+	ps_engine_fini(&e);
+}
+
+static void test_schedule_in_the_past_is_rejected(void **state)
+{
+	(void)state;
+	struct ps_engine e;
+	struct ps_event ev;
+	assert_int_equal(ps_engine_init(&e, 1), 0);
+	assert_int_equal(ps_engine_schedule(&e, 1000, 0, 0, 0), 0);
+	assert_int_equal(ps_engine_pop(&e, &ev), 1);
+	assert_int_equal(e.now, 1000);
+	assert_int_equal(ps_engine_schedule(&e, 999, 0, 1, 0), -1);
+	assert_int_equal(ps_engine_schedule_lane(&e, 0, 999, 0, 2, 0), -1);
+	assert_int_equal(ps_engine_pending(&e), 0);
+	/* "Now" itself is not the past. */
+	assert_int_equal(ps_engine_schedule(&e, 1000, 0, 3, 0), 0);
+	assert_int_equal(ps_engine_schedule_lane(&e, 0, 1000, 0, 4, 0), 0);
+	ps_engine_fini(&e);
+}
+
+static void test_many_random_heap_events_pop_in_order(void **state)
+{
+	(void)state;
+	enum { N = 200000 };
+	struct ps_engine e;
+	struct ps_rng r;
+	struct ps_event ev, prev = { 0 };
+
+	assert_int_equal(ps_engine_init(&e, 0), 0);
+	ps_rng_init(&r, 1, PS_STREAM_DURATIONS, 0);
+	for (uint32_t i = 0; i < N; i++)
+		assert_int_equal(ps_engine_schedule(&e, ps_rng_below(&r, N / 4), 0, i, 0), 0);
+	for (size_t i = 0; i < N; i++) {
+		assert_int_equal(ps_engine_pop(&e, &ev), 1);
+		if (i > 0) {
+			assert_true(prev.t <= ev.t);
+			if (prev.t == ev.t)
+				assert_true(prev.seq < ev.seq);
+		}
+		prev = ev;
+	}
+	assert_int_equal(ps_engine_pop(&e, &ev), 0);
+	assert_int_equal(e.processed, N);
+	ps_engine_fini(&e);
+}
+
+static void test_heap_stays_ordered_while_scheduling_during_pops(void **state)
+{
+	(void)state;
+	/* The hold model: each pop schedules a successor at a random later time. */
+	enum { START = 1000, STEPS = 100000 };
+	struct ps_engine e;
+	struct ps_rng r;
+	struct ps_event ev;
+	ps_time last = 0;
+
+	assert_int_equal(ps_engine_init(&e, 0), 0);
+	ps_rng_init(&r, 3, PS_STREAM_DURATIONS, 1);
+	for (uint32_t i = 0; i < START; i++)
+		assert_int_equal(ps_engine_schedule(&e, ps_rng_below(&r, 1000), 0, i, 0), 0);
+	for (uint32_t i = 0; i < STEPS; i++) {
+		assert_int_equal(ps_engine_pop(&e, &ev), 1);
+		assert_true(ev.t >= last);
+		last = ev.t;
+		assert_int_equal(ps_engine_schedule(&e, e.now + ps_rng_below(&r, 1000), 0, i, 0), 0);
+	}
+	assert_int_equal(ps_engine_pending(&e), START);
+	ps_engine_fini(&e);
+}
+
+static void test_clock_advances_to_each_popped_time(void **state)
+{
+	(void)state;
+	struct ps_engine e;
+	struct ps_event ev;
+	assert_int_equal(ps_engine_init(&e, 1), 0);
+	assert_int_equal(e.now, 0);
+	assert_int_equal(ps_engine_schedule(&e, 30, 0, 0, 0), 0);
+	assert_int_equal(ps_engine_schedule(&e, 10, 0, 1, 0), 0);
+	assert_int_equal(ps_engine_schedule_lane(&e, 0, 20, 0, 2, 0), 0);
+	assert_int_equal(ps_engine_schedule_lane(&e, 0, 40, 0, 3, 0), 0);
+
+	const ps_time times[] = { 10, 20, 30, 40 };
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(ps_engine_peek_time(&e), times[i]);
+		assert_int_equal(ps_engine_pop(&e, &ev), 1);
+		assert_int_equal(ev.t, times[i]);
+		assert_int_equal(e.now, times[i]);
+		assert_int_equal(e.processed, i + 1);
+	}
+	ps_engine_fini(&e);
+}
+
+static void test_pop_returns_the_scheduled_payload(void **state)
+{
+	(void)state;
+	struct ps_engine e;
+	struct ps_event ev;
+	assert_int_equal(ps_engine_init(&e, 1), 0);
+	assert_int_equal(ps_engine_schedule(&e, 7, 11, 22, 33), 0);
+	assert_int_equal(ps_engine_schedule_lane(&e, 0, 8, 44, 55, 66), 0);
+	assert_int_equal(ps_engine_pop(&e, &ev), 1);
+	assert_int_equal(ev.type, 11);
+	assert_int_equal(ev.id, 22);
+	assert_int_equal(ev.gen, 33);
+	assert_int_equal(ps_engine_pop(&e, &ev), 1);
+	assert_int_equal(ev.type, 44);
+	assert_int_equal(ev.id, 55);
+	assert_int_equal(ev.gen, 66);
+	ps_engine_fini(&e);
+}
+
+static void test_lane_growth_keeps_fifo_order(void **state)
+{
+	(void)state;
+	struct ps_engine e;
+	struct ps_event ev;
+	uint32_t next_in = 0, next_out = 0;
+
+	assert_int_equal(ps_engine_init(&e, 1), 0);
+	/*
+	 * Rounds of push 3, pop 2 make the ring wrap around before each
+	 * doubling, so growth has to unwrap a split buffer.
+	 */
+	for (int round = 0; round < 2000; round++) {
+		for (int k = 0; k < 3; k++, next_in++)
+			assert_int_equal(ps_engine_schedule_lane(&e, 0, next_in, 0, next_in, 0), 0);
+		for (int k = 0; k < 2; k++, next_out++) {
+			assert_int_equal(ps_engine_pop(&e, &ev), 1);
+			assert_int_equal(ev.id, next_out);
+		}
+	}
+	assert_true(e.lanes[0].cap > 64);
+	while (ps_engine_pop(&e, &ev)) {
+		assert_int_equal(ev.id, next_out);
+		next_out++;
+	}
+	assert_int_equal(next_out, next_in);
+	ps_engine_fini(&e);
+}
+
+static void test_pending_counts_heap_and_lanes(void **state)
+{
+	(void)state;
+	struct ps_engine e;
+	struct ps_event ev;
+	assert_int_equal(ps_engine_init(&e, 2), 0);
+	assert_int_equal(ps_engine_schedule(&e, 1, 0, 0, 0), 0);
+	assert_int_equal(ps_engine_schedule_lane(&e, 0, 2, 0, 0, 0), 0);
+	assert_int_equal(ps_engine_schedule_lane(&e, 1, 3, 0, 0, 0), 0);
+	assert_int_equal(ps_engine_pending(&e), 3);
+	assert_int_equal(ps_engine_pop(&e, &ev), 1);
+	assert_int_equal(ps_engine_pending(&e), 2);
+	ps_engine_fini(&e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_init_rejects_too_many_lanes),
+		cmocka_unit_test(test_empty_engine_has_nothing_to_pop),
+		cmocka_unit_test(test_equal_times_pop_in_scheduling_order),
+		cmocka_unit_test(test_lane_events_merge_with_heap_events),
+		cmocka_unit_test(test_lane_rejects_out_of_order_time),
+		cmocka_unit_test(test_schedule_rejects_unknown_lane),
+		cmocka_unit_test(test_schedule_in_the_past_is_rejected),
+		cmocka_unit_test(test_many_random_heap_events_pop_in_order),
+		cmocka_unit_test(test_heap_stays_ordered_while_scheduling_during_pops),
+		cmocka_unit_test(test_clock_advances_to_each_popped_time),
+		cmocka_unit_test(test_pop_returns_the_scheduled_payload),
+		cmocka_unit_test(test_lane_growth_keeps_fifo_order),
+		cmocka_unit_test(test_pending_counts_heap_and_lanes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
