@@ -6,7 +6,7 @@
 
 #define NO_SLOT UINT32_MAX
 
-/* What connect(), bind(0) and UDP autobind return on Linux when the range is used up. */
+/* What a mode fails with when its strategy names no error of its own: Linux's errors. */
 static const enum ps_err default_errors[PS_MODE_COUNT] = {
 	[PS_MODE_CONNECT] = PS_EADDRNOTAVAIL,
 	[PS_MODE_BIND0] = PS_EADDRINUSE,
@@ -45,7 +45,7 @@ int ps_host_init(struct ps_host *h, const struct ps_host_config *cfg, char *err,
 		h->inst[j].state = calloc(1, ops->state_size ? ops->state_size : 1);
 		ninst++;
 		if (!h->inst[j].state || ops->init(h->inst[j].state, &ctx) != 0) {
-			snprintf(err, size, "cannot initialise strategy %s: out of memory", ops->name);
+			snprintf(err, size, "cannot initialise strategy %s: a parameter out of its range, or out of memory", ops->name);
 			ps_host_fini(h);
 			return -1;
 		}
@@ -125,7 +125,7 @@ int ps_host_open(struct ps_host *h, enum ps_mode mode, uint32_t addr, uint32_t d
 	res->probes = pick.probes;
 	res->taken_over = PS_NO_CONN;
 	if (pick.idx < 0) {
-		enum ps_err e = h->cfg.errors[mode];
+		enum ps_err e = in->ops->fail_err;
 		res->err = e != PS_OK ? e : default_errors[mode];
 		return 0;
 	}
@@ -163,7 +163,8 @@ bool ps_host_close(struct ps_host *h, uint32_t conn, ps_time now, bool active)
 {
 	struct ps_conn *c = &h->conns[conn];
 	/* Only the side that sends the first FIN keeps TIME_WAIT; UDP has none. */
-	if (active && c->mode != PS_MODE_UDP && h->cfg.time_wait > 0) {
+	bool local = h->cfg.dsts[c->dst].loopback && h->cfg.no_local_time_wait;
+	if (active && c->mode != PS_MODE_UDP && h->cfg.time_wait > 0 && !local) {
 		c->state = PS_CONN_TIME_WAIT;
 		ps_pool_enter_time_wait(&h->pool, c->addr, c->idx, c->dst, now);
 		h->established--;

@@ -202,11 +202,6 @@ enum ps_status ps_run(const struct ps_scenario *sc, const struct ps_run_options 
 	memset(res, 0, sizeof(*res));
 	if (ps_scenario_validate(sc, err, size) != 0)
 		return PS_BAD_INPUT;
-	const struct ps_alloc_ops *ops = ps_alloc_find(sc->strategy);
-	if (!ops) {
-		snprintf(err, size, "%s: unknown strategy \"%s\"", sc->name, sc->strategy);
-		return PS_BAD_INPUT;
-	}
 	double started = wall_now();
 	struct run r = { .sc = sc, .m = &res->m };
 	r.end = ps_time_from_s(sc->duration_s);
@@ -230,10 +225,11 @@ enum ps_status ps_run(const struct ps_scenario *sc, const struct ps_run_options 
 		.first_ip = PS_SRC_FIRST_IP, .dsts = r.wl.dsts, .ndsts = r.wl.ndsts,
 		.time_wait = r.time_wait, .tw_reuse = sc->tw_reuse,
 		.tw_reuse_delay = ps_time_from_s(sc->tw_reuse_delay_ms / 1000.0), .unique = sc->unique,
-		.params = sc->params, .seed = sc->seed,
+		.no_local_time_wait = !sc->local_time_wait, .params = sc->params, .seed = sc->seed,
 	};
-	for (unsigned m = 0; m < PS_MODE_COUNT; m++)
-		hc.alloc[m] = ops;
+	hc.params.resalt_ns = ps_time_from_s(sc->resalt_s);
+	for (enum ps_mode m = 0; m < PS_MODE_COUNT; m++)
+		hc.alloc[m] = ps_alloc_find(ps_scenario_strategy_for(sc, m));
 	if (ps_host_init(&r.host, &hc, err, size) != 0)
 		goto out;
 	host_up = true;

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "portsim/profile.h"
+
 /* A scenario is a page of text; anything bigger is a mistake, not a scenario. */
 #define FILE_MAX (1024 * 1024)
 
@@ -24,6 +26,8 @@ enum type {
 	T_ENUM,     /* an int-sized enum whose value is the index in values */
 	T_BOOL,     /* bool */
 	T_STRATEGY, /* char[PS_NAME_MAX] holding a registry name */
+	T_STRATEGY_OR_SAME, /* the same, or "same" (use [host] strategy) */
+	T_PROFILE,  /* char[PS_NAME_MAX]: "none" or a profile name; applied when set */
 	T_RANGE,    /* "LO-HI" into the scenario's lo and hi */
 	T_PORTS,    /* "P,LO-HI,..." into the scenario's reserved bitmap */
 	T_CLOSER    /* client | server | probability, into a double */
@@ -47,12 +51,14 @@ _Static_assert(sizeof(enum ps_tw_reuse) == sizeof(int), "enum ps_tw_reuse must b
 _Static_assert(sizeof(enum ps_arrival) == sizeof(int), "enum ps_arrival must be int-sized");
 _Static_assert(sizeof(enum ps_duration) == sizeof(int), "enum ps_duration must be int-sized");
 _Static_assert(sizeof(enum ps_mode) == sizeof(int), "enum ps_mode must be int-sized");
+_Static_assert(sizeof(enum ps_order) == sizeof(int), "enum ps_order must be int-sized");
 
 /* Spelled in the order of their enums: the index is the value. */
 static const char *const unique_values[] = { "4tuple", "port", NULL };
 static const char *const tw_reuse_values[] = { "0", "1", "2", NULL };
 static const char *const arrival_values[] = { "constant", "poisson", NULL };
 static const char *const duration_values[] = { "fixed", "exponential", "lognormal", NULL };
+static const char *const order_values[] = { "sequential", "random", NULL };
 static const char *const mode_values[] = { "connect", "bind0", "bind-no-port", "udp", NULL };
 static const char *const bool_true[] = { "true", "yes", "on", "1", NULL };
 static const char *const bool_false[] = { "false", "no", "off", "0", NULL };
@@ -68,8 +74,16 @@ static const struct key keys[] = {
 	{ SEC_RUN, "sample_interval_s", T_NUMBER, "seconds", "1", "0.001", "86400", NULL,
 	  "Simulated time between two rows of timeseries.csv.", SC(sample_interval_s) },
 
+	{ SEC_HOST, "profile", T_PROFILE, NULL, "none", NULL, NULL, NULL,
+	  "A whole system (`portsim profiles`): sets every [host] key below that the scenario does not set itself.",
+	  SC(profile) },
 	{ SEC_HOST, "strategy", T_STRATEGY, NULL, "linux", NULL, NULL, NULL,
-	  "Port allocation strategy, as `portsim strategies` lists them.", SC(strategy) },
+	  "Port allocation strategy for connect() and IP_BIND_ADDRESS_NO_PORT, as `portsim strategies` lists them.",
+	  SC(strategy) },
+	{ SEC_HOST, "bind_strategy", T_STRATEGY_OR_SAME, NULL, "same", NULL, NULL, NULL,
+	  "Strategy for bind(port 0); same = the connect() strategy.", SC(bind_strategy) },
+	{ SEC_HOST, "udp_strategy", T_STRATEGY_OR_SAME, NULL, "same", NULL, NULL, NULL,
+	  "Strategy for UDP autobind; same = the connect() strategy.", SC(udp_strategy) },
 	{ SEC_HOST, "port_range", T_RANGE, NULL, "49152-65535", NULL, NULL, NULL,
 	  "Ephemeral range LO-HI, both ends included.", SC(lo) },
 	{ SEC_HOST, "reserved_ports", T_PORTS, NULL, "", NULL, NULL, NULL,
@@ -93,6 +107,32 @@ static const struct key keys[] = {
 	  SC(params.descending) },
 	{ SEC_HOST, "first_port", T_U32, NULL, "0", "0", "65535", NULL,
 	  "Port the sequential cursor starts at; 0 = the range's low end.", SC(params.first_port) },
+	{ SEC_HOST, "local_time_wait", T_BOOL, NULL, "true", NULL, NULL, NULL,
+	  "Whether connections to loopback destinations keep TIME_WAIT; FreeBSD 14 skips it (net.inet.tcp.nolocaltimewait).",
+	  SC(local_time_wait) },
+	{ SEC_HOST, "resalt_s", T_NUMBER, "seconds", "10", "0.001", "86400", NULL,
+	  "linux: how often the port-offset hash is re-keyed.", SC(resalt_s) },
+	{ SEC_HOST, "perturb_table_size", T_U32, NULL, "65536", "1", "16777216", NULL,
+	  "linux: entries of the perturbation table, a power of two (2^CONFIG_INET_TABLE_PERTURB_ORDER).",
+	  SC(params.table_size) },
+	{ SEC_HOST, "tries", T_U32, NULL, "0", "0", "100000000", NULL,
+	  "rfc6056-2: random draws before giving up; 0 = the size of the range.", SC(params.tries) },
+	{ SEC_HOST, "table_length", T_U32, NULL, "10", "1", "65536", NULL,
+	  "rfc6056-4: TABLE_LENGTH, the number of counters destinations hash into.",
+	  SC(params.table_length) },
+	{ SEC_HOST, "increment_max", T_U32, NULL, "500", "1", "65535", NULL,
+	  "rfc6056-5: N, the largest random increment between candidates.", SC(params.increment_max) },
+	{ SEC_HOST, "randomcps", T_U32, NULL, "10", "0", "1000000", NULL,
+	  "freebsd-legacy: allocations in one second above which randomization stops.",
+	  SC(params.randomcps) },
+	{ SEC_HOST, "randomtime_s", T_U32, "seconds", "45", "0", "86400", NULL,
+	  "freebsd-legacy: how long randomization stays off after a burst.", SC(params.randomtime_s) },
+	{ SEC_HOST, "udp_hash_size", T_U32, NULL, "256", "1", "65536", NULL,
+	  "linux-udp: slots of the kernel's UDP hash table, a power of two.", SC(params.udp_hash_size) },
+	{ SEC_HOST, "order", T_ENUM, NULL, "sequential", NULL, NULL, order_values,
+	  "windows: allocation order, which Microsoft does not document.", SC(params.order) },
+	{ SEC_HOST, "tcp_randomize", T_BOOL, NULL, "false", NULL, NULL, NULL,
+	  "xnu: net.inet.tcp.randomize_ports, a random start for TCP too.", SC(params.tcp_randomize) },
 
 	{ SEC_WORKLOAD, "arrival", T_ENUM, NULL, "poisson", NULL, NULL, arrival_values,
 	  "How connection attempts are spaced: evenly, or as a Poisson process.", POP(arrival) },
@@ -119,6 +159,8 @@ static const struct key keys[] = {
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
+/* explicit_keys has one bit per key. */
+_Static_assert(sizeof(keys) / sizeof(keys[0]) <= 64, "explicit_keys needs one bit per key");
 
 static const char *const section_names[] = { "run", "host", "workload" };
 #define SECTIONS_ALLOWED "[run], [host], [workload.NAME]"
@@ -318,6 +360,15 @@ static void describe_allowed(const struct key *k, char *buf, size_t size)
 		break;
 	case T_STRATEGY:
 		ps_alloc_names(buf, size, ", ");
+		break;
+	case T_STRATEGY_OR_SAME:
+		outf(&o, "same, ");
+		ps_alloc_names(buf + o.len, size > o.len ? size - o.len : 0, ", ");
+		break;
+	case T_PROFILE:
+		outf(&o, "none");
+		for (size_t i = 0; i < ps_profiles_len; i++)
+			outf(&o, ", %s", ps_profiles[i].name);
 		break;
 	case T_RANGE:
 		outf(&o, "LO-HI with 1 <= LO <= HI <= 65535, e.g. 49152-65535");
@@ -556,8 +607,17 @@ static int set_value(const struct key *k, void *base, const char *v, struct prob
 		*(bool *)field = i;
 		return 0;
 	case T_STRATEGY:
-		if (strlen(v) >= PS_NAME_MAX || !ps_alloc_find(v)) {
+	case T_STRATEGY_OR_SAME:
+		if (strlen(v) >= PS_NAME_MAX ||
+		    (!ps_alloc_find(v) && (k->type == T_STRATEGY || strcmp(v, "same")))) {
 			set_problem(pr, "unknown strategy");
+			break;
+		}
+		memcpy(field, v, strlen(v) + 1);
+		return 0;
+	case T_PROFILE:
+		if (strlen(v) >= PS_NAME_MAX || (strcmp(v, "none") && !ps_profile_find(v))) {
+			set_problem(pr, "unknown profile");
 			break;
 		}
 		memcpy(field, v, strlen(v) + 1);
@@ -594,7 +654,8 @@ static int set_value(const struct key *k, void *base, const char *v, struct prob
 		return 0;
 	}
 	describe_allowed(k, pr->allowed, sizeof(pr->allowed));
-	if (k->type == T_ENUM || k->type == T_BOOL || k->type == T_STRATEGY)
+	if (k->type == T_ENUM || k->type == T_BOOL || k->type == T_STRATEGY ||
+	    k->type == T_STRATEGY_OR_SAME || k->type == T_PROFILE)
 		suggest_from_list(pr, v, pr->allowed);
 	return -1;
 }
@@ -605,6 +666,35 @@ static const struct key *find_key(enum section sec, const char *name)
 		if (keys[i].section == sec && !strcmp(keys[i].name, name))
 			return &keys[i];
 	return NULL;
+}
+
+/* Gives every [host] key the profile names its value, unless the user set that key. */
+static void apply_profile(struct ps_scenario *sc)
+{
+	const struct ps_profile *p = ps_profile_find(sc->profile);
+	if (!p)
+		return;
+	for (const char *const *kv = p->settings; kv[0]; kv += 2) {
+		const struct key *k = find_key(SEC_HOST, kv[0]);
+		struct problem pr;
+		if (k && !((sc->explicit_keys >> (k - keys)) & 1))
+			(void)set_value(k, sc, kv[1], &pr);
+	}
+}
+
+/* A value from the user: it outranks any profile, and a profile it names takes effect. */
+static int assign(struct ps_scenario *sc, const struct key *k, enum section sec, int pop,
+		  const char *v, struct problem *pr)
+{
+	void *base = sec == SEC_WORKLOAD ? (void *)&sc->pop[pop] : (void *)sc;
+	if (set_value(k, base, v, pr))
+		return -1;
+	if (sec == SEC_WORKLOAD)
+		return 0;
+	sc->explicit_keys |= 1ULL << (k - keys);
+	if (k->type == T_PROFILE)
+		apply_profile(sc);
+	return 0;
 }
 
 static void unknown_key(struct problem *pr, enum section sec, const char *name)
@@ -710,11 +800,6 @@ static int open_section(struct ps_scenario *sc, const char *name, enum section *
 	set_problem(pr, "unknown section");
 	snprintf(pr->allowed, sizeof(pr->allowed), "%s", SECTIONS_ALLOWED);
 	return -1;
-}
-
-static void *section_base(struct ps_scenario *sc, enum section sec, int pop)
-{
-	return sec == SEC_WORKLOAD ? (void *)&sc->pop[pop] : (void *)sc;
 }
 
 static char *trim(char *s)
@@ -828,7 +913,7 @@ static int parse_lines(struct ps_scenario *sc, const char *origin, char *text, c
 			pr.suggest[0] = '\0';
 			return report(err, size, &w, &pr);
 		}
-		if (set_value(k, section_base(sc, sec, pop), value, &pr))
+		if (assign(sc, k, sec, pop, value, &pr))
 			return report(err, size, &w, &pr);
 		*seen = w.line;
 	}
@@ -967,7 +1052,7 @@ int ps_scenario_set(struct ps_scenario *sc, const char *assignment, char *err, s
 		report(err, size, &w, &pr);
 		goto out;
 	}
-	if (set_value(k, section_base(tmp, sec, pop), value, &pr)) {
+	if (assign(tmp, k, sec, pop, value, &pr)) {
 		report(err, size, &w, &pr);
 		goto out;
 	}
@@ -985,6 +1070,12 @@ static bool all_reserved(const struct ps_scenario *sc)
 		if (!test_bit(sc->reserved, p))
 			return false;
 	return true;
+}
+
+const char *ps_scenario_strategy_for(const struct ps_scenario *sc, enum ps_mode m)
+{
+	const char *s = m == PS_MODE_BIND0 ? sc->bind_strategy : m == PS_MODE_UDP ? sc->udp_strategy : "same";
+	return strcmp(s, "same") ? s : sc->strategy;
 }
 
 int ps_scenario_validate(const struct ps_scenario *sc, char *err, size_t size)
@@ -1010,6 +1101,24 @@ int ps_scenario_validate(const struct ps_scenario *sc, char *err, size_t size)
 		snprintf(err, size, "%s: [host] strategy = \"%s\": unknown strategy; allowed: %s", n,
 			 sc->strategy, names);
 		return -1;
+	}
+	for (enum ps_mode m = 0; m < PS_MODE_COUNT; m++) {
+		if (!ps_alloc_find(ps_scenario_strategy_for(sc, m))) {
+			snprintf(err, size, "%s: no strategy \"%s\" for %s sockets; see portsim strategies", n,
+				 ps_scenario_strategy_for(sc, m), ps_mode_name(m));
+			return -1;
+		}
+	}
+	const struct { const char *key; uint32_t v; } pow2[] = {
+		{ "perturb_table_size", sc->params.table_size },
+		{ "udp_hash_size", sc->params.udp_hash_size },
+	};
+	for (size_t i = 0; i < sizeof(pow2) / sizeof(pow2[0]); i++) {
+		if (pow2[i].v == 0 || (pow2[i].v & (pow2[i].v - 1))) {
+			snprintf(err, size, "%s: [host] %s = %u: not a power of two; use e.g. 256 or 65536", n,
+				 pow2[i].key, pow2[i].v);
+			return -1;
+		}
 	}
 	if (sc->lo < 1 || sc->lo > sc->hi) {
 		snprintf(err, size,
@@ -1110,6 +1219,8 @@ static void format_value(struct out *o, const struct key *k, const void *base)
 		outf(o, "%s", *(const bool *)field ? "true" : "false");
 		break;
 	case T_STRATEGY:
+	case T_STRATEGY_OR_SAME:
+	case T_PROFILE:
 		outf(o, "%s", field);
 		break;
 	case T_RANGE: {

@@ -60,6 +60,8 @@ const char *ps_err_name(enum ps_err e)
 		[PS_EADDRNOTAVAIL] = "EADDRNOTAVAIL",
 		[PS_EADDRINUSE] = "EADDRINUSE",
 		[PS_EAGAIN] = "EAGAIN",
+		[PS_WSAEADDRINUSE] = "WSAEADDRINUSE",
+		[PS_WSAENOBUFS] = "WSAENOBUFS",
 	};
 
 	if ((unsigned)e >= PS_ERR_COUNT)

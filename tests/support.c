@@ -1,5 +1,11 @@
 #include "support.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -9,6 +15,8 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "portsim/alloc.h"
 
 
 int pst_run_cli(char **out, const char *const *argv)
@@ -135,4 +143,69 @@ char *pst_path(const char *dir, const char *name)
 	char *p = malloc(n);
 	snprintf(p, n, "%s/%s", dir, name);
 	return p;
+}
+
+/* ---- hosts for strategy tests ---- */
+
+static const struct ps_endpoint *test_dsts(void)
+{
+	static struct ps_endpoint d[PST_NDSTS];
+	for (uint32_t i = 0; i < PST_NDSTS; i++)
+		d[i] = (struct ps_endpoint){ .ip = 0x0A000001 + i, .port = 443 };
+	d[PST_LOOPBACK] = (struct ps_endpoint){ .ip = 0x7F000001, .port = 443, .loopback = true };
+	return d;
+}
+
+void pst_host_config(struct ps_host_config *cfg, const char *strategy, uint16_t lo, uint16_t hi,
+		     uint64_t seed)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->lo = lo;
+	cfg->hi = hi;
+	cfg->naddrs = 1;
+	cfg->first_ip = 0xC0000201;
+	cfg->dsts = test_dsts();
+	cfg->ndsts = PST_NDSTS;
+	cfg->time_wait = 60 * PS_NS_PER_S;
+	cfg->tw_reuse = PS_TW_REUSE_NEVER;
+	cfg->tw_reuse_delay = PS_NS_PER_S;
+	cfg->unique = PS_UNIQUE_4TUPLE;
+	cfg->seed = seed;
+	ps_alloc_params_default(&cfg->params);
+	const struct ps_alloc_ops *ops = ps_alloc_find(strategy);
+	if (!ops)
+		fail_msg("no strategy \"%s\"", strategy);
+	for (int m = 0; m < PS_MODE_COUNT; m++)
+		cfg->alloc[m] = ops;
+}
+
+void pst_host_init(struct ps_host *h, const struct ps_host_config *cfg)
+{
+	char err[256];
+	if (ps_host_init(h, cfg, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+}
+
+void pst_host_up(struct ps_host *h, const char *strategy, uint16_t lo, uint16_t hi, uint64_t seed)
+{
+	struct ps_host_config cfg;
+	pst_host_config(&cfg, strategy, lo, hi, seed);
+	pst_host_init(h, &cfg);
+}
+
+struct ps_open_result pst_open(struct ps_host *h, enum ps_mode mode, uint32_t dst, ps_time now)
+{
+	struct ps_open_result r;
+	if (ps_host_open(h, mode, 0, dst, now, 0, 0, &r) != 0)
+		fail_msg("out of memory");
+	return r;
+}
+
+uint16_t pst_short(struct ps_host *h, enum ps_mode mode, uint32_t dst, ps_time now)
+{
+	struct ps_open_result r = pst_open(h, mode, dst, now);
+	if (r.err != PS_OK)
+		fail_msg("no port at %llu ns: %s", (unsigned long long)now, ps_err_name(r.err));
+	ps_host_close(h, r.conn, now, false);
+	return r.port;
 }

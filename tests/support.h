@@ -25,3 +25,31 @@ void pst_rmtree(const char *dir);
 char *pst_path(const char *dir, const char *name);
 
 #endif
+
+/* ---- hosts for strategy tests ---- */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "portsim/host.h"
+
+#define PST_NDSTS 64
+/* Destinations 0..62 are 10.0.0.1+i:443; destination PST_LOOPBACK is 127.0.0.1:443, on loopback. */
+#define PST_LOOPBACK 63
+
+/* Fills cfg for one source address (192.0.2.1), PST_NDSTS destinations, the given range and
+ * strategy for every mode, TIME_WAIT 60 s, the 4-tuple rule, tw_reuse 0, strategy defaults. */
+void pst_host_config(struct ps_host_config *cfg, const char *strategy, uint16_t lo, uint16_t hi,
+		     uint64_t seed);
+
+/* ps_host_init that fails the test on error. */
+void pst_host_init(struct ps_host *h, const struct ps_host_config *cfg);
+
+/* Shorthand: pst_host_config with defaults, then pst_host_init. */
+void pst_host_up(struct ps_host *h, const char *strategy, uint16_t lo, uint16_t hi, uint64_t seed);
+
+/* Opens a connection in mode toward dst at time now (failing the test only on out-of-memory). */
+struct ps_open_result pst_open(struct ps_host *h, enum ps_mode mode, uint32_t dst, ps_time now);
+
+/* Opens a connection that must succeed and lets the server close it at once (the port is free
+ * again), returning its port: the pool stays empty. */
+uint16_t pst_short(struct ps_host *h, enum ps_mode mode, uint32_t dst, ps_time now);

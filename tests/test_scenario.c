@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "portsim/profile.h"
 #include "portsim/scenario.h"
 #include "support.h"
 
@@ -380,7 +381,8 @@ static void test_unknown_strategy_lists_the_registry(void **state)
 {
 	(void)state;
 	expect_error("[run]\n\n[host]\nstrategy = bsd\n",
-		     "s.ini:4: [host] strategy = \"bsd\": unknown strategy; allowed: sequential, rfc6056-1, linux",
+		     "s.ini:4: [host] strategy = \"bsd\": unknown strategy; allowed: sequential, rfc6056-1, ",
+		     "linux-bind", "windows",
 		     NULL);
 }
 
@@ -446,7 +448,7 @@ static void test_unknown_key_suggests_the_closest(void **state)
 {
 	(void)state;
 	expect_error("[run]\n\n[host]\ntime_wiat_s = 30\n",
-		     "s.ini:4: [host] time_wiat_s: unknown key; did you mean \"time_wait_s\"? allowed: strategy, port_range, ",
+		     "s.ini:4: [host] time_wiat_s: unknown key; did you mean \"time_wait_s\"? allowed: profile, strategy, bind_strategy, ",
 		     "first_port", NULL);
 }
 
@@ -754,6 +756,8 @@ static void round_trip(const struct ps_scenario *sc, struct ps_scenario *back)
 	if (ps_scenario_parse(back, "formatted", text, err, sizeof(err)))
 		fail_msg("%s\n%s", err, text);
 	free(text);
+	/* The formatted text spells every key, so all of them come back as set by the user. */
+	back->explicit_keys = sc->explicit_keys;
 }
 
 static void test_format_round_trips_the_default_scenario(void **state)
@@ -818,6 +822,98 @@ static void test_format_truncates_like_snprintf(void **state)
 	assert_memory_equal(small, full, sizeof(small) - 1);
 }
 
+static void test_profile_sets_every_host_key_the_file_leaves_alone(void **state)
+{
+	(void)state;
+	struct ps_scenario sc;
+	char err[PS_ERR_MAX];
+	assert_int_equal(parse(&sc, "[host]\nprofile = macos\n", err), 0);
+	assert_int_equal(sc.lo, 49152);
+	assert_true(sc.time_wait_s == 30.0);
+	assert_int_equal(sc.unique, PS_UNIQUE_PORT);
+	assert_string_equal(sc.strategy, "xnu");
+	assert_string_equal(ps_scenario_strategy_for(&sc, PS_MODE_UDP), "xnu");
+	assert_int_equal(parse(&sc, "[host]\nprofile = linux\n", err), 0);
+	assert_int_equal(sc.lo, 32768);
+	assert_int_equal(sc.hi, 60999);
+	assert_string_equal(ps_scenario_strategy_for(&sc, PS_MODE_CONNECT), "linux");
+	assert_string_equal(ps_scenario_strategy_for(&sc, PS_MODE_BIND0), "linux-bind");
+	assert_string_equal(ps_scenario_strategy_for(&sc, PS_MODE_UDP), "linux-udp");
+	assert_string_equal(ps_scenario_strategy_for(&sc, PS_MODE_BIND_NO_PORT), "linux");
+}
+
+static void test_explicit_key_beats_profile_before_or_after_it(void **state)
+{
+	(void)state;
+	struct ps_scenario sc;
+	char err[PS_ERR_MAX];
+	assert_int_equal(parse(&sc, "[host]\nport_range = 49152-65535\nprofile = linux\ntime_wait_s = 5\n", err), 0);
+	assert_int_equal(sc.lo, 49152);
+	assert_true(sc.time_wait_s == 5.0);
+	assert_string_equal(sc.strategy, "linux");
+	/* A profile given later on the command line still leaves the file's own keys alone. */
+	assert_int_equal(ps_scenario_set(&sc, "host.profile=ns3", err, sizeof(err)), 0);
+	assert_int_equal(sc.lo, 49152);
+	assert_true(sc.time_wait_s == 5.0);
+	assert_string_equal(sc.strategy, "sequential");
+	assert_int_equal(sc.params.first_port, 49153);
+	assert_int_equal(sc.unique, PS_UNIQUE_PORT);
+}
+
+static void test_no_profile_keeps_the_iana_pool(void **state)
+{
+	(void)state;
+	struct ps_scenario sc;
+	char err[PS_ERR_MAX];
+	assert_int_equal(parse(&sc, "[host]\nstrategy = freebsd\n", err), 0);
+	assert_string_equal(sc.profile, "none");
+	assert_int_equal(sc.lo, 49152);
+	assert_int_equal(sc.hi, 65535);
+	assert_string_equal(ps_scenario_strategy_for(&sc, PS_MODE_BIND0), "freebsd");
+}
+
+static void test_unknown_profile_lists_the_profiles(void **state)
+{
+	(void)state;
+	expect_error("[host]\nprofile = solaris\n",
+		     "s.ini:2: [host] profile = \"solaris\": unknown profile; allowed: none, linux, freebsd, macos, "
+		     "openbsd, netbsd, windows, ns3, rfc6056",
+		     NULL);
+	expect_error("[host]\nprofile = linx\n", "did you mean \"linux\"?", NULL);
+}
+
+static void test_every_profile_setting_is_a_valid_host_value(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ps_profiles_len; i++) {
+		struct ps_scenario sc;
+		char err[PS_ERR_MAX], text[128];
+		snprintf(text, sizeof(text), "[host]\nprofile = %s\n[workload.c]\nrate_per_s = 1\n",
+			 ps_profiles[i].name);
+		if (parse(&sc, text, err) != 0 || ps_scenario_validate(&sc, err, sizeof(err)) != 0)
+			fail_msg("profile %s: %s", ps_profiles[i].name, err);
+		/* Each setting took: format the scenario and find every key = value pair. */
+		char out[8192];
+		ps_scenario_format(&sc, out, sizeof(out));
+		for (const char *const *kv = ps_profiles[i].settings; kv[0]; kv += 2) {
+			char want[128];
+			snprintf(want, sizeof(want), "\n%s = %s\n", kv[0], kv[1]);
+			if (!strstr(out, want))
+				fail_msg("profile %s: \"%s = %s\" not applied", ps_profiles[i].name, kv[0], kv[1]);
+		}
+	}
+}
+
+static void test_non_power_of_two_table_is_rejected(void **state)
+{
+	(void)state;
+	struct ps_scenario sc;
+	char err[PS_ERR_MAX];
+	assert_int_equal(parse(&sc, "[host]\nperturb_table_size = 1000\n[workload.c]\nrate_per_s = 1\n", err), 0);
+	assert_int_equal(ps_scenario_validate(&sc, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "perturb_table_size = 1000: not a power of two"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -877,6 +973,12 @@ int main(void)
 		cmocka_unit_test(test_format_writes_every_key_and_compact_ranges),
 		cmocka_unit_test(test_format_of_defaults_writes_an_empty_list_without_trailing_space),
 		cmocka_unit_test(test_format_truncates_like_snprintf),
+		cmocka_unit_test(test_profile_sets_every_host_key_the_file_leaves_alone),
+		cmocka_unit_test(test_explicit_key_beats_profile_before_or_after_it),
+		cmocka_unit_test(test_no_profile_keeps_the_iana_pool),
+		cmocka_unit_test(test_unknown_profile_lists_the_profiles),
+		cmocka_unit_test(test_every_profile_setting_is_a_valid_host_value),
+		cmocka_unit_test(test_non_power_of_two_table_is_rejected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

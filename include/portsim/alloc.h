@@ -21,12 +21,23 @@
 #include "portsim/rng.h"
 #include "portsim/types.h"
 
+/* windows: the allocation order, which Microsoft does not document. */
+enum ps_order { PS_ORDER_SEQUENTIAL, PS_ORDER_RANDOM };
+
 /* Tunables of the strategies; scenario keys under [host]. */
 struct ps_alloc_params {
 	bool descending;         /* sequential: walk downward (NetBSD's default) */
 	uint32_t first_port;     /* sequential: port the cursor starts at; 0 = the range's low end */
 	ps_time resalt_ns;       /* linux: hash re-salt period (10 s) */
 	uint32_t table_size;     /* linux: perturbation table entries (65536) */
+	uint32_t tries;          /* rfc6056-2: random draws before giving up; 0 = the range size */
+	uint32_t table_length;   /* rfc6056-4: TABLE_LENGTH, counters in the table (10) */
+	uint32_t increment_max;  /* rfc6056-5: N, the largest random increment (500) */
+	uint32_t randomcps;      /* freebsd-legacy: allocations per second that stop randomization (10) */
+	uint32_t randomtime_s;   /* freebsd-legacy: seconds randomization stays off (45) */
+	uint32_t udp_hash_size;  /* linux-udp: slots of the UDP hash table, a power of two (256) */
+	enum ps_order order;     /* windows: sequential or random start */
+	bool tcp_randomize;      /* xnu: net.inet.tcp.randomize_ports (0) */
 };
 
 /* Fills *p with every strategy's documented defaults. */
@@ -59,6 +70,7 @@ struct ps_alloc_ops {
 	const char *source;  /* kernel file and function, or RFC section */
 	size_t state_size;
 	unsigned caps;
+	enum ps_err fail_err; /* what the real counterpart returns when it finds nothing; PS_OK = the mode's usual error */
 	/* 0, or -1 (out of memory); state is zeroed before the call. */
 	int (*init)(void *state, const struct ps_alloc_ctx *ctx);
 	struct ps_pick (*pick)(void *state, const struct ps_pool *pool, const struct ps_request *req);

@@ -39,11 +39,11 @@ struct ps_host_config {
 	const struct ps_endpoint *dsts;
 	uint32_t ndsts;
 	ps_time time_wait;
+	bool no_local_time_wait; /* FreeBSD's nolocaltimewait: no TIME_WAIT toward loopback peers */
 	enum ps_tw_reuse tw_reuse;
 	ps_time tw_reuse_delay;
 	enum ps_unique unique;
 	const struct ps_alloc_ops *alloc[PS_MODE_COUNT]; /* strategy serving each socket mode */
-	enum ps_err errors[PS_MODE_COUNT]; /* error each mode fails with; PS_OK = the usual one */
 	struct ps_alloc_params params;
 	uint64_t seed;
 };

@@ -5,8 +5,9 @@
  * line, key, bad value and the allowed values.
  *
  *   [run]            duration_s, seed, sample_interval_s
- *   [host]           strategy, port_range, reserved_ports, time_wait_s,
- *                    addresses, unique, tw_reuse, tw_reuse_delay_ms, ...
+ *   [host]           profile, strategy, bind_strategy, udp_strategy, port_range,
+ *                    reserved_ports, time_wait_s, addresses, unique, tw_reuse,
+ *                    tw_reuse_delay_ms, local_time_wait, and strategy tunables
  *   [workload.NAME]  arrival, rate_per_s, duration, duration_s,
  *                    duration_sigma, destinations, closer, mode, start_s
  */
@@ -23,7 +24,7 @@
 
 #define PS_MAX_POPULATIONS 32
 #define PS_NAME_MAX 64
-#define PS_ERR_MAX 512
+#define PS_ERR_MAX 1024
 
 enum ps_arrival { PS_ARRIVAL_CONSTANT, PS_ARRIVAL_POISSON };
 enum ps_duration { PS_DURATION_FIXED, PS_DURATION_EXPONENTIAL, PS_DURATION_LOGNORMAL };
@@ -48,7 +49,10 @@ struct ps_scenario {
 	uint64_t seed;
 	double sample_interval_s;
 	/* [host] */
-	char strategy[PS_NAME_MAX];
+	char profile[PS_NAME_MAX];        /* "none" or a profile name */
+	char strategy[PS_NAME_MAX];       /* connect() and bind-no-port */
+	char bind_strategy[PS_NAME_MAX];  /* bind(0); "same" = strategy */
+	char udp_strategy[PS_NAME_MAX];   /* UDP; "same" = strategy */
 	uint16_t lo, hi;
 	uint64_t reserved[1024];  /* bitmap over all 65536 ports */
 	uint32_t addresses;
@@ -56,7 +60,10 @@ struct ps_scenario {
 	enum ps_unique unique;
 	enum ps_tw_reuse tw_reuse;
 	double tw_reuse_delay_ms;
+	bool local_time_wait;             /* false: no TIME_WAIT toward loopback (FreeBSD) */
+	double resalt_s;                  /* linux: becomes params.resalt_ns */
 	struct ps_alloc_params params;
+	uint64_t explicit_keys;           /* schema keys set by the user, which a profile leaves alone */
 	/* [workload.NAME] */
 	struct ps_population pop[PS_MAX_POPULATIONS];
 	unsigned npop;
@@ -77,6 +84,9 @@ int ps_scenario_load(struct ps_scenario *sc, const char *path, char *err, size_t
 
 /* Applies one "section.key=value" override (e.g. workload.web.rate_per_s=100). */
 int ps_scenario_set(struct ps_scenario *sc, const char *assignment, char *err, size_t size);
+
+/* The strategy serving socket mode m, resolving "same". */
+const char *ps_scenario_strategy_for(const struct ps_scenario *sc, enum ps_mode m);
 
 /* Checks what no single key can: at least one population, lo <= hi, ... */
 int ps_scenario_validate(const struct ps_scenario *sc, char *err, size_t size);

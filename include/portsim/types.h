@@ -36,6 +36,8 @@ enum ps_err {
 	PS_EADDRNOTAVAIL, /* connect() found no usable port */
 	PS_EADDRINUSE,    /* bind(port 0) found no free port */
 	PS_EAGAIN,        /* Linux UDP autobind */
+	PS_WSAEADDRINUSE, /* Windows 10048 */
+	PS_WSAENOBUFS,    /* Windows 10055 */
 	PS_ERR_COUNT
 };
 

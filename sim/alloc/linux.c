@@ -1,23 +1,100 @@
 /*
- * Linux's connect() on an unbound socket, 5.18 and later:
- * __inet_hash_connect() in net/ipv4/inet_hashtables.c (ALLOCATORS.md §2.2).
+ * Linux's ephemeral port choice, one strategy per code path and era
+ * (ALLOCATORS.md §2):
  *
- * A keyed hash of (source, destination, destination port, 10-second epoch)
- * gives 64 bits: the low half indexes a table of perturbation counters, the
- * high half is added to the counter to give the start. The scan tries every
- * port of the range's low-end parity first (step 2), then the other parity.
- * After a success the counter advances by max(i, 2 * random_below(8)) + 2,
- * where i is how far the successful pass walked, so successive connections
- * to one destination climb by small even strides.
+ *   linux       connect(), 5.18 and later: __inet_hash_connect()
+ *   linux-5.12  connect(), 5.12-5.17: 256 perturbation counters
+ *   linux-4.6   connect(), 4.6-5.11: one global hint
+ *   linux-bind  bind(port 0): inet_csk_find_open_port()
+ *   linux-udp   UDP bind(0) / autobind: udp_lib_get_port()
  *
- * SipHash and the boot secret are modelled by ps_mix64 and a key drawn from
- * the run's secret stream: port values cannot match a real kernel, the
- * statistics do.
+ * The connect() paths hash (source, destination, destination port) with a
+ * boot secret and add a counter to get the start. They try every port of
+ * the range's low-end parity first (step 2), then the other parity; bind(0)
+ * does the opposite so that the two users meet as late as possible. UDP
+ * has no parity split and no per-destination state.
+ *
+ * SipHash (MD5 before 4.12) and the boot secret are modelled by ps_mix64
+ * and a key drawn from the run's secret stream: port values cannot match a
+ * real kernel, the statistics do.
  */
 #include <stdlib.h>
 
 #include "portsim/alloc.h"
 
+/* What the even/odd walk found: idx (or -1), candidates examined, and the
+ * kernel's loop variable i within the pass that succeeded. */
+struct parity_walk {
+	int32_t idx;
+	uint32_t probes;
+	uint32_t i;
+};
+
+/*
+ * The loop shared by __inet_hash_connect and inet_csk_find_open_port:
+ * for (i = 0; i < remaining; i += 2) try low + (start + i) % remaining,
+ * then the same from second_start when second_pass is set. The caller
+ * reduces both starts modulo remaining.
+ */
+static struct parity_walk parity_walk(const struct ps_pool *pool, const struct ps_request *req,
+				      uint32_t remaining, uint32_t start, bool second_pass,
+				      uint32_t second_start)
+{
+	uint32_t per_pass = (remaining + 1) / 2;
+	uint32_t before = 0; /* candidates examined by an exhausted first pass */
+	uint32_t idx;
+	int64_t k = ps_pool_scan(pool, req, start, remaining, 2, per_pass, &idx);
+	if (k < 0 && second_pass) {
+		before = per_pass;
+		k = ps_pool_scan(pool, req, second_start, remaining, 2, per_pass, &idx);
+	}
+	if (k < 0)
+		return (struct parity_walk){ .idx = -1, .probes = before + per_pass };
+	return (struct parity_walk){
+		.idx = (int32_t)idx, .probes = before + (uint32_t)k + 1, .i = 2 * (uint32_t)k,
+	};
+}
+
+/* connect()'s remaining: the range size, rounded down to even so that each
+ * parity has the same number of candidates. */
+static uint32_t even_remaining(uint32_t n)
+{
+	return n > 1 ? n & ~1u : n;
+}
+
+/*
+ * connect() from a reduced offset: the low-end parity (offset forced even),
+ * then offset + 1, unless the range is a single port.
+ */
+static struct parity_walk connect_walk(const struct ps_pool *pool, const struct ps_request *req,
+				       uint32_t remaining, uint32_t offset)
+{
+	offset &= ~1u;
+	return parity_walk(pool, req, remaining, offset, remaining > 1, offset + 1);
+}
+
+/* secure_ipv4_port_ephemeral() before 5.18: 32 bits, no time input. */
+static uint32_t port_offset32(uint64_t key, const struct ps_request *req)
+{
+	return (uint32_t)ps_mix64(key, ((uint64_t)req->src_ip << 32) | req->dst_ip, req->dst_port, 0);
+}
+
+static uint64_t boot_key(const struct ps_alloc_ctx *ctx, struct ps_rng *secret)
+{
+	ps_rng_init(secret, ctx->seed, PS_STREAM_SECRET, ctx->instance);
+	return ps_rng_next(secret);
+}
+
+/* ---- linux: 5.18 and later ---- */
+
+/*
+ * A keyed hash of (source, destination, destination port, 10-second epoch)
+ * gives 64 bits: the low half indexes a table of perturbation counters, the
+ * high half is added to the counter to give the start. After a success the
+ * counter advances by max(i, 2 * random_below(8)) + 2, where i is how far
+ * the successful pass walked, so successive connections to one destination
+ * climb by small even strides.
+ */
 struct linux_connect {
 	uint32_t *table;
 	uint32_t table_mask;
@@ -40,8 +117,7 @@ static int linux_init(void *state, const struct ps_alloc_ctx *ctx)
 	s->n = ctx->n;
 	s->resalt = ctx->params->resalt_ns ? ctx->params->resalt_ns : 10 * PS_NS_PER_S;
 	struct ps_rng secret;
-	ps_rng_init(&secret, ctx->seed, PS_STREAM_SECRET, ctx->instance);
-	s->key = ps_rng_next(&secret);
+	s->key = boot_key(ctx, &secret);
 	/* The kernel fills table_perturb with random bytes on first use. */
 	for (uint32_t i = 0; i < size; i++)
 		s->table[i] = (uint32_t)ps_rng_next(&secret);
@@ -61,22 +137,14 @@ static struct ps_pick linux_pick(void *state, const struct ps_pool *pool, const 
 	uint64_t epoch = req->now / s->resalt;
 	uint64_t h = ps_mix64(s->key, ((uint64_t)req->src_ip << 32) | req->dst_ip, req->dst_port, epoch);
 	uint32_t index = (uint32_t)h & s->table_mask;
-	uint32_t remaining = s->n > 1 ? s->n & ~1u : s->n;
-	uint32_t offset = (uint32_t)((s->table[index] + (uint32_t)(h >> 32)) % remaining) & ~1u;
-	uint32_t per_pass = (remaining + 1) / 2;
-	uint32_t idx;
-	uint32_t before = 0; /* candidates examined by an exhausted first pass */
-	int64_t k = ps_pool_scan(pool, req, offset, remaining, 2, per_pass, &idx);
-	if (k < 0 && remaining > 1) {
-		before = per_pass;
-		k = ps_pool_scan(pool, req, offset + 1, remaining, 2, per_pass, &idx);
-	}
-	if (k < 0)
-		return (struct ps_pick){ .idx = -1, .probes = before + (remaining > 1 ? per_pass : 1) };
-	uint32_t i = 2 * (uint32_t)k; /* the kernel's loop variable within its pass */
+	uint32_t remaining = even_remaining(s->n);
+	uint32_t offset = (uint32_t)((s->table[index] + (uint32_t)(h >> 32)) % remaining);
+	struct parity_walk w = connect_walk(pool, req, remaining, offset);
+	if (w.idx < 0)
+		return (struct ps_pick){ .idx = -1, .probes = w.probes };
 	uint32_t jitter = 2 * (uint32_t)ps_rng_below(&s->rng, 8);
-	s->table[index] += (i > jitter ? i : jitter) + 2;
-	return (struct ps_pick){ .idx = (int32_t)idx, .probes = before + (uint32_t)k + 1 };
+	s->table[index] += (w.i > jitter ? w.i : jitter) + 2;
+	return (struct ps_pick){ .idx = w.idx, .probes = w.probes };
 }
 
 const struct ps_alloc_ops ps_alloc_linux = {
@@ -90,4 +158,245 @@ const struct ps_alloc_ops ps_alloc_linux = {
 	.init = linux_init,
 	.pick = linux_pick,
 	.fini = linux_fini,
+};
+
+/* ---- linux-5.12: 5.12 to 5.17 ---- */
+
+/*
+ * Commit 190cc82489f4 replaced the global hint by 256 counters indexed by
+ * hash_32(port_offset, 8). The offset is the same 32 bits the index came
+ * from, there is no time in the hash and no 0-7 increment. Commit
+ * c579bd1b4021, merged with it, skips one candidate in 1/16 of the
+ * connections whose first candidate was free: the stride is then 4, not 2.
+ */
+#define LINUX_5_12_SHIFT 8
+#define GOLDEN_RATIO_32 0x61C88647u
+
+struct linux_5_12 {
+	uint32_t table[1u << LINUX_5_12_SHIFT];
+	uint64_t key;
+	struct ps_rng rng;
+	uint32_t n;
+};
+
+static int linux_5_12_init(void *state, const struct ps_alloc_ctx *ctx)
+{
+	struct linux_5_12 *s = state;
+	struct ps_rng secret;
+	s->key = boot_key(ctx, &secret);
+	/* net_get_random_once(table_perturb): random counters. */
+	for (uint32_t i = 0; i < (1u << LINUX_5_12_SHIFT); i++)
+		s->table[i] = (uint32_t)ps_rng_next(&secret);
+	ps_rng_init(&s->rng, ctx->seed, PS_STREAM_ALLOCATOR, ctx->instance);
+	s->n = ctx->n;
+	return 0;
+}
+
+static struct ps_pick linux_5_12_pick(void *state, const struct ps_pool *pool,
+				      const struct ps_request *req)
+{
+	struct linux_5_12 *s = state;
+	uint32_t port_offset = port_offset32(s->key, req);
+	/* include/linux/hash.h hash_32(): multiply, keep the top bits. */
+	uint32_t index = (port_offset * GOLDEN_RATIO_32) >> (32 - LINUX_5_12_SHIFT);
+	uint32_t remaining = even_remaining(s->n);
+	uint32_t offset = (s->table[index] + port_offset) % remaining;
+	struct parity_walk w = connect_walk(pool, req, remaining, offset);
+	if (w.idx < 0)
+		return (struct ps_pick){ .idx = -1, .probes = w.probes };
+	/* The kernel draws only when i is 0 (`!i && !(prandom_u32() % 16)`). */
+	uint32_t i = w.i;
+	if (i == 0 && ps_rng_below(&s->rng, 16) == 0)
+		i = 2;
+	s->table[index] += i + 2;
+	return (struct ps_pick){ .idx = w.idx, .probes = w.probes };
+}
+
+const struct ps_alloc_ops ps_alloc_linux_5_12 = {
+	.name = "linux-5.12",
+	.summary = "Linux 5.12-5.17 connect(): hash(src, dst, dport) + 256 counters indexed by "
+		   "hash_32, low-end parity first, counter += i + 2 (i = 2 in 1/16 of first-try "
+		   "successes), no re-salt",
+	.source = "torvalds/linux net/ipv4/inet_hashtables.c __inet_hash_connect "
+		  "(commits 190cc82489f4, c579bd1b4021)",
+	.state_size = sizeof(struct linux_5_12),
+	.caps = PS_CAP_USES_DEST | PS_CAP_RANDOM,
+	.init = linux_5_12_init,
+	.pick = linux_5_12_pick,
+};
+
+/* ---- linux-4.6: 4.6 to 5.11 ---- */
+
+/*
+ * RFC 6056 Algorithm 3 with Linux's parity split (commit 1580ab63fc9a): a
+ * static u32 hint, shared by every destination, is added to the hash and
+ * advanced by i + 2 after each success. A connection anywhere moves every
+ * destination's start, which is what let David Dworken count a host's
+ * connections from outside.
+ */
+struct linux_4_6 {
+	uint64_t key;
+	uint32_t hint;
+	uint32_t n;
+};
+
+static int linux_4_6_init(void *state, const struct ps_alloc_ctx *ctx)
+{
+	struct linux_4_6 *s = state;
+	struct ps_rng secret;
+	s->key = boot_key(ctx, &secret);
+	s->hint = 0; /* a static variable: zero at boot */
+	s->n = ctx->n;
+	return 0;
+}
+
+static struct ps_pick linux_4_6_pick(void *state, const struct ps_pool *pool,
+				     const struct ps_request *req)
+{
+	struct linux_4_6 *s = state;
+	uint32_t remaining = even_remaining(s->n);
+	uint32_t offset = (s->hint + port_offset32(s->key, req)) % remaining;
+	struct parity_walk w = connect_walk(pool, req, remaining, offset);
+	if (w.idx < 0)
+		return (struct ps_pick){ .idx = -1, .probes = w.probes };
+	s->hint += w.i + 2;
+	return (struct ps_pick){ .idx = w.idx, .probes = w.probes };
+}
+
+const struct ps_alloc_ops ps_alloc_linux_4_6 = {
+	.name = "linux-4.6",
+	.summary = "Linux 4.6-5.11 connect(): hash(src, dst, dport) + one global hint, low-end parity "
+		   "first then the other, hint += i + 2 after every success",
+	.source = "torvalds/linux net/ipv4/inet_hashtables.c __inet_hash_connect (commit 1580ab63fc9a)",
+	.state_size = sizeof(struct linux_4_6),
+	.caps = PS_CAP_USES_DEST | PS_CAP_RANDOM,
+	.init = linux_4_6_init,
+	.pick = linux_4_6_pick,
+};
+
+/* ---- linux-bind: bind(port 0) ---- */
+
+/*
+ * A uniform start forced odd, i.e. the parity opposite to low, step 2, then
+ * the other parity from offset - 1. Availability is port-level (the pool
+ * applies it to bind(0) requests) and nothing is remembered. The
+ * SO_REUSEADDR half-range split and ip_autobind_reuse do not apply: the
+ * model has neither.
+ */
+struct linux_bind {
+	struct ps_rng rng;
+	uint32_t n;
+};
+
+static int linux_bind_init(void *state, const struct ps_alloc_ctx *ctx)
+{
+	struct linux_bind *s = state;
+	ps_rng_init(&s->rng, ctx->seed, PS_STREAM_ALLOCATOR, ctx->instance);
+	s->n = ctx->n;
+	return 0;
+}
+
+static struct ps_pick linux_bind_pick(void *state, const struct ps_pool *pool,
+				      const struct ps_request *req)
+{
+	struct linux_bind *s = state;
+	uint32_t remaining = even_remaining(s->n);
+	uint32_t offset = (uint32_t)ps_rng_below(&s->rng, remaining) | 1u;
+	/*
+	 * offset may equal remaining only when remaining is 1; the kernel's
+	 * `port -= remaining` then wraps it to low, and its second pass tries
+	 * that port again.
+	 */
+	struct parity_walk w = parity_walk(pool, req, remaining, offset % remaining, true,
+					   (offset - 1) % remaining);
+	return (struct ps_pick){ .idx = w.idx, .probes = w.probes };
+}
+
+const struct ps_alloc_ops ps_alloc_linux_bind = {
+	.name = "linux-bind",
+	.summary = "Linux bind(port 0): uniform start forced to the parity opposite to low, step 2, "
+		   "then the other parity; port-level conflicts, no state",
+	.source = "torvalds/linux net/ipv4/inet_connection_sock.c inet_csk_find_open_port",
+	.state_size = sizeof(struct linux_bind),
+	.caps = PS_CAP_RANDOM,
+	.fail_err = PS_EADDRINUSE,
+	.init = linux_bind_init,
+	.pick = linux_bind_pick,
+};
+
+/* ---- linux-udp: UDP bind(0) and autobind ---- */
+
+/*
+ * A random u32 gives both the first slot, low + reciprocal_scale(rand,
+ * remaining), and the step, (rand | 1) * hash size, added to a 16-bit port
+ * number. The step is an odd multiple of the hash size, so from `first` it
+ * visits, in scrambled order, every port number that shares first's hash
+ * slot before coming back to first; then the walk moves to slot first + 1,
+ * for hash-size slots. Together the slots visit every 16-bit port number
+ * exactly once, so an exhausted search has examined each port of the range
+ * once. Any socket on (address, port) blocks it, whatever its destination.
+ */
+struct linux_udp {
+	struct ps_rng rng;
+	uint32_t slots;
+	uint32_t n;
+	uint16_t lo, hi;
+};
+
+static int linux_udp_init(void *state, const struct ps_alloc_ctx *ctx)
+{
+	struct linux_udp *s = state;
+	uint32_t size = ctx->params->udp_hash_size;
+	if (size == 0 || size > 65536 || (size & (size - 1)) != 0)
+		return -1;
+	ps_rng_init(&s->rng, ctx->seed, PS_STREAM_ALLOCATOR, ctx->instance);
+	s->slots = size;
+	s->n = ctx->n;
+	s->lo = ctx->lo;
+	s->hi = ctx->hi;
+	return 0;
+}
+
+static struct ps_pick linux_udp_pick(void *state, const struct ps_pool *pool, const struct ps_request *req)
+{
+	struct linux_udp *s = state;
+	uint32_t rand = (uint32_t)ps_rng_next(&s->rng);
+	/*
+	 * Each in-range port is examined once in the whole walk: when none is
+	 * usable the answer is known without walking 65536 numbers.
+	 */
+	uint32_t any;
+	if (ps_pool_scan(pool, req, 0, s->n, 1, s->n, &any) < 0)
+		return (struct ps_pick){ .idx = -1, .probes = s->n };
+	uint16_t first = (uint16_t)(s->lo + (uint32_t)(((uint64_t)rand * s->n) >> 32));
+	uint16_t step = (uint16_t)((rand | 1u) * s->slots);
+	uint16_t last = (uint16_t)(first + s->slots);
+	uint32_t probes = 0;
+	do {
+		uint16_t snum = first;
+		do {
+			if (snum >= s->lo && snum <= s->hi) {
+				uint32_t idx = (uint32_t)snum - s->lo;
+				probes++;
+				if (ps_pool_usable(pool, req, idx))
+					return (struct ps_pick){ .idx = (int32_t)idx, .probes = probes };
+			}
+			snum = (uint16_t)(snum + step);
+		} while (snum != first);
+		first = (uint16_t)(first + 1);
+	} while (first != last);
+	/* Unreachable: the bitmap scan above found a usable port. */
+	return (struct ps_pick){ .idx = -1, .probes = probes };
+}
+
+const struct ps_alloc_ops ps_alloc_linux_udp = {
+	.name = "linux-udp",
+	.summary = "Linux UDP autobind: uniform first slot, every port of that hash slot in scrambled "
+		   "order (step = odd multiple of the hash size), then the next slots; no parity",
+	.source = "torvalds/linux net/ipv4/udp.c udp_lib_get_port",
+	.state_size = sizeof(struct linux_udp),
+	.caps = PS_CAP_RANDOM,
+	.fail_err = PS_EAGAIN,
+	.init = linux_udp_init,
+	.pick = linux_udp_pick,
 };

@@ -16,6 +16,7 @@ static const char usage_text[] =
 	"commands:\n"
 	"  run [SCENARIO]   run a scenario (the built-in default when none is given)\n"
 	"  strategies       list the allocation strategies\n"
+	"  profiles         list the system profiles (host.profile)\n"
 	"\n"
 	"options:\n"
 	"  -h, --help       show this help\n"
@@ -81,6 +82,8 @@ int main(int argc, char **argv)
 		return ps_cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "strategies"))
 		return ps_cmd_strategies(argc - 1, argv + 1);
-	ps_cli_error("unknown command \"%s\"; commands: run, strategies (see portsim --help)", cmd);
+	if (!strcmp(cmd, "profiles"))
+		return ps_cmd_profiles(argc - 1, argv + 1);
+	ps_cli_error("unknown command \"%s\"; commands: run, strategies, profiles (see portsim --help)", cmd);
 	return PS_EXIT_USAGE;
 }

@@ -76,7 +76,7 @@ int ps_cmd_strategies(int argc, char **argv)
 	}
 	for (size_t i = 0; i < ps_alloc_registry_len; i++) {
 		const struct ps_alloc_ops *o = ps_alloc_registry[i];
-		printf("%-12s %s\n%-12s source: %s\n", o->name, o->summary, "", o->source);
+		printf("%-15s %s\n%-15s source: %s\n", o->name, o->summary, "", o->source);
 	}
 	return PS_EXIT_OK;
 }
