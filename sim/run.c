@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -12,14 +14,40 @@
 #include "portsim/workload.h"
 
 enum {
-	EV_ARRIVAL,
-	EV_CLOSE_CLIENT, /* the client sends the first FIN */
-	EV_CLOSE_SERVER,
-	EV_TW_END
+	EV_ARRIVAL,      /* id: population */
+	EV_CLOSE,        /* id: connection, gen: its generation; a connection without keepalive ends */
+	EV_REQUEST_END,  /* id: connection; a keepalive request is done */
+	EV_IDLE_TIMEOUT, /* id: connection, gen: its idle stamp */
+	EV_TW_END,       /* id: connection, gen: its generation */
+	EV_RETRY         /* id: pending retry slot */
 };
 
-/* Lane 0 holds TIME_WAIT expiries; lane 1 + i the closes of population i when its duration is fixed. */
+/*
+ * Lanes for events whose delay is constant, so they arrive in time order:
+ * lane 0 TIME_WAIT expiry; lane 1 + 2i the ends of population i's
+ * connections or requests when its duration is fixed; lane 2 + 2i its idle
+ * timeouts.
+ */
 #define LANE_TIME_WAIT 0
+#define LANE_END(pop) (1 + 2 * (pop))
+#define LANE_IDLE(pop) (2 + 2 * (pop))
+
+#define NONE UINT32_MAX
+
+/* What the run keeps per connection slot beyond the host's record. */
+struct slot {
+	uint32_t pop, dst;
+	uint32_t requests;         /* keepalive: requests served */
+	uint32_t prev, next;       /* keepalive: idle list links */
+	uint32_t idle_stamp;       /* matches the pending idle timeout while idle */
+	bool idle, client_closes;
+};
+
+/* An attempt that failed and waits for its next try. */
+struct retry {
+	struct ps_attempt a;
+	uint32_t pop, tries, next_free;
+};
 
 struct run {
 	const struct ps_scenario *sc;
@@ -31,6 +59,12 @@ struct run {
 	bool tracing;
 	ps_time end, time_wait;
 	uint64_t serial;
+	struct slot *slots;
+	uint32_t nslots;
+	uint32_t *idle_head[PS_MAX_POPULATIONS]; /* keepalive populations: per destination */
+	uint32_t idle_stamp;
+	struct retry *retries;
+	uint32_t nretries, retries_cap, free_retry;
 };
 
 static double wall_now(void)
@@ -55,59 +89,199 @@ static void trace_conn(struct run *r, enum ps_trace_event ev, uint32_t conn)
 		       ps_host_port(&r->host, conn), d->ip, d->port, 0, PS_OK);
 }
 
-static int on_arrival(struct run *r, unsigned pop)
+/* Schedules in the population's lane when the delay is the same for all, else in the heap. */
+static int schedule_end(struct run *r, unsigned pop, ps_time t, uint32_t type, uint32_t id,
+			uint32_t gen)
 {
+	if (r->sc->pop[pop].duration == PS_DURATION_FIXED)
+		return ps_engine_schedule_lane(&r->engine, LANE_END(pop), t, type, id, gen);
+	return ps_engine_schedule(&r->engine, t, type, id, gen);
+}
+
+static struct slot *slot_of(struct run *r, uint32_t conn)
+{
+	if (conn >= r->nslots) {
+		uint32_t n = r->nslots ? r->nslots : 1024;
+		while (n <= conn)
+			n *= 2;
+		struct slot *s = realloc(r->slots, (size_t)n * sizeof(*s));
+		if (!s)
+			return NULL;
+		r->slots = s;
+		r->nslots = n;
+	}
+	return &r->slots[conn];
+}
+
+static void idle_unlink(struct run *r, uint32_t conn)
+{
+	struct slot *s = &r->slots[conn];
+	if (s->prev != NONE)
+		r->slots[s->prev].next = s->next;
+	else
+		r->idle_head[s->pop][s->dst] = s->next;
+	if (s->next != NONE)
+		r->slots[s->next].prev = s->prev;
+	s->idle = false;
+}
+
+/* Closes a connection from the side the attempt drew; TIME_WAIT if the client closed. */
+static int close_conn(struct run *r, uint32_t conn, bool client_closes)
+{
+	uint32_t gen = ps_host_conn(&r->host, conn)->gen;
+	trace_conn(r, PS_EV_CLOSE, conn);
+	if (ps_host_close(&r->host, conn, r->engine.now, client_closes)) {
+		note_occupancy(r);
+		return ps_engine_schedule_lane(&r->engine, LANE_TIME_WAIT, r->engine.now + r->time_wait,
+					       EV_TW_END, conn, gen);
+	}
+	return 0;
+}
+
+static int schedule_retry(struct run *r, unsigned pop, const struct ps_attempt *a, uint32_t tries)
+{
+	const struct ps_population *p = &r->sc->pop[pop];
+	if (tries > p->retries) {
+		r->m->abandoned++;
+		return 0;
+	}
+	double delay = p->retry_delay_s;
+	if (p->retry_backoff == PS_BACKOFF_EXPONENTIAL)
+		delay = ldexp(delay, (int)(tries - 1 < 60 ? tries - 1 : 60));
+	ps_time t = r->engine.now + ps_time_from_s(delay > 3.1536e7 ? 3.1536e7 : delay);
+	if (t >= r->end) {
+		r->m->abandoned++;
+		return 0;
+	}
+	uint32_t id = r->free_retry;
+	if (id != NONE) {
+		r->free_retry = r->retries[id].next_free;
+	} else {
+		if (r->nretries == r->retries_cap) {
+			uint32_t cap = r->retries_cap ? r->retries_cap * 2 : 256;
+			struct retry *nr = realloc(r->retries, (size_t)cap * sizeof(*nr));
+			if (!nr)
+				return -1;
+			r->retries = nr;
+			r->retries_cap = cap;
+		}
+		id = r->nretries++;
+	}
+	r->retries[id] = (struct retry){ .a = *a, .pop = pop, .tries = tries };
+	return ps_engine_schedule(&r->engine, t, EV_RETRY, id, 0);
+}
+
+/*
+ * Serves one try of a request: an idle pooled connection if keepalive has
+ * one, else a new connection. `tries` counts the connection attempts this
+ * request has made before this one.
+ */
+static int serve(struct run *r, unsigned pop, const struct ps_attempt *a, uint32_t tries)
+{
+	const struct ps_population *p = &r->sc->pop[pop];
 	ps_time now = r->engine.now;
-	struct ps_attempt a;
-	ps_workload_draw(&r->wl, pop, &a);
+	if (p->keepalive) {
+		uint32_t conn = r->idle_head[pop][a->dst];
+		if (conn != NONE) {
+			struct slot *s = &r->slots[conn];
+			idle_unlink(r, conn);
+			s->requests++;
+			r->m->reused++;
+			return schedule_end(r, pop, now + a->duration, EV_REQUEST_END, conn,
+					    ps_host_conn(&r->host, conn)->gen);
+		}
+	}
 	uint64_t serial = ++r->serial;
 	struct ps_open_result res;
-	if (ps_host_open(&r->host, a.mode, a.addr, a.dst, now, serial, pop, &res) != 0)
+	if (ps_host_open(&r->host, a->mode, a->addr, a->dst, now, serial, pop, &res) != 0)
 		return -1;
 	ps_metrics_attempt(r->m, now, res.err, res.probes);
-	const struct ps_endpoint *d = &r->wl.dsts[a.dst];
+	if (tries > 0)
+		r->m->retries++;
+	const struct ps_endpoint *d = &r->wl.dsts[a->dst];
+	uint32_t src_ip = r->host.cfg.first_ip + a->addr;
 	if (res.err != PS_OK) {
 		if (r->tracing)
-			ps_trace_event(&r->trace, now, serial, PS_EV_FAIL, r->host.cfg.first_ip + a.addr, 0,
-				       d->ip, d->port, res.probes, res.err);
-	} else {
-		if (res.taken_over != PS_NO_CONN) {
-			r->m->tw_takeovers++;
-			if (r->tracing)
-				ps_trace_event(&r->trace, now, res.taken_over_serial, PS_EV_TW_TAKEOVER,
-					       r->host.cfg.first_ip + a.addr, res.port, d->ip, d->port, 0, PS_OK);
-		}
-		if (r->tracing)
-			ps_trace_event(&r->trace, now, serial, PS_EV_OPEN, r->host.cfg.first_ip + a.addr, res.port,
-				       d->ip, d->port, res.probes, PS_OK);
-		note_occupancy(r);
-		uint32_t type = a.client_closes ? EV_CLOSE_CLIENT : EV_CLOSE_SERVER;
-		uint32_t gen = ps_host_conn(&r->host, res.conn)->gen;
-		ps_time t = now + a.duration;
-		int rc = r->sc->pop[pop].duration == PS_DURATION_FIXED
-				 ? ps_engine_schedule_lane(&r->engine, 1 + pop, t, type, res.conn, gen)
-				 : ps_engine_schedule(&r->engine, t, type, res.conn, gen);
-		if (rc != 0)
-			return -1;
+			ps_trace_event(&r->trace, now, serial, PS_EV_FAIL, src_ip, 0, d->ip, d->port, res.probes,
+				       res.err);
+		return schedule_retry(r, pop, a, tries + 1);
 	}
-	ps_time next = ps_workload_next_arrival(&r->wl, pop, now);
+	if (res.taken_over != PS_NO_CONN) {
+		r->m->tw_takeovers++;
+		if (r->tracing)
+			ps_trace_event(&r->trace, now, res.taken_over_serial, PS_EV_TW_TAKEOVER, src_ip, res.port,
+				       d->ip, d->port, 0, PS_OK);
+	}
+	if (r->tracing)
+		ps_trace_event(&r->trace, now, serial, PS_EV_OPEN, src_ip, res.port, d->ip, d->port,
+			       res.probes, PS_OK);
+	note_occupancy(r);
+	struct slot *s = slot_of(r, res.conn);
+	if (!s)
+		return -1;
+	*s = (struct slot){ .pop = pop, .dst = a->dst, .requests = 1, .prev = NONE, .next = NONE,
+			    .client_closes = a->client_closes };
+	uint32_t gen = ps_host_conn(&r->host, res.conn)->gen;
+	return schedule_end(r, pop, now + a->duration, p->keepalive ? EV_REQUEST_END : EV_CLOSE,
+			    res.conn, gen);
+}
+
+static int on_arrival(struct run *r, unsigned pop)
+{
+	struct ps_attempt a;
+	ps_workload_draw(&r->wl, pop, &a);
+	r->m->requests++;
+	if (serve(r, pop, &a, 0) != 0)
+		return -1;
+	ps_time next = ps_workload_next_arrival(&r->wl, pop, r->engine.now);
 	if (next < r->end && ps_engine_schedule(&r->engine, next, EV_ARRIVAL, pop, 0) != 0)
 		return -1;
 	return 0;
 }
 
-static int on_close(struct run *r, const struct ps_event *ev)
+static bool live(const struct run *r, const struct ps_event *ev)
 {
 	const struct ps_conn *c = ps_host_conn(&r->host, ev->id);
-	if (c->gen != ev->gen || c->state != PS_CONN_ESTABLISHED)
+	return c->gen == ev->gen && c->state == PS_CONN_ESTABLISHED;
+}
+
+static int on_request_end(struct run *r, const struct ps_event *ev)
+{
+	if (!live(r, ev))
 		return 0;
-	trace_conn(r, PS_EV_CLOSE, ev->id);
-	if (ps_host_close(&r->host, ev->id, r->engine.now, ev->type == EV_CLOSE_CLIENT)) {
-		note_occupancy(r);
-		return ps_engine_schedule_lane(&r->engine, LANE_TIME_WAIT, r->engine.now + r->time_wait,
-					       EV_TW_END, ev->id, ev->gen);
-	}
-	return 0;
+	struct slot *s = &r->slots[ev->id];
+	const struct ps_population *p = &r->sc->pop[s->pop];
+	if (p->max_requests && s->requests >= p->max_requests)
+		return close_conn(r, ev->id, s->client_closes);
+	/* Most recently used first, as HTTP client pools hand them out. */
+	uint32_t *head = &r->idle_head[s->pop][s->dst];
+	s->prev = NONE;
+	s->next = *head;
+	if (*head != NONE)
+		r->slots[*head].prev = ev->id;
+	*head = ev->id;
+	s->idle = true;
+	s->idle_stamp = ++r->idle_stamp;
+	return ps_engine_schedule_lane(&r->engine, LANE_IDLE(s->pop),
+				       r->engine.now + ps_time_from_s(p->idle_timeout_s), EV_IDLE_TIMEOUT,
+				       ev->id, s->idle_stamp);
+}
+
+static int on_idle_timeout(struct run *r, const struct ps_event *ev)
+{
+	struct slot *s = &r->slots[ev->id];
+	if (!s->idle || s->idle_stamp != ev->gen)
+		return 0;
+	idle_unlink(r, ev->id);
+	return close_conn(r, ev->id, s->client_closes);
+}
+
+static int on_retry(struct run *r, uint32_t id)
+{
+	struct retry t = r->retries[id];
+	r->retries[id].next_free = r->free_retry;
+	r->free_retry = id;
+	return serve(r, t.pop, &t.a, t.tries);
 }
 
 static void on_time_wait_end(struct run *r, const struct ps_event *ev)
@@ -117,6 +291,26 @@ static void on_time_wait_end(struct run *r, const struct ps_event *ev)
 		return;
 	trace_conn(r, PS_EV_TW_END, ev->id);
 	ps_host_time_wait_end(&r->host, ev->id, ev->gen);
+}
+
+static int dispatch(struct run *r, const struct ps_event *ev)
+{
+	switch (ev->type) {
+	case EV_ARRIVAL:
+		return on_arrival(r, ev->id);
+	case EV_CLOSE:
+		return live(r, ev) ? close_conn(r, ev->id, r->slots[ev->id].client_closes) : 0;
+	case EV_REQUEST_END:
+		return on_request_end(r, ev);
+	case EV_IDLE_TIMEOUT:
+		return on_idle_timeout(r, ev);
+	case EV_TW_END:
+		on_time_wait_end(r, ev);
+		return 0;
+	case EV_RETRY:
+		return on_retry(r, ev->id);
+	}
+	return 0;
 }
 
 static void sample(struct run *r, ps_time t)
@@ -148,20 +342,7 @@ static int play(struct run *r, ps_time sample_dt, bool show_progress)
 			sample(r, next_sample);
 			next_sample += sample_dt;
 		}
-		int rc = 0;
-		switch (ev.type) {
-		case EV_ARRIVAL:
-			rc = on_arrival(r, ev.id);
-			break;
-		case EV_CLOSE_CLIENT:
-		case EV_CLOSE_SERVER:
-			rc = on_close(r, &ev);
-			break;
-		case EV_TW_END:
-			on_time_wait_end(r, &ev);
-			break;
-		}
-		if (rc != 0)
+		if (dispatch(r, &ev) != 0)
 			return -1;
 		if (show_progress && (r->engine.processed & 0xffff) == 0 && wall_now() - last_shown >= 1.0) {
 			last_shown = wall_now();
@@ -182,18 +363,79 @@ static int play(struct run *r, ps_time sample_dt, bool show_progress)
 static int write_scenario(const char *dir, const struct ps_scenario *sc)
 {
 	size_t need = ps_scenario_format(sc, NULL, 0) + 1;
-	char buf[1 << 16];
-	if (need > sizeof(buf)) {
+	char *buf = malloc(need);
+	if (!buf) {
 		errno = ENOMEM;
 		return -1;
 	}
-	ps_scenario_format(sc, buf, sizeof(buf));
+	ps_scenario_format(sc, buf, need);
 	struct ps_csv c;
 	/* Not a CSV, but the same write-then-rename keeps it all-or-nothing. */
-	if (ps_csv_open(&c, dir, "scenario.ini", NULL) != 0)
+	int rc = ps_csv_open(&c, dir, "scenario.ini", NULL);
+	if (rc == 0) {
+		fputs(buf, c.f);
+		rc = ps_csv_commit(&c);
+	}
+	free(buf);
+	return rc;
+}
+
+static void run_fini(struct run *r)
+{
+	if (r->tracing)
+		ps_trace_abort(&r->trace);
+	ps_host_fini(&r->host);
+	ps_engine_fini(&r->engine);
+	ps_workload_fini(&r->wl);
+	for (unsigned i = 0; i < PS_MAX_POPULATIONS; i++)
+		free(r->idle_head[i]);
+	free(r->slots);
+	free(r->retries);
+}
+
+/* Everything but the trace files; 0, or -1 with err filled. */
+static int run_init(struct run *r, const struct ps_scenario *sc, char *err, size_t size)
+{
+	r->sc = sc;
+	r->end = ps_time_from_s(sc->duration_s);
+	r->time_wait = ps_time_from_s(sc->time_wait_s);
+	r->free_retry = NONE;
+	if (ps_workload_init(&r->wl, sc, sc->seed, err, size) != 0)
 		return -1;
-	fputs(buf, c.f);
-	return ps_csv_commit(&c);
+	if (ps_engine_init(&r->engine, 1 + 2 * sc->npop) != 0) {
+		snprintf(err, size, "too many populations");
+		return -1;
+	}
+	struct ps_host_config hc = {
+		.lo = sc->lo, .hi = sc->hi, .reserved = sc->reserved, .naddrs = sc->addresses,
+		.first_ip = PS_SRC_FIRST_IP, .dsts = r->wl.dsts, .ndsts = r->wl.ndsts,
+		.time_wait = r->time_wait, .tw_reuse = sc->tw_reuse,
+		.tw_reuse_delay = ps_time_from_s(sc->tw_reuse_delay_ms / 1000.0), .unique = sc->unique,
+		.no_local_time_wait = !sc->local_time_wait, .params = sc->params, .seed = sc->seed,
+	};
+	hc.params.resalt_ns = ps_time_from_s(sc->resalt_s);
+	for (enum ps_mode m = 0; m < PS_MODE_COUNT; m++)
+		hc.alloc[m] = ps_alloc_find(ps_scenario_strategy_for(sc, m));
+	if (ps_host_init(&r->host, &hc, err, size) != 0)
+		return -1;
+	for (unsigned i = 0; i < sc->npop; i++) {
+		if (!sc->pop[i].keepalive)
+			continue;
+		r->idle_head[i] = malloc((size_t)r->wl.ndsts * sizeof(uint32_t));
+		if (!r->idle_head[i]) {
+			snprintf(err, size, "out of memory");
+			return -1;
+		}
+		memset(r->idle_head[i], 0xff, (size_t)r->wl.ndsts * sizeof(uint32_t));
+	}
+	for (unsigned i = 0; i < sc->npop; i++) {
+		ps_time t = ps_workload_next_arrival(&r->wl, i, 0);
+		if (t < r->end && ps_engine_schedule(&r->engine, t, EV_ARRIVAL, i, 0) != 0) {
+			snprintf(err, size, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
 }
 
 enum ps_status ps_run(const struct ps_scenario *sc, const struct ps_run_options *opt,
@@ -203,50 +445,25 @@ enum ps_status ps_run(const struct ps_scenario *sc, const struct ps_run_options 
 	if (ps_scenario_validate(sc, err, size) != 0)
 		return PS_BAD_INPUT;
 	double started = wall_now();
-	struct run r = { .sc = sc, .m = &res->m };
-	r.end = ps_time_from_s(sc->duration_s);
-	r.time_wait = ps_time_from_s(sc->time_wait_s);
+	struct run r;
+	memset(&r, 0, sizeof(r));
+	r.m = &res->m;
 	enum ps_status st = PS_FAILED;
-	bool engine_up = false, host_up = false, wl_up = false;
-
-	if (ps_metrics_init(&res->m, (uint32_t)sc->hi - sc->lo + 1) != 0 ||
-	    ps_workload_init(&r.wl, sc, sc->seed) != 0) {
+	if (ps_metrics_init(&res->m, (uint32_t)sc->hi - sc->lo + 1) != 0) {
 		snprintf(err, size, "out of memory");
+		return PS_FAILED;
+	}
+	if (run_init(&r, sc, err, size) != 0) {
+		/* A file the scenario names that cannot be read is the user's to fix. */
+		st = strstr(err, "out of memory") ? PS_FAILED : PS_BAD_INPUT;
 		goto out;
 	}
-	wl_up = true;
-	if (ps_engine_init(&r.engine, 1 + sc->npop) != 0) {
-		snprintf(err, size, "out of memory");
-		goto out;
-	}
-	engine_up = true;
-	struct ps_host_config hc = {
-		.lo = sc->lo, .hi = sc->hi, .reserved = sc->reserved, .naddrs = sc->addresses,
-		.first_ip = PS_SRC_FIRST_IP, .dsts = r.wl.dsts, .ndsts = r.wl.ndsts,
-		.time_wait = r.time_wait, .tw_reuse = sc->tw_reuse,
-		.tw_reuse_delay = ps_time_from_s(sc->tw_reuse_delay_ms / 1000.0), .unique = sc->unique,
-		.no_local_time_wait = !sc->local_time_wait, .params = sc->params, .seed = sc->seed,
-	};
-	hc.params.resalt_ns = ps_time_from_s(sc->resalt_s);
-	for (enum ps_mode m = 0; m < PS_MODE_COUNT; m++)
-		hc.alloc[m] = ps_alloc_find(ps_scenario_strategy_for(sc, m));
-	if (ps_host_init(&r.host, &hc, err, size) != 0)
-		goto out;
-	host_up = true;
-
 	if (opt->out_dir) {
 		if (ps_trace_open(&r.trace, opt->out_dir, opt->events) != 0) {
 			snprintf(err, size, "%s: cannot write outputs: %s", opt->out_dir, strerror(errno));
 			goto out;
 		}
 		r.tracing = true;
-	}
-	for (unsigned i = 0; i < sc->npop; i++) {
-		ps_time t = ps_workload_next_arrival(&r.wl, i, 0);
-		if (t < r.end && ps_engine_schedule(&r.engine, t, EV_ARRIVAL, i, 0) != 0) {
-			snprintf(err, size, "out of memory");
-			goto out;
-		}
 	}
 	if (play(&r, ps_time_from_s(sc->sample_interval_s), opt->progress) != 0) {
 		snprintf(err, size, "out of memory after %" PRIu64 " events", r.engine.processed);
@@ -266,14 +483,7 @@ enum ps_status ps_run(const struct ps_scenario *sc, const struct ps_run_options 
 	}
 	st = PS_DONE;
 out:
-	if (r.tracing)
-		ps_trace_abort(&r.trace);
-	if (host_up)
-		ps_host_fini(&r.host);
-	if (engine_up)
-		ps_engine_fini(&r.engine);
-	if (wl_up)
-		ps_workload_fini(&r.wl);
+	run_fini(&r);
 	if (st != PS_DONE)
 		ps_metrics_fini(&res->m);
 	return st;

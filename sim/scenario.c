@@ -5,6 +5,7 @@
  */
 #include "portsim/scenario.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -30,7 +31,9 @@ enum type {
 	T_PROFILE,  /* char[PS_NAME_MAX]: "none" or a profile name; applied when set */
 	T_RANGE,    /* "LO-HI" into the scenario's lo and hi */
 	T_PORTS,    /* "P,LO-HI,..." into the scenario's reserved bitmap */
-	T_CLOSER    /* client | server | probability, into a double */
+	T_CLOSER,   /* client | server | probability, into a double */
+	T_PATH,     /* char[PS_PATH_MAX]: a file name, or nothing */
+	T_ENDPOINTS /* char[PS_LIST_MAX]: "a.b.c.d:port,...", or nothing */
 };
 
 struct key {
@@ -52,12 +55,20 @@ _Static_assert(sizeof(enum ps_arrival) == sizeof(int), "enum ps_arrival must be 
 _Static_assert(sizeof(enum ps_duration) == sizeof(int), "enum ps_duration must be int-sized");
 _Static_assert(sizeof(enum ps_mode) == sizeof(int), "enum ps_mode must be int-sized");
 _Static_assert(sizeof(enum ps_order) == sizeof(int), "enum ps_order must be int-sized");
+_Static_assert(sizeof(enum ps_choice) == sizeof(int), "enum ps_choice must be int-sized");
+_Static_assert(sizeof(enum ps_source_choice) == sizeof(int), "enum ps_source_choice must be int-sized");
+_Static_assert(sizeof(enum ps_backoff) == sizeof(int), "enum ps_backoff must be int-sized");
 
 /* Spelled in the order of their enums: the index is the value. */
 static const char *const unique_values[] = { "4tuple", "port", NULL };
 static const char *const tw_reuse_values[] = { "0", "1", "2", NULL };
-static const char *const arrival_values[] = { "constant", "poisson", NULL };
-static const char *const duration_values[] = { "fixed", "exponential", "lognormal", NULL };
+static const char *const arrival_values[] = { "constant", "poisson", "onoff", "ramp", "diurnal",
+					       "burst", "replay", NULL };
+static const char *const duration_values[] = { "fixed", "exponential", "lognormal", "pareto",
+						"uniform", "empirical", NULL };
+static const char *const choice_values[] = { "uniform", "zipf", NULL };
+static const char *const source_values[] = { "round-robin", "random", "hash", NULL };
+static const char *const backoff_values[] = { "fixed", "exponential", NULL };
 static const char *const order_values[] = { "sequential", "random", NULL };
 static const char *const mode_values[] = { "connect", "bind0", "bind-no-port", "udp", NULL };
 static const char *const bool_true[] = { "true", "yes", "on", "1", NULL };
@@ -135,32 +146,90 @@ static const struct key keys[] = {
 	  "xnu: net.inet.tcp.randomize_ports, a random start for TCP too.", SC(params.tcp_randomize) },
 
 	{ SEC_WORKLOAD, "arrival", T_ENUM, NULL, "poisson", NULL, NULL, arrival_values,
-	  "How connection attempts are spaced: evenly, or as a Poisson process.", POP(arrival) },
-	{ SEC_WORKLOAD, "rate_per_s", T_NUMBER, "connections per second", "100", "0.000001",
-	  "10000000", NULL, "Mean number of connection attempts per second.", POP(rate_per_s) },
+	  "How attempts are spaced: evenly, Poisson, Poisson in on/off periods, Poisson with a ramping or daily-cycling rate, bursts, or replayed from a trace.",
+	  POP(arrival) },
+	{ SEC_WORKLOAD, "rate_per_s", T_NUMBER, "attempts per second", "100", "0.000001", "10000000",
+	  NULL, "Mean attempts per second (the starting rate of a ramp, the rate while on for onoff).",
+	  POP(rate_per_s) },
+	{ SEC_WORKLOAD, "rate_end_per_s", T_NUMBER, "attempts per second", "0", "0", "10000000", NULL,
+	  "ramp: the rate reached at the end of the run.", POP(rate_end_per_s) },
+	{ SEC_WORKLOAD, "on_s", T_NUMBER, "seconds", "1", "0.000001", "31536000", NULL,
+	  "onoff: mean length of an on period (exponential).", POP(on_s) },
+	{ SEC_WORKLOAD, "off_s", T_NUMBER, "seconds", "1", "0", "31536000", NULL,
+	  "onoff: mean length of an off period (exponential).", POP(off_s) },
+	{ SEC_WORKLOAD, "period_s", T_NUMBER, "seconds", "86400", "0.001", "31536000", NULL,
+	  "diurnal: period of the sinusoidal rate.", POP(period_s) },
+	{ SEC_WORKLOAD, "amplitude", T_NUMBER, NULL, "0.5", "0", "1", NULL,
+	  "diurnal: relative swing of the rate around rate_per_s.", POP(amplitude) },
+	{ SEC_WORKLOAD, "burst_size", T_U32, "attempts", "100", "1", "10000000", NULL,
+	  "burst: attempts that arrive at the same instant.", POP(burst_size) },
+	{ SEC_WORKLOAD, "burst_interval_s", T_NUMBER, "seconds", "0", "0", "31536000", NULL,
+	  "burst: time between bursts; 0 = a single burst.", POP(burst_interval_s) },
+	{ SEC_WORKLOAD, "trace_file", T_PATH, NULL, "", NULL, NULL, NULL,
+	  "replay: CSV with a header and rows t_s,dst[,duration_s]; dst is an address:port or a destination number from 0.",
+	  POP(trace_file) },
+	{ SEC_WORKLOAD, "start_s", T_NUMBER, "seconds", "0", "0", "31536000", NULL,
+	  "Simulated time of the population's first connection attempt.", POP(start_s) },
 	{ SEC_WORKLOAD, "duration", T_ENUM, NULL, "fixed", NULL, NULL, duration_values,
-	  "Distribution of how long a connection stays established.", POP(duration) },
+	  "Distribution of how long a connection (or, with keepalive, a request) lasts.", POP(duration) },
 	{ SEC_WORKLOAD, "duration_s", T_NUMBER, "seconds", "1", "0", "31536000", NULL,
-	  "Mean time a connection stays established.", POP(duration_s) },
+	  "Mean duration (fixed, exponential, lognormal unless duration_median_s is set).",
+	  POP(duration_s) },
 	{ SEC_WORKLOAD, "duration_sigma", T_NUMBER, NULL, "1", "0", "10", NULL,
-	  "For lognormal durations, the sigma of the underlying normal distribution.",
-	  POP(duration_sigma) },
+	  "lognormal: sigma of the underlying normal distribution.", POP(duration_sigma) },
+	{ SEC_WORKLOAD, "duration_median_s", T_NUMBER, "seconds", "0", "0", "31536000", NULL,
+	  "lognormal: the median, used instead of duration_s when above 0.", POP(duration_median_s) },
+	{ SEC_WORKLOAD, "duration_shape", T_NUMBER, NULL, "1.5", "0.01", "100", NULL,
+	  "pareto: the shape (tail index); the mean is finite above 1.", POP(duration_shape) },
+	{ SEC_WORKLOAD, "duration_min_s", T_NUMBER, "seconds", "0", "0", "31536000", NULL,
+	  "pareto: the minimum; uniform: the lower bound.", POP(duration_min_s) },
+	{ SEC_WORKLOAD, "duration_max_s", T_NUMBER, "seconds", "0", "0", "31536000", NULL,
+	  "uniform: the upper bound.", POP(duration_max_s) },
+	{ SEC_WORKLOAD, "duration_file", T_PATH, NULL, "", NULL, NULL, NULL,
+	  "empirical: a file of durations in seconds, one per line, drawn uniformly.",
+	  POP(duration_file) },
 	{ SEC_WORKLOAD, "destinations", T_U32, NULL, "1", "1", "1000000", NULL,
-	  "Number of distinct destinations, each connection choosing one uniformly.",
+	  "Number of destinations 10.0.0.1, 10.0.0.2, ... port 80, when destination_list is empty.",
 	  POP(destinations) },
+	{ SEC_WORKLOAD, "destination_list", T_ENDPOINTS, NULL, "", NULL, NULL, NULL,
+	  "Explicit destinations address:port, comma-separated; 127.0.0.0/8 ones are on loopback.",
+	  POP(destination_list) },
+	{ SEC_WORKLOAD, "choice", T_ENUM, NULL, "uniform", NULL, NULL, choice_values,
+	  "How an attempt picks its destination: uniformly, or by Zipf's law (destination k with weight 1/k^zipf_s).",
+	  POP(choice) },
+	{ SEC_WORKLOAD, "zipf_s", T_NUMBER, NULL, "1", "0", "10", NULL,
+	  "zipf: the exponent s.", POP(zipf_s) },
+	{ SEC_WORKLOAD, "loopback", T_BOOL, NULL, "false", NULL, NULL, NULL,
+	  "Counted destinations are 127.0.0.1, 127.0.0.2, ... on loopback (for tw_reuse = 2).",
+	  POP(loopback) },
 	{ SEC_WORKLOAD, "closer", T_CLOSER, NULL, "client", NULL, NULL, NULL,
 	  "Who closes first: the client (its port waits in TIME_WAIT), the server (the port is free at once), or the probability that the client does.",
 	  POP(client_closes) },
 	{ SEC_WORKLOAD, "mode", T_ENUM, NULL, "connect", NULL, NULL, mode_values,
 	  "How the program opens its sockets: connect(), bind(0) then connect(), IP_BIND_ADDRESS_NO_PORT, or connected UDP.",
 	  POP(mode) },
-	{ SEC_WORKLOAD, "start_s", T_NUMBER, "seconds", "0", "0", "31536000", NULL,
-	  "Simulated time of the population's first connection attempt.", POP(start_s) },
+	{ SEC_WORKLOAD, "source_choice", T_ENUM, NULL, "round-robin", NULL, NULL, source_values,
+	  "How attempts spread over the host's source addresses: in turn, at random, or by a hash of the destination.",
+	  POP(source_choice) },
+	{ SEC_WORKLOAD, "keepalive", T_BOOL, NULL, "false", NULL, NULL, NULL,
+	  "Arrivals are requests that reuse an idle connection to their destination when there is one (a client-side pool).",
+	  POP(keepalive) },
+	{ SEC_WORKLOAD, "max_requests", T_U32, "requests", "0", "0", "1000000000", NULL,
+	  "keepalive: requests a connection serves before it is closed; 0 = no limit.",
+	  POP(max_requests) },
+	{ SEC_WORKLOAD, "idle_timeout_s", T_NUMBER, "seconds", "60", "0", "86400", NULL,
+	  "keepalive: an idle connection is closed after this long.", POP(idle_timeout_s) },
+	{ SEC_WORKLOAD, "retries", T_U32, "tries", "0", "0", "100", NULL,
+	  "Extra tries after a failed connect; 0 = a failure is counted and dropped.", POP(retries) },
+	{ SEC_WORKLOAD, "retry_backoff", T_ENUM, NULL, "fixed", NULL, NULL, backoff_values,
+	  "Delay between tries: always retry_delay_s, or doubling from it.", POP(retry_backoff) },
+	{ SEC_WORKLOAD, "retry_delay_s", T_NUMBER, "seconds", "1", "0", "3600", NULL,
+	  "The delay before the first retry.", POP(retry_delay_s) },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 /* explicit_keys has one bit per key. */
-_Static_assert(sizeof(keys) / sizeof(keys[0]) <= 64, "explicit_keys needs one bit per key");
+_Static_assert(sizeof(keys) / sizeof(keys[0]) <= 128, "explicit_keys needs one bit per key");
 
 static const char *const section_names[] = { "run", "host", "workload" };
 #define SECTIONS_ALLOWED "[run], [host], [workload.NAME]"
@@ -380,6 +449,12 @@ static void describe_allowed(const struct key *k, char *buf, size_t size)
 	case T_CLOSER:
 		outf(&o, "client, server, or a probability from 0 to 1 that the client closes first");
 		break;
+	case T_PATH:
+		outf(&o, "a file name (relative to the scenario's directory), or nothing");
+		break;
+	case T_ENDPOINTS:
+		outf(&o, "address:port pairs, comma-separated, e.g. 10.0.0.1:80,127.0.0.1:8080; or nothing");
+		break;
 	}
 }
 
@@ -555,6 +630,41 @@ static int find_value(const char *const *values, const char *v)
 	return -1;
 }
 
+size_t ps_endpoints_parse(const char *list, struct ps_endpoint *out, size_t max, const char **bad)
+{
+	size_t n = 0;
+	const char *p = skip_blank(list);
+	while (*p) {
+		const char *start = p;
+		unsigned a[4], port;
+		int used = 0;
+		if (sscanf(p, "%3u.%3u.%3u.%3u:%5u%n", &a[0], &a[1], &a[2], &a[3], &port, &used) != 5 ||
+		    a[0] > 255 || a[1] > 255 || a[2] > 255 || a[3] > 255 || port < 1 || port > 65535 ||
+		    !isdigit((unsigned char)*p)) {
+			*bad = start;
+			return (size_t)-1;
+		}
+		p = skip_blank(p + used);
+		if (*p && *p != ',') {
+			*bad = start;
+			return (size_t)-1;
+		}
+		uint32_t ip = (a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3];
+		if (out && n < max)
+			out[n] = (struct ps_endpoint){ .ip = ip, .port = (uint16_t)port, .loopback = a[0] == 127 };
+		n++;
+		if (*p == ',') {
+			p = skip_blank(p + 1);
+			/* A trailing comma promises an entry that never comes. */
+			if (!*p) {
+				*bad = start;
+				return (size_t)-1;
+			}
+		}
+	}
+	return n;
+}
+
 /* Parses v into the key's field of base; on failure fills pr and leaves the field alone. */
 static int set_value(const struct key *k, void *base, const char *v, struct problem *pr)
 {
@@ -652,6 +762,27 @@ static int set_value(const struct key *k, void *base, const char *v, struct prob
 		}
 		memcpy(field, &d, sizeof(d));
 		return 0;
+	case T_PATH:
+		if (strlen(v) >= PS_PATH_MAX) {
+			set_problem(pr, "path too long");
+			break;
+		}
+		memcpy(field, v, strlen(v) + 1);
+		return 0;
+	case T_ENDPOINTS: {
+		const char *bad = NULL;
+		if (strlen(v) >= PS_LIST_MAX) {
+			set_problem(pr, "list too long");
+			break;
+		}
+		if (ps_endpoints_parse(v, NULL, 0, &bad) == (size_t)-1) {
+			snprintf(pr->text, sizeof(pr->text), "bad entry \"%.*s\"",
+				 (int)strcspn(bad, ","), bad);
+			break;
+		}
+		memcpy(field, v, strlen(v) + 1);
+		return 0;
+	}
 	}
 	describe_allowed(k, pr->allowed, sizeof(pr->allowed));
 	if (k->type == T_ENUM || k->type == T_BOOL || k->type == T_STRATEGY ||
@@ -677,7 +808,8 @@ static void apply_profile(struct ps_scenario *sc)
 	for (const char *const *kv = p->settings; kv[0]; kv += 2) {
 		const struct key *k = find_key(SEC_HOST, kv[0]);
 		struct problem pr;
-		if (k && !((sc->explicit_keys >> (k - keys)) & 1))
+		size_t i = k ? (size_t)(k - keys) : 0;
+		if (k && !((sc->explicit_keys[i / 64] >> (i % 64)) & 1))
 			(void)set_value(k, sc, kv[1], &pr);
 	}
 }
@@ -691,7 +823,8 @@ static int assign(struct ps_scenario *sc, const struct key *k, enum section sec,
 		return -1;
 	if (sec == SEC_WORKLOAD)
 		return 0;
-	sc->explicit_keys |= 1ULL << (k - keys);
+	size_t i = (size_t)(k - keys);
+	sc->explicit_keys[i / 64] |= 1ULL << (i % 64);
 	if (k->type == T_PROFILE)
 		apply_profile(sc);
 	return 0;
@@ -725,6 +858,7 @@ void ps_scenario_defaults(struct ps_scenario *sc)
 {
 	memset(sc, 0, sizeof(*sc));
 	snprintf(sc->name, sizeof(sc->name), "default");
+	snprintf(sc->dir, sizeof(sc->dir), ".");
 	ps_alloc_params_default(&sc->params);
 	apply_defaults(SEC_RUN, sc);
 	apply_defaults(SEC_HOST, sc);
@@ -949,6 +1083,18 @@ int ps_scenario_parse(struct ps_scenario *sc, const char *origin, const char *te
 	return rc;
 }
 
+static void set_dir_from_path(struct ps_scenario *sc, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+	if (slash && n == 0)
+		n = 1; /* "/x.ini": the root */
+	if (!slash)
+		snprintf(sc->dir, sizeof(sc->dir), ".");
+	else
+		snprintf(sc->dir, sizeof(sc->dir), "%.*s", (int)n, path);
+}
+
 static void set_name_from_path(struct ps_scenario *sc, const char *path)
 {
 	const char *base = strrchr(path, '/');
@@ -989,12 +1135,16 @@ int ps_scenario_load(struct ps_scenario *sc, const char *path, char *err, size_t
 	fclose(f);
 	if (rc == 0) {
 		text[n] = '\0';
-		char name[PS_NAME_MAX];
+		char name[PS_NAME_MAX], dir[PS_PATH_MAX];
 		memcpy(name, sc->name, sizeof(name));
+		memcpy(dir, sc->dir, sizeof(dir));
 		set_name_from_path(sc, path);
+		set_dir_from_path(sc, path);
 		rc = ps_scenario_parse(sc, path, text, err, size);
-		if (rc)
+		if (rc) {
 			memcpy(sc->name, name, sizeof(name));
+			memcpy(sc->dir, dir, sizeof(dir));
+		}
 	}
 	free(text);
 	return rc;
@@ -1072,6 +1222,21 @@ static bool all_reserved(const struct ps_scenario *sc)
 	return true;
 }
 
+size_t ps_scenario_nkeys(void)
+{
+	return NKEYS;
+}
+
+void ps_scenario_key_doc(size_t i, struct ps_key_doc *out)
+{
+	const struct key *k = &keys[i];
+	out->section = k->section == SEC_WORKLOAD ? "workload.NAME" : section_names[k->section];
+	out->name = k->name;
+	out->def = k->def;
+	out->doc = k->doc;
+	describe_allowed(k, out->allowed, sizeof(out->allowed));
+}
+
 const char *ps_scenario_strategy_for(const struct ps_scenario *sc, enum ps_mode m)
 {
 	const char *s = m == PS_MODE_BIND0 ? sc->bind_strategy : m == PS_MODE_UDP ? sc->udp_strategy : "same";
@@ -1145,6 +1310,21 @@ int ps_scenario_validate(const struct ps_scenario *sc, char *err, size_t size)
 	}
 	for (unsigned i = 0; i < sc->npop; i++) {
 		const struct ps_population *p = &sc->pop[i];
+		const char *why = NULL;
+		if (p->arrival == PS_ARRIVAL_REPLAY && !p->trace_file[0])
+			why = "arrival = replay needs trace_file, a CSV of t_s,dst[,duration_s]";
+		else if (p->duration == PS_DURATION_EMPIRICAL && !p->duration_file[0])
+			why = "duration = empirical needs duration_file, one duration in seconds per line";
+		else if (p->duration == PS_DURATION_UNIFORM && p->duration_min_s > p->duration_max_s)
+			why = "duration = uniform needs duration_min_s <= duration_max_s";
+		else if (p->duration == PS_DURATION_PARETO && p->duration_min_s <= 0)
+			why = "duration = pareto needs duration_min_s above 0 (the scale)";
+		else if (p->keepalive && p->mode == PS_MODE_UDP)
+			why = "keepalive pools TCP connections; use mode = connect, bind0 or bind-no-port";
+		if (why) {
+			snprintf(err, size, "%s: [workload.%s] %s", n, p->name, why);
+			return -1;
+		}
 		if (p->start_s >= sc->duration_s) {
 			format_double(a, sizeof(a), p->start_s);
 			format_double(b, sizeof(b), sc->duration_s);
@@ -1221,6 +1401,8 @@ static void format_value(struct out *o, const struct key *k, const void *base)
 	case T_STRATEGY:
 	case T_STRATEGY_OR_SAME:
 	case T_PROFILE:
+	case T_PATH:
+	case T_ENDPOINTS:
 		outf(o, "%s", field);
 		break;
 	case T_RANGE: {

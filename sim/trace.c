@@ -85,9 +85,11 @@ int ps_summary_write(const char *dir, const char *scenario, const char *strategy
 	double ratio = m->attempts ? (double)m->failures / (double)m->attempts : 0.0;
 	fprintf(c.f,
 		"%s,%s,%" PRIu64 ",%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f,%s,%" PRIu64 ",%" PRIu64
-		",%" PRIu64 ",%.3f,%u,%u,%" PRIu64 ",%" PRIu64 ",%.3f\n",
+		",%" PRIu64 ",%.3f,%u,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+		",%" PRIu64 ",%.3f\n",
 		scenario, strategy, seed, dur, m->attempts, m->successes, m->failures, ratio, first,
 		m->peak_established, m->peak_time_wait, m->peak_ports_in_use, ps_metrics_probes_mean(m),
-		ps_metrics_probes_quantile(m, 0.99), m->probes_max, m->tw_takeovers, events, wall_s);
+		ps_metrics_probes_quantile(m, 0.99), m->probes_max, m->tw_takeovers, m->requests, m->reused,
+		m->retries, m->abandoned, events, wall_s);
 	return ps_csv_commit(&c);
 }

@@ -145,6 +145,54 @@ static void test_default_scenario_exhausts_the_pool(void **state)
 	free(dir);
 }
 
+static void test_check_prints_the_resolved_scenario(void **state)
+{
+	(void)state;
+	char *dir = pst_tmpdir();
+	char *p = scenario_file(dir, "[host]\nprofile = macos\n[workload.web]\nrate_per_s = 5\n");
+	expect(0, (const char *[]){ "check", p, "--set", "workload.web.keepalive=true", NULL },
+	       (const char *[]){ "# portsim scenario \"s\", fully resolved", "[run]\n", "duration_s = 120\n",
+				 "profile = macos\n", "time_wait_s = 30\n", "unique = port\n", "[workload.web]\n",
+				 "rate_per_s = 5\n", "keepalive = true\n", "idle_timeout_s = 60\n", NULL });
+	free(p);
+	pst_rmtree(dir);
+	free(dir);
+}
+
+static void test_check_names_file_line_key_value_and_closest_key(void **state)
+{
+	(void)state;
+	char *dir = pst_tmpdir();
+	char *p = scenario_file(dir, "[workload.web]\nrate_per_sec = 5\n");
+	expect(2, (const char *[]){ "check", p, NULL },
+	       (const char *[]){ "s.ini:2: [workload.web] rate_per_sec: unknown key; did you mean \"rate_per_s\"?",
+				 NULL });
+	free(p);
+	p = scenario_file(dir, "[workload.web]\narrival = sometimes\n");
+	expect(2, (const char *[]){ "check", p, NULL },
+	       (const char *[]){ "s.ini:2: [workload.web] arrival = \"sometimes\": unknown value; allowed: constant, "
+				 "poisson, onoff, ramp, diurnal, burst, replay", NULL });
+	free(p);
+	p = scenario_file(dir, "[workload.web]\ndestination_list = 10.0.0.1:80, 10.0.0.300:80\n");
+	expect(2, (const char *[]){ "check", p, NULL },
+	       (const char *[]){ "s.ini:2: [workload.web] destination_list", "bad entry \"10.0.0.300:80\"", NULL });
+	free(p);
+	p = scenario_file(dir, "[workload.web]\narrival = replay\n");
+	expect(2, (const char *[]){ "check", p, NULL },
+	       (const char *[]){ "[workload.web] arrival = replay needs trace_file", NULL });
+	free(p);
+	pst_rmtree(dir);
+	free(dir);
+}
+
+static void test_keys_lists_every_section_as_markdown(void **state)
+{
+	(void)state;
+	expect(0, (const char *[]){ "keys", NULL },
+	       (const char *[]){ "| section | key | default | allowed | meaning |\n", "| run | `duration_s` | `120` |",
+				 "| host | `profile` | `none` |", "| workload.NAME | `keepalive` | `false` |", NULL });
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -156,6 +204,9 @@ int main(void)
 		cmocka_unit_test(test_bad_value_exits_2_naming_value_and_allowed_range),
 		cmocka_unit_test(test_run_writes_the_documented_columns),
 		cmocka_unit_test(test_default_scenario_exhausts_the_pool),
+		cmocka_unit_test(test_check_prints_the_resolved_scenario),
+		cmocka_unit_test(test_check_names_file_line_key_value_and_closest_key),
+		cmocka_unit_test(test_keys_lists_every_section_as_markdown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

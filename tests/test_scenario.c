@@ -757,7 +757,7 @@ static void round_trip(const struct ps_scenario *sc, struct ps_scenario *back)
 		fail_msg("%s\n%s", err, text);
 	free(text);
 	/* The formatted text spells every key, so all of them come back as set by the user. */
-	back->explicit_keys = sc->explicit_keys;
+	memcpy(back->explicit_keys, sc->explicit_keys, sizeof(back->explicit_keys));
 }
 
 static void test_format_round_trips_the_default_scenario(void **state)

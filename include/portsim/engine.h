@@ -27,7 +27,7 @@ struct ps_lane {
 	size_t cap, head, len; /* cap is a power of two */
 };
 
-#define PS_ENGINE_MAX_LANES 64
+#define PS_ENGINE_MAX_LANES 128
 
 struct ps_engine {
 	ps_time now;

@@ -12,6 +12,10 @@
 
 struct ps_metrics {
 	uint64_t attempts, successes, failures, tw_takeovers;
+	uint64_t requests;   /* arrivals: with keepalive, requests; otherwise one per connection */
+	uint64_t reused;     /* requests served by an idle pooled connection */
+	uint64_t retries;    /* connection attempts that were retries */
+	uint64_t abandoned;  /* requests that got no connection after all their tries */
 	uint64_t fail_by_err[PS_ERR_COUNT];
 	bool failed;                 /* at least one failure */
 	ps_time first_failure;       /* time of the first failure */

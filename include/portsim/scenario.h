@@ -8,8 +8,9 @@
  *   [host]           profile, strategy, bind_strategy, udp_strategy, port_range,
  *                    reserved_ports, time_wait_s, addresses, unique, tw_reuse,
  *                    tw_reuse_delay_ms, local_time_wait, and strategy tunables
- *   [workload.NAME]  arrival, rate_per_s, duration, duration_s,
- *                    duration_sigma, destinations, closer, mode, start_s
+ *   [workload.NAME]  arrival and its parameters, duration and its parameters,
+ *                    destinations, destination_list, choice, closer, mode,
+ *                    source_choice, keepalive, retries, ...
  */
 #ifndef PORTSIM_SCENARIO_H
 #define PORTSIM_SCENARIO_H
@@ -26,24 +27,73 @@
 #define PS_NAME_MAX 64
 #define PS_ERR_MAX 1024
 
-enum ps_arrival { PS_ARRIVAL_CONSTANT, PS_ARRIVAL_POISSON };
-enum ps_duration { PS_DURATION_FIXED, PS_DURATION_EXPONENTIAL, PS_DURATION_LOGNORMAL };
+enum ps_arrival {
+	PS_ARRIVAL_CONSTANT, /* evenly spaced at rate_per_s */
+	PS_ARRIVAL_POISSON,  /* exponential gaps at rate_per_s */
+	PS_ARRIVAL_ONOFF,    /* Poisson at rate_per_s during exponential on periods, silent during off */
+	PS_ARRIVAL_RAMP,     /* Poisson with rate rising linearly from rate_per_s to rate_end_per_s */
+	PS_ARRIVAL_DIURNAL,  /* Poisson with rate rate_per_s * (1 + amplitude * sin(2 pi t / period_s)) */
+	PS_ARRIVAL_BURST,    /* burst_size attempts at once, every burst_interval_s (0: once) */
+	PS_ARRIVAL_REPLAY    /* the rows of trace_file: t_s,dst[,duration_s] */
+};
+
+enum ps_duration {
+	PS_DURATION_FIXED,
+	PS_DURATION_EXPONENTIAL,
+	PS_DURATION_LOGNORMAL, /* mean duration_s, or median duration_median_s; sigma duration_sigma */
+	PS_DURATION_PARETO,    /* shape duration_shape, minimum duration_min_s */
+	PS_DURATION_UNIFORM,   /* between duration_min_s and duration_max_s */
+	PS_DURATION_EMPIRICAL  /* values drawn from duration_file, one per line */
+};
+
+enum ps_choice { PS_CHOICE_UNIFORM, PS_CHOICE_ZIPF };
+enum ps_source_choice { PS_SOURCE_ROUND_ROBIN, PS_SOURCE_RANDOM, PS_SOURCE_HASH };
+enum ps_backoff { PS_BACKOFF_FIXED, PS_BACKOFF_EXPONENTIAL };
+
+#define PS_PATH_MAX 256
+#define PS_LIST_MAX 4096
 
 struct ps_population {
 	char name[PS_NAME_MAX];
+	/* arrivals */
 	enum ps_arrival arrival;
 	double rate_per_s;
+	double rate_end_per_s;  /* ramp */
+	double on_s, off_s;     /* onoff: mean on and off periods */
+	double period_s, amplitude; /* diurnal */
+	uint32_t burst_size;    /* burst */
+	double burst_interval_s;
+	char trace_file[PS_PATH_MAX]; /* replay; relative to the scenario's directory */
+	double start_s;         /* first arrival */
+	/* durations */
 	enum ps_duration duration;
 	double duration_s;      /* mean */
-	double duration_sigma;  /* lognormal: sigma of the underlying normal */
-	uint32_t destinations;  /* K, chosen uniformly */
+	double duration_sigma;  /* lognormal */
+	double duration_median_s; /* lognormal: when > 0, the median instead of the mean */
+	double duration_shape;  /* pareto */
+	double duration_min_s, duration_max_s; /* pareto minimum; uniform bounds */
+	char duration_file[PS_PATH_MAX]; /* empirical */
+	/* destinations */
+	uint32_t destinations;  /* K, when destination_list is empty */
+	char destination_list[PS_LIST_MAX]; /* "10.0.0.1:80,127.0.0.1:8080" */
+	enum ps_choice choice;
+	double zipf_s;
+	bool loopback;          /* generated destinations are 127.0.0.1+k */
+	/* connections */
 	double client_closes;   /* probability that the client closes first */
 	enum ps_mode mode;
-	double start_s;         /* first arrival */
+	enum ps_source_choice source_choice;
+	bool keepalive;         /* requests reuse idle connections to their destination */
+	uint32_t max_requests;  /* per connection; 0 = unlimited */
+	double idle_timeout_s;
+	uint32_t retries;       /* extra tries after a failed connect */
+	enum ps_backoff retry_backoff;
+	double retry_delay_s;   /* fixed delay, or the first delay, doubling */
 };
 
 struct ps_scenario {
 	char name[PS_NAME_MAX];   /* file stem, or "default" */
+	char dir[PS_PATH_MAX];    /* the scenario file's directory: relative paths start here */
 	/* [run] */
 	double duration_s;
 	uint64_t seed;
@@ -63,7 +113,7 @@ struct ps_scenario {
 	bool local_time_wait;             /* false: no TIME_WAIT toward loopback (FreeBSD) */
 	double resalt_s;                  /* linux: becomes params.resalt_ns */
 	struct ps_alloc_params params;
-	uint64_t explicit_keys;           /* schema keys set by the user, which a profile leaves alone */
+	uint64_t explicit_keys[2];        /* bit per schema key set by the user, which a profile leaves alone */
 	/* [workload.NAME] */
 	struct ps_population pop[PS_MAX_POPULATIONS];
 	unsigned npop;
@@ -84,6 +134,28 @@ int ps_scenario_load(struct ps_scenario *sc, const char *path, char *err, size_t
 
 /* Applies one "section.key=value" override (e.g. workload.web.rate_per_s=100). */
 int ps_scenario_set(struct ps_scenario *sc, const char *assignment, char *err, size_t size);
+
+/*
+ * Parses "a.b.c.d:port, ..." into out (at most max entries; out may be NULL
+ * to only check); returns the number of entries, or (size_t)-1 with *bad at
+ * the malformed entry. 127.0.0.0/8 addresses are marked loopback.
+ */
+size_t ps_endpoints_parse(const char *list, struct ps_endpoint *out, size_t max, const char **bad);
+
+/* One key of the schema, for documentation. */
+struct ps_key_doc {
+	const char *section; /* "run", "host" or "workload.NAME" */
+	const char *name;
+	const char *def;     /* default, as written in a file ("" for none) */
+	const char *doc;     /* one sentence */
+	char allowed[PS_ERR_MAX]; /* allowed values, as error messages spell them */
+};
+
+/* Number of keys in the schema. */
+size_t ps_scenario_nkeys(void);
+
+/* Describes key i (0 <= i < ps_scenario_nkeys()), in schema order. */
+void ps_scenario_key_doc(size_t i, struct ps_key_doc *out);
 
 /* The strategy serving socket mode m, resolving "same". */
 const char *ps_scenario_strategy_for(const struct ps_scenario *sc, enum ps_mode m);

@@ -19,7 +19,7 @@
 #define PS_SUMMARY_HEADER \
 	"scenario,strategy,seed,duration_s,attempts,successes,failures,failure_ratio," \
 	"first_failure_s,peak_established,peak_time_wait,peak_ports_in_use,probes_mean," \
-	"probes_p99,probes_max,tw_takeovers,events,wall_s"
+	"probes_p99,probes_max,tw_takeovers,requests,reused,retries,abandoned,events,wall_s"
 
 enum ps_trace_event {
 	PS_EV_OPEN,

@@ -15,6 +15,8 @@ static const char usage_text[] =
 	"\n"
 	"commands:\n"
 	"  run [SCENARIO]   run a scenario (the built-in default when none is given)\n"
+	"  check [SCENARIO] validate a scenario and print it fully resolved\n"
+	"  keys             list every scenario key (Markdown)\n"
 	"  strategies       list the allocation strategies\n"
 	"  profiles         list the system profiles (host.profile)\n"
 	"\n"
@@ -84,6 +86,11 @@ int main(int argc, char **argv)
 		return ps_cmd_strategies(argc - 1, argv + 1);
 	if (!strcmp(cmd, "profiles"))
 		return ps_cmd_profiles(argc - 1, argv + 1);
-	ps_cli_error("unknown command \"%s\"; commands: run, strategies, profiles (see portsim --help)", cmd);
+	if (!strcmp(cmd, "check"))
+		return ps_cmd_check(argc - 1, argv + 1);
+	if (!strcmp(cmd, "keys"))
+		return ps_cmd_keys(argc - 1, argv + 1);
+	ps_cli_error("unknown command \"%s\"; commands: run, check, keys, strategies, profiles "
+		     "(see portsim --help)", cmd);
 	return PS_EXIT_USAGE;
 }
