@@ -417,6 +417,11 @@ void ps_pool_remove(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst
 		clear_bit(p->excl + base, idx);
 }
 
+uint32_t ps_pool_users(const struct ps_pool *p, uint32_t addr, uint32_t idx)
+{
+	return p->users[(size_t)addr * p->n + idx];
+}
+
 uint32_t ps_pool_holder(const struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst)
 {
 	const struct ps_tuple_slot *s = tuple_find(p, tuple_key(addr, idx, dst));

@@ -55,6 +55,7 @@ struct run {
 	struct ps_host host;
 	struct ps_workload wl;
 	struct ps_metrics *m;
+	struct ps_observe *obs;
 	struct ps_trace trace;
 	bool tracing;
 	ps_time end, time_wait;
@@ -125,16 +126,28 @@ static void idle_unlink(struct run *r, uint32_t conn)
 	s->idle = false;
 }
 
+/* Tells the observer when (addr, idx) has just lost its last socket. */
+static void note_release(struct run *r, uint32_t addr, uint32_t idx)
+{
+	if (ps_pool_users(&r->host.pool, addr, idx) == 0)
+		ps_observe_release(r->obs, addr, idx, r->engine.now);
+}
+
 /* Closes a connection from the side the attempt drew; TIME_WAIT if the client closed. */
 static int close_conn(struct run *r, uint32_t conn, bool client_closes)
 {
-	uint32_t gen = ps_host_conn(&r->host, conn)->gen;
+	const struct ps_conn *c = ps_host_conn(&r->host, conn);
+	uint32_t gen = c->gen, addr = c->addr, idx = c->idx, dst = c->dst;
+	bool udp = c->mode == PS_MODE_UDP;
 	trace_conn(r, PS_EV_CLOSE, conn);
+	if (!client_closes && !udp && ps_observe_server_close(r->obs, addr, idx, dst, r->engine.now) != 0)
+		return -1;
 	if (ps_host_close(&r->host, conn, r->engine.now, client_closes)) {
 		note_occupancy(r);
 		return ps_engine_schedule_lane(&r->engine, LANE_TIME_WAIT, r->engine.now + r->time_wait,
 					       EV_TW_END, conn, gen);
 	}
+	note_release(r, addr, idx);
 	return 0;
 }
 
@@ -206,6 +219,12 @@ static int serve(struct run *r, unsigned pop, const struct ps_attempt *a, uint32
 				       res.err);
 		return schedule_retry(r, pop, a, tries + 1);
 	}
+	const struct ps_conn *c = ps_host_conn(&r->host, res.conn);
+	bool fresh = ps_pool_users(&r->host.pool, c->addr, c->idx) == 1;
+	if (res.taken_over != PS_NO_CONN && fresh)
+		ps_observe_release(r->obs, c->addr, c->idx, now);
+	if (ps_observe_alloc(r->obs, c->addr, c->idx, c->dst, now, fresh) != 0)
+		return -1;
 	if (res.taken_over != PS_NO_CONN) {
 		r->m->tw_takeovers++;
 		if (r->tracing)
@@ -290,7 +309,9 @@ static void on_time_wait_end(struct run *r, const struct ps_event *ev)
 	if (c->gen != ev->gen || c->state != PS_CONN_TIME_WAIT)
 		return;
 	trace_conn(r, PS_EV_TW_END, ev->id);
+	uint32_t addr = c->addr, idx = c->idx;
 	ps_host_time_wait_end(&r->host, ev->id, ev->gen);
+	note_release(r, addr, idx);
 }
 
 static int dispatch(struct run *r, const struct ps_event *ev)
@@ -315,10 +336,11 @@ static int dispatch(struct run *r, const struct ps_event *ev)
 
 static void sample(struct run *r, ps_time t)
 {
-	if (r->tracing)
+	if (r->tracing) {
 		ps_trace_sample(&r->trace, t, r->host.established, r->host.time_wait,
 				r->host.pool.ports_in_use, ps_pool_free_tightest(&r->host.pool), r->m);
-	else
+		ps_trace_ports(&r->trace, t, &r->host.pool);
+	} else
 		r->m->iv_attempts = r->m->iv_failures = r->m->iv_probes = 0;
 }
 
@@ -448,6 +470,7 @@ enum ps_status ps_run(const struct ps_scenario *sc, const struct ps_run_options 
 	struct run r;
 	memset(&r, 0, sizeof(r));
 	r.m = &res->m;
+	r.obs = &res->obs;
 	enum ps_status st = PS_FAILED;
 	if (ps_metrics_init(&res->m, (uint32_t)sc->hi - sc->lo + 1) != 0) {
 		snprintf(err, size, "out of memory");
@@ -458,8 +481,13 @@ enum ps_status ps_run(const struct ps_scenario *sc, const struct ps_run_options 
 		st = strstr(err, "out of memory") ? PS_FAILED : PS_BAD_INPUT;
 		goto out;
 	}
+	if (ps_observe_init(&res->obs, sc->addresses, r.host.pool.n, r.wl.ndsts,
+			    ps_time_from_s(sc->peer_time_wait_s)) != 0) {
+		snprintf(err, size, "out of memory");
+		goto out;
+	}
 	if (opt->out_dir) {
-		if (ps_trace_open(&r.trace, opt->out_dir, opt->events) != 0) {
+		if (ps_trace_open(&r.trace, opt->out_dir, opt->events, opt->ports) != 0) {
 			snprintf(err, size, "%s: cannot write outputs: %s", opt->out_dir, strerror(errno));
 			goto out;
 		}
@@ -485,11 +513,12 @@ enum ps_status ps_run(const struct ps_scenario *sc, const struct ps_run_options 
 out:
 	run_fini(&r);
 	if (st != PS_DONE)
-		ps_metrics_fini(&res->m);
+		ps_run_result_fini(res);
 	return st;
 }
 
 void ps_run_result_fini(struct ps_run_result *res)
 {
 	ps_metrics_fini(&res->m);
+	ps_observe_fini(&res->obs);
 }

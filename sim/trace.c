@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "portsim/pool.h"
+
 static const char *const event_names[] = {
 	[PS_EV_OPEN] = "open",
 	[PS_EV_FAIL] = "fail",
@@ -17,17 +19,34 @@ void ps_ip_format(char *buf, unsigned long size, uint32_t ip)
 	snprintf(buf, size, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
 }
 
-int ps_trace_open(struct ps_trace *t, const char *dir, bool events)
+int ps_trace_open(struct ps_trace *t, const char *dir, bool events, bool ports)
 {
 	memset(t, 0, sizeof(*t));
 	t->with_events = events;
-	if (ps_csv_open(&t->timeseries, dir, "timeseries.csv", PS_TIMESERIES_HEADER) != 0)
-		return -1;
-	if (events && ps_csv_open(&t->events, dir, "events.csv", PS_EVENTS_HEADER) != 0) {
-		ps_csv_abort(&t->timeseries);
+	t->with_ports = ports;
+	if (ps_csv_open(&t->timeseries, dir, "timeseries.csv", PS_TIMESERIES_HEADER) != 0 ||
+	    (events && ps_csv_open(&t->events, dir, "events.csv", PS_EVENTS_HEADER) != 0) ||
+	    (ports && ps_csv_open(&t->ports, dir, "ports.csv", PS_PORTS_HEADER) != 0)) {
+		ps_trace_abort(t);
 		return -1;
 	}
 	return 0;
+}
+
+void ps_trace_ports(struct ps_trace *t, ps_time now, const struct ps_pool *pool)
+{
+	if (!t->with_ports)
+		return;
+	char ts[32];
+	ps_time_format(ts, sizeof(ts), now);
+	/* A bin is one word of the occupancy bitmap, so a count is one popcount. */
+	for (uint32_t w = 0; w < pool->words; w++) {
+		uint32_t first = w * 64, width = pool->n - first < 64 ? pool->n - first : 64;
+		uint64_t bits = pool->any[w];
+		if (width < 64)
+			bits &= ~0ULL >> (64 - width);
+		fprintf(t->ports.f, "%s,%u,%u,%d\n", ts, pool->lo + first, width, __builtin_popcountll(bits));
+	}
 }
 
 void ps_trace_event(struct ps_trace *t, ps_time now, uint64_t conn_id, enum ps_trace_event ev,
@@ -61,7 +80,9 @@ void ps_trace_sample(struct ps_trace *t, ps_time now, uint64_t established, uint
 int ps_trace_commit(struct ps_trace *t)
 {
 	int r = ps_csv_commit(&t->timeseries);
-	if (t->with_events && ps_csv_commit(&t->events) != 0)
+	if (ps_csv_commit(&t->events) != 0)
+		r = -1;
+	if (ps_csv_commit(&t->ports) != 0)
 		r = -1;
 	return r;
 }
@@ -70,6 +91,7 @@ void ps_trace_abort(struct ps_trace *t)
 {
 	ps_csv_abort(&t->timeseries);
 	ps_csv_abort(&t->events);
+	ps_csv_abort(&t->ports);
 }
 
 int ps_summary_write(const char *dir, const char *scenario, const char *strategy, uint64_t seed,

@@ -105,6 +105,9 @@ void ps_pool_enter_time_wait(struct ps_pool *p, uint32_t addr, uint32_t idx, uin
 /* Forgets the 4-tuple's entry (close without TIME_WAIT, TIME_WAIT end, take-over). */
 void ps_pool_remove(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst, bool exclusive);
 
+/* Sockets (live or TIME_WAIT, toward any destination) on (addr, idx). */
+uint32_t ps_pool_users(const struct ps_pool *p, uint32_t addr, uint32_t idx);
+
 /* Connection holding the 4-tuple, or PS_NO_CONN. */
 uint32_t ps_pool_holder(const struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst);
 

@@ -11,16 +11,19 @@
 #include <stdint.h>
 
 #include "portsim/metrics.h"
+#include "portsim/observe.h"
 #include "portsim/scenario.h"
 
 struct ps_run_options {
 	const char *out_dir;  /* NULL: write no files */
 	bool events;          /* also write events.csv */
+	bool ports;           /* also write ports.csv (occupancy per port bin and sample) */
 	bool progress;        /* progress lines on stderr */
 };
 
 struct ps_run_result {
 	struct ps_metrics m;  /* owned by the result: free with ps_run_result_fini */
+	struct ps_observe obs; /* reuse distance, peer TIME_WAIT collisions, predictability; owned too */
 	uint64_t events;      /* engine events processed */
 	double wall_s;
 };

@@ -107,6 +107,7 @@ struct ps_scenario {
 	uint64_t reserved[1024];  /* bitmap over all 65536 ports */
 	uint32_t addresses;
 	double time_wait_s;
+	double peer_time_wait_s;          /* the server's TIME_WAIT when it closes first */
 	enum ps_unique unique;
 	enum ps_tw_reuse tw_reuse;
 	double tw_reuse_delay_ms;

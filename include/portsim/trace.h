@@ -16,6 +16,7 @@
 	"t_s,established,time_wait,ports_in_use,free_tightest,attempts,failures,probes_mean"
 #define PS_EVENTS_HEADER \
 	"t_s,conn_id,event,src_addr,src_port,dst_addr,dst_port,probes,error"
+#define PS_PORTS_HEADER "t_s,port,ports,in_use"
 #define PS_SUMMARY_HEADER \
 	"scenario,strategy,seed,duration_s,attempts,successes,failures,failure_ratio," \
 	"first_failure_s,peak_established,peak_time_wait,peak_ports_in_use,probes_mean," \
@@ -30,12 +31,12 @@ enum ps_trace_event {
 };
 
 struct ps_trace {
-	struct ps_csv timeseries, events;
-	bool with_events;
+	struct ps_csv timeseries, events, ports;
+	bool with_events, with_ports;
 };
 
-/* Opens timeseries.csv (and events.csv) in dir; 0 or -1 (errno set). */
-int ps_trace_open(struct ps_trace *t, const char *dir, bool events);
+/* Opens timeseries.csv (and events.csv, ports.csv) in dir; 0 or -1 (errno set). */
+int ps_trace_open(struct ps_trace *t, const char *dir, bool events, bool ports);
 
 /* One events.csv row; error may be PS_OK. */
 void ps_trace_event(struct ps_trace *t, ps_time now, uint64_t conn_id, enum ps_trace_event ev,
@@ -45,6 +46,11 @@ void ps_trace_event(struct ps_trace *t, ps_time now, uint64_t conn_id, enum ps_t
 /* One timeseries.csv row from the interval counters of m (which it then resets). */
 void ps_trace_sample(struct ps_trace *t, ps_time now, uint64_t established, uint64_t time_wait,
 		     uint64_t ports_in_use, uint32_t free_tightest, struct ps_metrics *m);
+
+struct ps_pool;
+
+/* ports.csv rows for time now: per bin of 64 ports, how many carry a socket on the first address. */
+void ps_trace_ports(struct ps_trace *t, ps_time now, const struct ps_pool *pool);
 
 /* Commits every file; 0 or -1. */
 int ps_trace_commit(struct ps_trace *t);

@@ -16,7 +16,8 @@
 
 static const char usage_text[] =
 	"usage: portsim run [SCENARIO] [--strategy S] [--seed N] [--duration SECONDS]\n"
-	"                   [--set SECTION.KEY=VALUE]... [--out DIR] [--events] [--quiet]\n"
+	"                   [--set SECTION.KEY=VALUE]... [--out DIR] [--events] [--ports]\n"
+	"                   [--quiet]\n"
 	"\n"
 	"Runs SCENARIO (an INI file; the built-in default scenario when omitted) and\n"
 	"writes summary.csv, timeseries.csv and scenario.ini (the resolved scenario)\n"
@@ -30,6 +31,7 @@ static const char usage_text[] =
 	"                      may be repeated, applied in order after the file\n"
 	"  -o, --out DIR       output directory, created if missing (default: out)\n"
 	"  -e, --events        also write events.csv, one row per connection event\n"
+	"      --ports         also write ports.csv, ports in use per bin of 64 at every sample\n"
 	"  -q, --quiet         print nothing but errors\n"
 	"  -h, --help          show this help\n"
 	"\n"
@@ -77,6 +79,7 @@ int ps_cmd_run(int argc, char **argv)
 		{ "events", no_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "ports", no_argument, NULL, 'p' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "seed", required_argument, NULL, 'r' },
 		{ "set", required_argument, NULL, 's' },
@@ -86,7 +89,7 @@ int ps_cmd_run(int argc, char **argv)
 	struct setting sets[MAX_SETS];
 	unsigned nsets = 0;
 	const char *out = "out";
-	bool events = false, quiet = false;
+	bool events = false, ports = false, quiet = false;
 	int ch;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":eho:q", longopts, NULL)) != -1) {
@@ -103,6 +106,9 @@ int ps_cmd_run(int argc, char **argv)
 			return PS_EXIT_OK;
 		case 'o':
 			out = optarg;
+			break;
+		case 'p':
+			ports = true;
 			break;
 		case 'q':
 			quiet = true;
@@ -156,7 +162,7 @@ int ps_cmd_run(int argc, char **argv)
 	}
 
 	struct ps_run_options opt = {
-		.out_dir = out, .events = events, .progress = !quiet && isatty(fileno(stderr)),
+		.out_dir = out, .events = events, .ports = ports, .progress = !quiet && isatty(fileno(stderr)),
 	};
 	struct ps_run_result res;
 	enum ps_status st = ps_run(&sc, &opt, &res, err, sizeof(err));
@@ -172,8 +178,9 @@ int ps_cmd_run(int argc, char **argv)
 			printf(" (first at %.3f s, attempt %" PRIu64 ")", (double)m->first_failure / 1e9,
 			       m->first_failure_attempt);
 		printf("; mean %.2f probes, max %u\n", ps_metrics_probes_mean(m), m->probes_max);
-		printf("wrote %s/summary.csv, %s/timeseries.csv%s%s%s, %s/scenario.ini\n", out, out,
-		       events ? ", " : "", events ? out : "", events ? "/events.csv" : "", out);
+		printf("wrote %s/summary.csv, %s/timeseries.csv%s%s%s%s%s%s, %s/scenario.ini\n", out, out,
+		       events ? ", " : "", events ? out : "", events ? "/events.csv" : "", ports ? ", " : "",
+		       ports ? out : "", ports ? "/ports.csv" : "", out);
 	}
 	ps_run_result_fini(&res);
 	return PS_EXIT_OK;

@@ -1,0 +1,91 @@
+/*
+ * Observers for comparing strategies: how soon a port comes back after it
+ * is released (reuse distance), how often a new connection lands on a
+ * 4-tuple the peer still holds in TIME_WAIT (the instance-id collision of
+ * RFC 6056 §2.3), and how predictable the next port is. They watch the run
+ * and never change it.
+ */
+#ifndef PORTSIM_OBSERVE_H
+#define PORTSIM_OBSERVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "portsim/types.h"
+
+/* A histogram with logarithmic bins: quantiles of values spanning many decades, within ~1 %. */
+struct ps_loghist {
+	uint64_t *bins;
+	uint32_t nbins, per_decade;
+	double lo;          /* values below lo (and zeros) are counted in `low` */
+	uint64_t n, low;
+	double min, max;    /* exact extremes */
+};
+
+/* 0 or -1 (memory); bins cover [lo, hi) with per_decade bins per factor of ten. */
+int ps_loghist_init(struct ps_loghist *h, double lo, double hi, unsigned per_decade);
+void ps_loghist_fini(struct ps_loghist *h);
+void ps_loghist_add(struct ps_loghist *h, double v);
+/* Adds every observation of `from` (same bins) to `into`. */
+void ps_loghist_merge(struct ps_loghist *into, const struct ps_loghist *from);
+/* The q-quantile (0..1); min for q = 0; NAN when empty. */
+double ps_loghist_quantile(const struct ps_loghist *h, double q);
+/* Fraction of observations <= v. */
+double ps_loghist_cdf(const struct ps_loghist *h, double v);
+
+#define PS_PREDICT_G 10
+
+/*
+ * Predictability of the next port from the last one: the share of
+ * allocations whose port equals the previous port plus one of the G most
+ * frequent differences seen so far (differences taken modulo the range).
+ */
+struct ps_predict {
+	uint32_t n;                 /* range size */
+	uint32_t *count;            /* [n] occurrences of each difference */
+	uint32_t top[PS_PREDICT_G]; /* the most frequent differences, most frequent first */
+	unsigned ntop;
+	uint64_t trials;            /* allocations with a previous port to compare with */
+	uint64_t hits[PS_PREDICT_G + 1]; /* hits[g]: the difference was among the top g */
+};
+
+struct ps_observe {
+	uint32_t naddrs, n, ndsts;
+	ps_time peer_time_wait;
+	uint64_t allocs;                /* successful allocations so far */
+	ps_time *released_at;           /* [naddrs * n]; PS_TIME_MAX: never released yet */
+	uint64_t *released_alloc;       /* [naddrs * n]: allocs when it was released */
+	struct ps_loghist reuse_s;      /* seconds between a port's release and its next allocation */
+	struct ps_loghist reuse_allocs; /* allocations in between */
+	uint64_t peer_tw_collisions;    /* new connections on a 4-tuple in the peer's TIME_WAIT */
+	void *peer_tw;                  /* private: 4-tuples the peer holds in TIME_WAIT, until when */
+	uint32_t *last_port_to;         /* [ndsts]: last port index toward each destination, or UINT32_MAX */
+	uint32_t last_port;             /* last port index toward any destination, or UINT32_MAX */
+	struct ps_predict same_dst, any_dst;
+};
+
+/* 0 or -1 (memory). peer_time_wait: how long a server that closes first holds the 4-tuple. */
+int ps_observe_init(struct ps_observe *o, uint32_t naddrs, uint32_t n, uint32_t ndsts,
+		    ps_time peer_time_wait);
+void ps_observe_fini(struct ps_observe *o);
+
+/*
+ * A connection got port idx on address addr toward dst at now; port_was_free
+ * says no socket held (addr, idx) just before (it then counts for reuse
+ * distance). Returns -1 only when out of memory.
+ */
+int ps_observe_alloc(struct ps_observe *o, uint32_t addr, uint32_t idx, uint32_t dst, ps_time now,
+		     bool port_was_free);
+
+/* The last socket on (addr, idx) went away at now. */
+void ps_observe_release(struct ps_observe *o, uint32_t addr, uint32_t idx, ps_time now);
+
+/* The server closed first at now: the peer holds (addr, idx, dst) in TIME_WAIT. -1 if out of memory. */
+int ps_observe_server_close(struct ps_observe *o, uint32_t addr, uint32_t idx, uint32_t dst,
+			    ps_time now);
+
+/* Share (0..1) of allocations predicted with the g (1..PS_PREDICT_G) most frequent differences. */
+double ps_observe_predictability(const struct ps_observe *o, bool same_dst, unsigned g);
+
+#endif

@@ -1,0 +1,422 @@
+#include "portsim/observe.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- log-binned histogram ---- */
+
+int ps_loghist_init(struct ps_loghist *h, double lo, double hi, unsigned per_decade)
+{
+	memset(h, 0, sizeof(*h));
+	if (!(lo > 0) || !(hi > lo) || per_decade == 0 || !isfinite(hi))
+		return -1;
+	/* The epsilon keeps an exact number of decades (1e-9 .. 1e9) from gaining a bin to rounding. */
+	double nb = ceil(log10(hi / lo) * per_decade - 1e-6);
+	if (nb < 1)
+		nb = 1;
+	if (nb > 1e7)
+		return -1;
+	h->bins = calloc((size_t)nb, sizeof(*h->bins));
+	if (!h->bins)
+		return -1;
+	h->nbins = (uint32_t)nb;
+	h->per_decade = per_decade;
+	h->lo = lo;
+	return 0;
+}
+
+void ps_loghist_fini(struct ps_loghist *h)
+{
+	free(h->bins);
+	memset(h, 0, sizeof(*h));
+}
+
+static double edge(const struct ps_loghist *h, uint32_t i)
+{
+	return h->lo * pow(10.0, (double)i / h->per_decade);
+}
+
+static uint32_t bin_of(const struct ps_loghist *h, double v)
+{
+	double b = floor(log10(v / h->lo) * h->per_decade);
+	if (!(b > 0))
+		return 0;
+	return b >= h->nbins ? h->nbins - 1 : (uint32_t)b;
+}
+
+/*
+ * The values bin i can hold, narrowed to the observed extremes: the last bin
+ * also holds everything at or above hi, which only max bounds.
+ */
+static void bin_span(const struct ps_loghist *h, uint32_t i, double *a, double *b)
+{
+	*a = fmax(edge(h, i), h->min);
+	*b = i + 1 == h->nbins ? h->max : fmin(edge(h, i + 1), h->max);
+	if (*b < *a)
+		*b = *a;
+}
+
+void ps_loghist_add(struct ps_loghist *h, double v)
+{
+	if (isnan(v))
+		return;
+	if (h->n == 0 || v < h->min)
+		h->min = v;
+	if (h->n == 0 || v > h->max)
+		h->max = v;
+	h->n++;
+	if (v < h->lo)
+		h->low++;
+	else
+		h->bins[bin_of(h, v)]++;
+}
+
+void ps_loghist_merge(struct ps_loghist *into, const struct ps_loghist *from)
+{
+	/* Different layouts cannot be added bin by bin; a caller bug, so refuse rather than guess. */
+	if (from->n == 0 || into->nbins != from->nbins || into->per_decade != from->per_decade ||
+	    into->lo != from->lo)
+		return;
+	if (into->n == 0 || from->min < into->min)
+		into->min = from->min;
+	if (into->n == 0 || from->max > into->max)
+		into->max = from->max;
+	into->n += from->n;
+	into->low += from->low;
+	for (uint32_t i = 0; i < into->nbins; i++)
+		into->bins[i] += from->bins[i];
+}
+
+double ps_loghist_quantile(const struct ps_loghist *h, double q)
+{
+	if (h->n == 0)
+		return NAN;
+	if (!(q > 0))
+		return h->min;
+	if (q >= 1)
+		return h->max;
+	double target = q * (double)h->n;
+	double seen = (double)h->low;
+	/* Values below lo are not binned; the only one we know is min. */
+	if (target <= seen)
+		return h->min;
+	for (uint32_t i = 0; i < h->nbins; i++) {
+		if (h->bins[i] == 0)
+			continue;
+		if (seen + (double)h->bins[i] >= target) {
+			double a, b;
+			bin_span(h, i, &a, &b);
+			/* Log-uniform within the bin: exact for the log spacing, and < 0.1 % off for linear data. */
+			double v = a * pow(b / a, (target - seen) / (double)h->bins[i]);
+			return fmin(fmax(v, h->min), h->max);
+		}
+		seen += (double)h->bins[i];
+	}
+	return h->max;
+}
+
+double ps_loghist_cdf(const struct ps_loghist *h, double v)
+{
+	if (h->n == 0 || v < h->min)
+		return 0.0;
+	if (v >= h->max)
+		return 1.0;
+	if (v < h->lo)
+		return (double)h->low / (double)h->n;
+	uint32_t k = bin_of(h, v);
+	double seen = (double)h->low;
+	for (uint32_t i = 0; i < k; i++)
+		seen += (double)h->bins[i];
+	if (h->bins[k]) {
+		double a, b;
+		bin_span(h, k, &a, &b);
+		double frac = b > a ? log(v / a) / log(b / a) : 1.0;
+		seen += (double)h->bins[k] * fmin(fmax(frac, 0.0), 1.0);
+	}
+	return seen / (double)h->n;
+}
+
+/* ---- predictability ---- */
+
+static int predict_init(struct ps_predict *p, uint32_t n)
+{
+	memset(p, 0, sizeof(*p));
+	p->n = n;
+	p->count = calloc(n, sizeof(*p->count));
+	return p->count ? 0 : -1;
+}
+
+static void predict_fini(struct ps_predict *p)
+{
+	free(p->count);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Orders differences by frequency, then by value, so the top list never depends on history. */
+static bool ranks_above(const struct ps_predict *p, uint32_t a, uint32_t b)
+{
+	return p->count[a] > p->count[b] || (p->count[a] == p->count[b] && a < b);
+}
+
+static void predict_step(struct ps_predict *p, uint32_t prev, uint32_t idx)
+{
+	uint32_t d = (uint32_t)(((uint64_t)idx + p->n - prev % p->n) % p->n);
+	unsigned pos = p->ntop;
+	for (unsigned i = 0; i < p->ntop; i++)
+		if (p->top[i] == d)
+			pos = i;
+	/* Judged against the differences seen before this one: a predictor cannot peek. */
+	for (unsigned g = pos + 1; g <= PS_PREDICT_G && pos < p->ntop; g++)
+		p->hits[g]++;
+	p->trials++;
+
+	/* Saturate rather than wrap: a wrapped count would drop the commonest difference off the list. */
+	if (p->count[d] < UINT32_MAX)
+		p->count[d]++;
+	/*
+	 * Only d's rank rose, so everything outside the list still ranks below
+	 * its last entry; d enters (at the end) if it now beats that entry, then
+	 * rises to its place.
+	 */
+	if (pos == p->ntop) {
+		if (p->ntop < PS_PREDICT_G)
+			pos = p->ntop++;
+		else if (ranks_above(p, d, p->top[PS_PREDICT_G - 1]))
+			pos = PS_PREDICT_G - 1;
+		else
+			return;
+		p->top[pos] = d;
+	}
+	while (pos > 0 && ranks_above(p, d, p->top[pos - 1])) {
+		p->top[pos] = p->top[pos - 1];
+		p->top[--pos] = d;
+	}
+}
+
+double ps_observe_predictability(const struct ps_observe *o, bool same_dst, unsigned g)
+{
+	const struct ps_predict *p = same_dst ? &o->same_dst : &o->any_dst;
+	if (p->trials == 0 || g == 0)
+		return 0.0;
+	if (g > PS_PREDICT_G)
+		g = PS_PREDICT_G;
+	return (double)p->hits[g] / (double)p->trials;
+}
+
+/* ---- the peer's TIME_WAIT 4-tuples: open addressing, linear probing ---- */
+
+struct tw_slot {
+	uint32_t addr, idx, dst;
+	ps_time until; /* 0: empty (a held entry always ends after time 0) */
+};
+
+struct tw_table {
+	struct tw_slot *slots;
+	size_t cap; /* a power of two, or 0 before the first entry */
+	size_t used;
+};
+
+enum { TW_MIN_CAP = 16 };
+
+static size_t tw_hash(uint32_t addr, uint32_t idx, uint32_t dst)
+{
+	/* The splitmix64 finalizer: consecutive ports and destinations must not cluster. */
+	uint64_t x = ((uint64_t)addr << 32 | idx) ^ ((uint64_t)dst * 0x9e3779b97f4a7c15ULL);
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return (size_t)(x ^ (x >> 31));
+}
+
+static bool tw_matches(const struct tw_slot *s, uint32_t addr, uint32_t idx, uint32_t dst)
+{
+	return s->until && s->addr == addr && s->idx == idx && s->dst == dst;
+}
+
+/* The slot holding the 4-tuple, or the empty slot where it would go. */
+static size_t tw_find(const struct tw_table *t, uint32_t addr, uint32_t idx, uint32_t dst)
+{
+	size_t mask = t->cap - 1, i = tw_hash(addr, idx, dst) & mask;
+	while (t->slots[i].until && !tw_matches(&t->slots[i], addr, idx, dst))
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* Backward-shift deletion: keeps every probe chain unbroken without tombstones. */
+static void tw_remove(struct tw_table *t, size_t i)
+{
+	size_t mask = t->cap - 1, j = i;
+	for (;;) {
+		j = (j + 1) & mask;
+		if (!t->slots[j].until)
+			break;
+		size_t home = tw_hash(t->slots[j].addr, t->slots[j].idx, t->slots[j].dst) & mask;
+		/* j's entry may fill the hole at i unless its home lies cyclically in (i, j]. */
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			t->slots[i] = t->slots[j];
+			i = j;
+		}
+	}
+	t->slots[i].until = 0;
+	t->used--;
+}
+
+/*
+ * Rebuilds with only the entries still held at now, sized for four times
+ * their number: memory follows what the last peer_time_wait left alive,
+ * and the next rebuild is at least a quarter of the table away (amortized O(1)).
+ */
+static int tw_rebuild(struct tw_table *t, ps_time now)
+{
+	size_t live = 0;
+	for (size_t i = 0; i < t->cap; i++)
+		live += t->slots[i].until > now;
+	size_t cap = TW_MIN_CAP;
+	while (cap < 4 * (live + 1))
+		cap *= 2;
+	struct tw_slot *slots = calloc(cap, sizeof(*slots));
+	if (!slots)
+		return -1;
+	struct tw_table fresh = { .slots = slots, .cap = cap, .used = live };
+	for (size_t i = 0; i < t->cap; i++) {
+		const struct tw_slot *s = &t->slots[i];
+		if (s->until > now)
+			slots[tw_find(&fresh, s->addr, s->idx, s->dst)] = *s;
+	}
+	free(t->slots);
+	*t = fresh;
+	return 0;
+}
+
+/* For tests: the table's slot count, to show memory stays bounded. Not in the header on purpose. */
+size_t ps_observe_peer_tw_slots(const struct ps_observe *o);
+size_t ps_observe_peer_tw_slots(const struct ps_observe *o)
+{
+	const struct tw_table *t = o->peer_tw;
+	return t ? t->cap : 0;
+}
+
+/* ---- the observer ---- */
+
+int ps_observe_init(struct ps_observe *o, uint32_t naddrs, uint32_t n, uint32_t ndsts,
+		    ps_time peer_time_wait)
+{
+	memset(o, 0, sizeof(*o));
+	o->last_port = UINT32_MAX;
+	if (naddrs == 0 || n == 0 || ndsts == 0)
+		return -1;
+	o->naddrs = naddrs;
+	o->n = n;
+	o->ndsts = ndsts;
+	o->peer_time_wait = peer_time_wait;
+	size_t ports = (size_t)naddrs * n;
+	if (ports / n != naddrs)
+		goto fail;
+	o->released_at = malloc(ports * sizeof(*o->released_at));
+	o->released_alloc = calloc(ports, sizeof(*o->released_alloc));
+	o->last_port_to = malloc((size_t)ndsts * sizeof(*o->last_port_to));
+	if (!o->released_at || !o->released_alloc || !o->last_port_to)
+		goto fail;
+	for (size_t i = 0; i < ports; i++)
+		o->released_at[i] = PS_TIME_MAX;
+	for (uint32_t i = 0; i < ndsts; i++)
+		o->last_port_to[i] = UINT32_MAX;
+	/* 1 ns .. 1e8 s (and more), and 1 .. 1e12 allocations: every run fits, at ~1 % error. */
+	if (ps_loghist_init(&o->reuse_s, 1e-9, 1e9, 100) ||
+	    ps_loghist_init(&o->reuse_allocs, 1.0, 1e12, 100) ||
+	    predict_init(&o->same_dst, n) || predict_init(&o->any_dst, n))
+		goto fail;
+	if (peer_time_wait) {
+		o->peer_tw = calloc(1, sizeof(struct tw_table));
+		if (!o->peer_tw)
+			goto fail;
+	}
+	return 0;
+fail:
+	ps_observe_fini(o);
+	return -1;
+}
+
+void ps_observe_fini(struct ps_observe *o)
+{
+	struct tw_table *t = o->peer_tw;
+	if (t)
+		free(t->slots);
+	free(t);
+	free(o->released_at);
+	free(o->released_alloc);
+	free(o->last_port_to);
+	ps_loghist_fini(&o->reuse_s);
+	ps_loghist_fini(&o->reuse_allocs);
+	predict_fini(&o->same_dst);
+	predict_fini(&o->any_dst);
+	memset(o, 0, sizeof(*o));
+	o->last_port = UINT32_MAX;
+}
+
+int ps_observe_alloc(struct ps_observe *o, uint32_t addr, uint32_t idx, uint32_t dst, ps_time now,
+		     bool port_was_free)
+{
+	size_t slot = (size_t)addr * o->n + idx;
+	if (o->released_at[slot] != PS_TIME_MAX) {
+		/*
+		 * A port that is not free was taken since its release by something
+		 * we did not see; the gap would span that use, so drop it.
+		 */
+		if (port_was_free) {
+			ps_loghist_add(&o->reuse_s, (double)(now - o->released_at[slot]) / PS_NS_PER_S);
+			ps_loghist_add(&o->reuse_allocs, (double)(o->allocs - o->released_alloc[slot]));
+		}
+		o->released_at[slot] = PS_TIME_MAX;
+	}
+
+	struct tw_table *t = o->peer_tw;
+	if (t && t->used) {
+		size_t i = tw_find(t, addr, idx, dst);
+		if (t->slots[i].until) {
+			if (now < t->slots[i].until)
+				o->peer_tw_collisions++;
+			tw_remove(t, i);
+		}
+	}
+
+	if (o->last_port_to[dst] != UINT32_MAX)
+		predict_step(&o->same_dst, o->last_port_to[dst], idx);
+	o->last_port_to[dst] = idx;
+	if (o->last_port != UINT32_MAX)
+		predict_step(&o->any_dst, o->last_port, idx);
+	o->last_port = idx;
+
+	o->allocs++;
+	return 0;
+}
+
+void ps_observe_release(struct ps_observe *o, uint32_t addr, uint32_t idx, ps_time now)
+{
+	size_t slot = (size_t)addr * o->n + idx;
+	o->released_at[slot] = now;
+	o->released_alloc[slot] = o->allocs;
+}
+
+int ps_observe_server_close(struct ps_observe *o, uint32_t addr, uint32_t idx, uint32_t dst,
+			    ps_time now)
+{
+	struct tw_table *t = o->peer_tw;
+	if (!t)
+		return 0;
+	ps_time until = now > PS_TIME_MAX - o->peer_time_wait ? PS_TIME_MAX : now + o->peer_time_wait;
+	if (t->cap) {
+		size_t i = tw_find(t, addr, idx, dst);
+		if (t->slots[i].until) {
+			t->slots[i].until = until;
+			return 0;
+		}
+	}
+	/* Keep the load at most one half, so probe chains stay short. */
+	if (2 * (t->used + 1) > t->cap && tw_rebuild(t, now))
+		return -1;
+	size_t i = tw_find(t, addr, idx, dst);
+	t->slots[i] = (struct tw_slot){ .addr = addr, .idx = idx, .dst = dst, .until = until };
+	t->used++;
+	return 0;
+}
