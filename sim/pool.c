@@ -72,10 +72,13 @@ int ps_pool_init(struct ps_pool *p, const struct ps_pool_config *cfg)
 	p->excl = calloc((size_t)p->naddrs * p->words, sizeof(uint64_t));
 	p->users = calloc((size_t)p->naddrs * p->n, sizeof(uint32_t));
 	p->pair_of = calloc((size_t)p->naddrs * p->ndsts, sizeof(uint32_t));
+	p->addr_pairs = calloc(p->naddrs, sizeof(uint32_t));
+	p->addr_sockets = calloc(p->naddrs, sizeof(uint64_t));
 	p->tuples_cap = 1024;
 	p->tuples = malloc(p->tuples_cap * sizeof(*p->tuples));
 	p->free_pair = NO_PAIR;
-	if (!p->reserved || !p->any || !p->excl || !p->users || !p->pair_of || !p->tuples) {
+	if (!p->reserved || !p->any || !p->excl || !p->users || !p->pair_of || !p->tuples ||
+	    !p->addr_pairs || !p->addr_sockets) {
 		ps_pool_fini(p);
 		return -1;
 	}
@@ -104,6 +107,8 @@ void ps_pool_fini(struct ps_pool *p)
 	free(p->excl);
 	free(p->users);
 	free(p->pair_of);
+	free(p->addr_pairs);
+	free(p->addr_sockets);
 	free(p->tuples);
 	memset(p, 0, sizeof(*p));
 }
@@ -220,6 +225,7 @@ static struct ps_pair *pair_make(struct ps_pool *p, uint32_t addr, uint32_t dst)
 	pr->count = 0;
 	pr->key = addr * p->ndsts + dst;
 	p->pair_of[(size_t)addr * p->ndsts + dst] = i + 1;
+	p->addr_pairs[addr]++;
 	return pr;
 }
 
@@ -228,6 +234,7 @@ static void pair_release(struct ps_pool *p, uint32_t addr, uint32_t dst)
 	uint32_t i = pair_index(p, addr, dst);
 	/* An empty pair's bitmaps are all zero again, so a recycled pair needs no clearing. */
 	p->pair_of[(size_t)addr * p->ndsts + dst] = 0;
+	p->addr_pairs[addr]--;
 	p->pairs[i].key = p->free_pair;
 	p->free_pair = i;
 }
@@ -320,41 +327,48 @@ static uint32_t scan_span(const struct ps_pool *p, const struct ps_request *req,
 	return UINT32_MAX;
 }
 
-int64_t ps_pool_scan(const struct ps_pool *p, const struct ps_request *req, uint32_t start,
-		     uint32_t m, uint32_t step, uint32_t count, uint32_t *idx)
+int64_t ps_pool_scan_at(const struct ps_pool *p, const struct ps_request *req, uint32_t base,
+			uint32_t start, uint32_t m, uint32_t step, uint32_t count, uint32_t *idx)
 {
-	if (m == 0 || m > p->n || start >= m || step == 0 || count == 0)
+	if (m == 0 || base > p->n || m > p->n - base || start >= m || step == 0 || count == 0)
 		return -1;
 	const struct ps_pair *pr = pair_get(p, req->addr, req->dst);
 	bool fast = step == 1 || (step == 2 && m % 2 == 0);
 	if (!fast) {
 		uint32_t cur = start;
 		for (uint32_t k = 0; k < count; k++) {
-			if (ps_pool_usable(p, req, cur)) {
-				*idx = cur;
+			if (ps_pool_usable(p, req, base + cur)) {
+				*idx = base + cur;
 				return k;
 			}
 			cur = (uint32_t)(((uint64_t)cur + step) % m);
 		}
 		return -1;
 	}
-	int parity = step == 2 ? (int)(start & 1) : -1;
-	/* The sequence covers [start, m) then wraps to [0, start). */
-	uint32_t found = scan_span(p, req, pr, start, m, parity);
+	/* Bitmap words hold absolute indexes, so the parity to keep is that of base + start. */
+	int parity = step == 2 ? (int)((base + start) & 1) : -1;
+	/* The sequence covers [start, m) then wraps to [0, start), both offset by base. */
+	uint32_t found = scan_span(p, req, pr, base + start, base + m, parity);
 	uint64_t k;
 	if (found != UINT32_MAX) {
-		k = (found - start) / step;
+		k = (found - base - start) / step;
 	} else {
-		found = scan_span(p, req, pr, parity < 0 ? 0 : (uint32_t)parity, start, parity);
+		found = scan_span(p, req, pr, base, base + start, parity);
 		if (found == UINT32_MAX)
 			return -1;
 		/* Positions before the wrap: ceil((m - start) / step). */
-		k = (m - start + step - 1) / step + found / step;
+		k = (m - start + step - 1) / step + (found - base) / step;
 	}
 	if (k >= count)
 		return -1;
 	*idx = found;
 	return (int64_t)k;
+}
+
+int64_t ps_pool_scan(const struct ps_pool *p, const struct ps_request *req, uint32_t start,
+		     uint32_t m, uint32_t step, uint32_t count, uint32_t *idx)
+{
+	return ps_pool_scan_at(p, req, 0, start, m, step, count, idx);
 }
 
 /* ---- bookkeeping ---- */
@@ -372,6 +386,7 @@ int ps_pool_add(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst, ui
 	}
 	set_bit(pr->used, idx);
 	pr->count++;
+	p->addr_sockets[addr]++;
 	size_t base = (size_t)addr * p->words;
 	uint32_t *u = &p->users[(size_t)addr * p->n + idx];
 	if ((*u)++ == 0) {
@@ -407,6 +422,7 @@ void ps_pool_remove(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst
 	clear_bit(pr->tw, idx);
 	if (--pr->count == 0)
 		pair_release(p, addr, dst);
+	p->addr_sockets[addr]--;
 	size_t base = (size_t)addr * p->words;
 	uint32_t *u = &p->users[(size_t)addr * p->n + idx];
 	if (--*u == 0) {
@@ -443,28 +459,25 @@ static uint32_t popcount_free(const struct ps_pool *p, const uint64_t *a, const 
 
 uint32_t ps_pool_free_tightest(const struct ps_pool *p)
 {
-	uint32_t best = p->n;
-	for (uint32_t a = 0; a < p->naddrs; a++) {
-		const uint64_t *any = p->any + (size_t)a * p->words;
-		const uint64_t *excl = p->excl + (size_t)a * p->words;
-		if (p->unique == PS_UNIQUE_PORT) {
-			uint32_t f = popcount_free(p, any, NULL, NULL);
-			best = f < best ? f : best;
+	/* An address or pair with no socket has every unreserved port free. */
+	uint32_t best = p->n - p->reserved_in_range;
+	for (uint32_t i = 0; i < p->npairs && p->unique == PS_UNIQUE_4TUPLE; i++) {
+		const struct ps_pair *pr = &p->pairs[i];
+		if (pr->count == 0)
 			continue;
-		}
-		uint32_t pairs_here = 0;
-		for (uint32_t i = 0; i < p->npairs; i++) {
-			const struct ps_pair *pr = &p->pairs[i];
-			if (pr->count == 0 || pr->key / p->ndsts != a)
-				continue;
-			pairs_here++;
-			uint32_t f = popcount_free(p, excl, pr->used, NULL);
-			best = f < best ? f : best;
-		}
-		if (pairs_here < p->ndsts) {
-			uint32_t f = popcount_free(p, excl, NULL, NULL);
-			best = f < best ? f : best;
-		}
+		uint32_t a = pr->key / p->ndsts;
+		uint32_t f = popcount_free(p, p->excl + (size_t)a * p->words, pr->used, NULL);
+		best = f < best ? f : best;
+	}
+	for (uint32_t a = 0; a < p->naddrs; a++) {
+		if (p->addr_sockets[a] == 0)
+			continue;
+		const uint64_t *bm = p->unique == PS_UNIQUE_PORT ? p->any : p->excl;
+		/* Under the 4-tuple rule a destination without a pair still loses the exclusive ports. */
+		if (p->unique == PS_UNIQUE_4TUPLE && p->addr_pairs[a] >= p->ndsts)
+			continue;
+		uint32_t f = popcount_free(p, bm + (size_t)a * p->words, NULL, NULL);
+		best = f < best ? f : best;
 	}
 	return best;
 }

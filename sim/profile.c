@@ -144,3 +144,98 @@ const struct ps_profile *ps_profile_find(const char *name)
 			return &ps_profiles[i];
 	return NULL;
 }
+
+/* ALLOCATORS.md §7.3 and FIELD.md §2.2: what the vendors document, and what is assumed. */
+
+static const char *const aws_settings[] = {
+	"allocator", "random",
+	"mapping", "endpoint-dependent",
+	"port_range", "1024-56023",
+	"time_wait_s", "0",
+	"udp_timeout_s", "0",
+	"hold_s", "0",
+	"idle_timeout_s", "350",
+	"drop_error", "ErrorPortAllocation",
+	NULL,
+};
+
+static const char *const gcp_settings[] = {
+	"allocator", "pba",
+	"mapping", "endpoint-dependent",
+	"port_range", "1024-65535",
+	"block_size", "64",
+	"max_blocks", "1",
+	"dynamic", "false",
+	"time_wait_s", "120",
+	"udp_timeout_s", "30",
+	"hold_s", "0",
+	"idle_timeout_s", "1200",
+	"drop_error", "OUT_OF_RESOURCES",
+	NULL,
+};
+
+static const char *const azure_lb_settings[] = {
+	"allocator", "pba",
+	"mapping", "endpoint-dependent",
+	"port_range", "1024-65023",
+	"block_size", "0",
+	"max_blocks", "1",
+	"time_wait_s", "0",
+	"udp_timeout_s", "0",
+	"hold_s", "0",
+	"idle_timeout_s", "240",
+	"drop_error", "NAT_DROP",
+	NULL,
+};
+
+static const char *const azure_natgw_settings[] = {
+	"allocator", "random",
+	"mapping", "endpoint-dependent",
+	"port_range", "1024-65535",
+	"time_wait_s", "65",
+	"udp_timeout_s", "65",
+	"hold_s", "0",
+	"idle_timeout_s", "240",
+	"drop_error", "NAT_DROP",
+	NULL,
+};
+
+const struct ps_profile ps_nat_presets[] = {
+	{ "aws-nat-gateway",
+	  "AWS NAT Gateway: at most 55,000 simultaneous connections per external address to each "
+	  "destination, up to 8 addresses, idle timeout 350 s, drops counted as ErrorPortAllocation",
+	  "AWS VPC user guide, NAT gateway basics; repost.aws port allocation errors",
+	  "port choice undocumented (random assumed); ports free at once after a close (undocumented)",
+	  aws_settings },
+	{ "gcp-cloud-nat",
+	  "Google Cloud NAT: 64,512 ports per address, minPortsPerVm (64) reserved per VM, "
+	  "or dynamic allocation (dynamic = true, max_blocks = max/min); TIME_WAIT 120 s",
+	  "cloud.google.com/nat/docs/ports-and-addresses; RouterNat API reference",
+	  "port order inside a VM's reservation undocumented (sequential assumed); dynamic growth adds "
+	  "blocks so that the VM's ports double; new gateways since mid-2026 use a 30 s TIME_WAIT",
+	  gcp_settings },
+	{ "azure-lb-outbound",
+	  "Azure Load Balancer default outbound SNAT: 64,000 ports per frontend IP preallocated per VM by "
+	  "backend pool size (1-50 VMs: 1024; 51-100: 512; 101-200: 256; 201-400: 128; 401-800: 64; "
+	  "801-1000: 32)",
+	  "MicrosoftDocs/azure-docs articles/load-balancer/load-balancer-outbound-connections.md",
+	  "port order undocumented (sequential assumed); UDP's per-destination-IP rule not modelled "
+	  "(TCP's per address and port is applied to both); ports free at once after a close",
+	  azure_lb_settings },
+	{ "azure-nat-gateway",
+	  "Azure NAT Gateway: 64,512 ports per address, up to 16 addresses, shared on demand, random "
+	  "choice, reuse toward the same destination after 65 s (FIN)",
+	  "MicrosoftDocs/azure-docs articles/nat-gateway/nat-gateway-resource.md, nat-gateway-snat.md",
+	  "the 16 s cool-down after an RST is not modelled (connections close with FIN)",
+	  azure_natgw_settings },
+};
+
+const size_t ps_nat_presets_len = sizeof(ps_nat_presets) / sizeof(ps_nat_presets[0]);
+
+const struct ps_profile *ps_nat_preset_find(const char *name)
+{
+	for (size_t i = 0; i < ps_nat_presets_len; i++)
+		if (!strcmp(ps_nat_presets[i].name, name))
+			return &ps_nat_presets[i];
+	return NULL;
+}

@@ -10,6 +10,7 @@
 
 #include "portsim/engine.h"
 #include "portsim/host.h"
+#include "portsim/nat.h"
 #include "portsim/trace.h"
 #include "portsim/workload.h"
 
@@ -19,7 +20,8 @@ enum {
 	EV_REQUEST_END,  /* id: connection; a keepalive request is done */
 	EV_IDLE_TIMEOUT, /* id: connection, gen: its idle stamp */
 	EV_TW_END,       /* id: connection, gen: its generation */
-	EV_RETRY         /* id: pending retry slot */
+	EV_RETRY,        /* id: pending retry slot */
+	EV_NAT_EXPIRE    /* id: NAT mapping, gen: its generation; its linger and hold are over */
 };
 
 /*
@@ -40,7 +42,15 @@ struct slot {
 	uint32_t requests;         /* keepalive: requests served */
 	uint32_t prev, next;       /* keepalive: idle list links */
 	uint32_t idle_stamp;       /* matches the pending idle timeout while idle */
+	uint32_t nat_map;          /* the NAT mapping, when there is a NAT */
 	bool idle, client_closes;
+	bool nat_idle;             /* the pending idle timeout is the NAT's, not the pool's */
+};
+
+/* Per inside host, so that "which VM runs out first" has an answer. */
+struct host_stats {
+	uint64_t attempts, failures, nat_failures;
+	uint32_t established, peak;
 };
 
 /* An attempt that failed and waits for its next try. */
@@ -66,6 +76,10 @@ struct run {
 	uint32_t idle_stamp;
 	struct retry *retries;
 	uint32_t nretries, retries_cap, free_retry;
+	bool has_nat;
+	struct ps_nat nat;
+	struct host_stats *hosts; /* [sources] with a NAT */
+	uint32_t nhosts;
 };
 
 static double wall_now(void)
@@ -86,8 +100,27 @@ static void trace_conn(struct run *r, enum ps_trace_event ev, uint32_t conn)
 		return;
 	const struct ps_conn *c = ps_host_conn(&r->host, conn);
 	const struct ps_endpoint *d = &r->wl.dsts[c->dst];
-	ps_trace_event(&r->trace, r->engine.now, c->serial, ev, r->host.cfg.first_ip + c->addr,
-		       ps_host_port(&r->host, conn), d->ip, d->port, 0, PS_OK);
+	uint32_t map = r->has_nat ? r->slots[conn].nat_map : NONE;
+	ps_trace_event_nat(&r->trace, r->engine.now, c->serial, ev, r->host.cfg.first_ip + c->addr,
+			   ps_host_port(&r->host, conn), d->ip, d->port, 0, PS_OK,
+			   map != NONE ? ps_nat_ext_ip(&r->nat, map) : 0,
+			   map != NONE ? ps_nat_ext_port(&r->nat, map) : 0);
+}
+
+/* The inside connection ended: the NAT keeps its mapping for its timers, then lets the port go. */
+static int nat_close(struct run *r, uint32_t conn, bool udp)
+{
+	if (!r->has_nat)
+		return 0;
+	struct slot *s = &r->slots[conn];
+	struct host_stats *hs = &r->hosts[ps_host_conn(&r->host, conn)->addr];
+	hs->established--;
+	uint32_t map = s->nat_map;
+	s->nat_map = NONE;
+	ps_time t = ps_nat_close(&r->nat, map, udp, r->engine.now);
+	if (t == PS_TIME_MAX)
+		return 0;
+	return ps_engine_schedule(&r->engine, t, EV_NAT_EXPIRE, map, r->nat.maps[map].gen);
 }
 
 /* Schedules in the population's lane when the delay is the same for all, else in the heap. */
@@ -141,6 +174,8 @@ static int close_conn(struct run *r, uint32_t conn, bool client_closes)
 	bool udp = c->mode == PS_MODE_UDP;
 	trace_conn(r, PS_EV_CLOSE, conn);
 	if (!client_closes && !udp && ps_observe_server_close(r->obs, addr, idx, dst, r->engine.now) != 0)
+		return -1;
+	if (nat_close(r, conn, udp) != 0)
 		return -1;
 	if (ps_host_close(&r->host, conn, r->engine.now, client_closes)) {
 		note_occupancy(r);
@@ -208,15 +243,34 @@ static int serve(struct run *r, unsigned pop, const struct ps_attempt *a, uint32
 	struct ps_open_result res;
 	if (ps_host_open(&r->host, a->mode, a->addr, a->dst, now, serial, pop, &res) != 0)
 		return -1;
-	ps_metrics_attempt(r->m, now, res.err, res.probes);
-	if (tries > 0)
-		r->m->retries++;
 	const struct ps_endpoint *d = &r->wl.dsts[a->dst];
 	uint32_t src_ip = r->host.cfg.first_ip + a->addr;
-	if (res.err != PS_OK) {
+	uint32_t map = NONE;
+	enum ps_err err = res.err;
+	if (err == PS_OK && r->has_nat) {
+		struct ps_nat_request nr = { .host = a->addr, .inside_ip = src_ip, .inside_port = res.port,
+					     .dst = a->dst, .udp = a->mode == PS_MODE_UDP, .now = now };
+		err = ps_nat_open(&r->nat, &nr, &map);
+		if (err == PS_ERR_COUNT)
+			return -1;
+		if (err != PS_OK) {
+			/* The SYN dies at the NAT: the inside socket never connects and frees its port. */
+			ps_host_close(&r->host, res.conn, now, false);
+			r->m->nat_failures++;
+			r->hosts[a->addr].nat_failures++;
+		}
+	}
+	ps_metrics_attempt(r->m, now, err, res.probes);
+	if (tries > 0)
+		r->m->retries++;
+	if (r->has_nat) {
+		r->hosts[a->addr].attempts++;
+		r->hosts[a->addr].failures += err != PS_OK;
+	}
+	if (err != PS_OK) {
 		if (r->tracing)
-			ps_trace_event(&r->trace, now, serial, PS_EV_FAIL, src_ip, 0, d->ip, d->port, res.probes,
-				       res.err);
+			ps_trace_event_nat(&r->trace, now, serial, PS_EV_FAIL, src_ip,
+					   res.err == PS_OK ? res.port : 0, d->ip, d->port, res.probes, err, 0, 0);
 		return schedule_retry(r, pop, a, tries + 1);
 	}
 	const struct ps_conn *c = ps_host_conn(&r->host, res.conn);
@@ -232,14 +286,22 @@ static int serve(struct run *r, unsigned pop, const struct ps_attempt *a, uint32
 				       d->ip, d->port, 0, PS_OK);
 	}
 	if (r->tracing)
-		ps_trace_event(&r->trace, now, serial, PS_EV_OPEN, src_ip, res.port, d->ip, d->port,
-			       res.probes, PS_OK);
+		ps_trace_event_nat(&r->trace, now, serial, PS_EV_OPEN, src_ip, res.port, d->ip, d->port,
+				   res.probes, PS_OK, map != NONE ? ps_nat_ext_ip(&r->nat, map) : 0,
+				   map != NONE ? ps_nat_ext_port(&r->nat, map) : 0);
 	note_occupancy(r);
 	struct slot *s = slot_of(r, res.conn);
 	if (!s)
 		return -1;
 	*s = (struct slot){ .pop = pop, .dst = a->dst, .requests = 1, .prev = NONE, .next = NONE,
-			    .client_closes = a->client_closes };
+			    .client_closes = a->client_closes, .nat_map = map };
+	if (r->has_nat) {
+		struct host_stats *hs = &r->hosts[a->addr];
+		if (++hs->established > hs->peak)
+			hs->peak = hs->established;
+		if (r->nat.live_maps > r->m->peak_nat_mappings)
+			r->m->peak_nat_mappings = r->nat.live_maps;
+	}
 	uint32_t gen = ps_host_conn(&r->host, res.conn)->gen;
 	return schedule_end(r, pop, now + a->duration, p->keepalive ? EV_REQUEST_END : EV_CLOSE,
 			    res.conn, gen);
@@ -281,8 +343,13 @@ static int on_request_end(struct run *r, const struct ps_event *ev)
 	*head = ev->id;
 	s->idle = true;
 	s->idle_stamp = ++r->idle_stamp;
-	return ps_engine_schedule_lane(&r->engine, LANE_IDLE(s->pop),
-				       r->engine.now + ps_time_from_s(p->idle_timeout_s), EV_IDLE_TIMEOUT,
+	ps_time idle = ps_time_from_s(p->idle_timeout_s);
+	/* A NAT that forgets idle flows sooner breaks the pooled connection first. */
+	s->nat_idle = r->has_nat && r->nat.cfg.idle_timeout && r->nat.cfg.idle_timeout < idle;
+	if (s->nat_idle)
+		return ps_engine_schedule(&r->engine, r->engine.now + r->nat.cfg.idle_timeout, EV_IDLE_TIMEOUT,
+					  ev->id, s->idle_stamp);
+	return ps_engine_schedule_lane(&r->engine, LANE_IDLE(s->pop), r->engine.now + idle, EV_IDLE_TIMEOUT,
 				       ev->id, s->idle_stamp);
 }
 
@@ -292,6 +359,11 @@ static int on_idle_timeout(struct run *r, const struct ps_event *ev)
 	if (!s->idle || s->idle_stamp != ev->gen)
 		return 0;
 	idle_unlink(r, ev->id);
+	if (s->nat_idle) {
+		/* The NAT dropped the mapping; the next packet gets a reset, so no TIME_WAIT. */
+		r->m->nat_idle_drops++;
+		return close_conn(r, ev->id, false);
+	}
 	return close_conn(r, ev->id, s->client_closes);
 }
 
@@ -330,6 +402,9 @@ static int dispatch(struct run *r, const struct ps_event *ev)
 		return 0;
 	case EV_RETRY:
 		return on_retry(r, ev->id);
+	case EV_NAT_EXPIRE:
+		ps_nat_expire(&r->nat, ev->id, ev->gen, r->engine.now);
+		return 0;
 	}
 	return 0;
 }
@@ -402,6 +477,25 @@ static int write_scenario(const char *dir, const struct ps_scenario *sc)
 	return rc;
 }
 
+/* hosts.csv: one row per inside host behind the NAT. */
+static int write_hosts(const char *dir, const struct run *r)
+{
+	struct ps_csv c;
+	if (ps_csv_open(&c, dir, "hosts.csv", PS_HOSTS_HEADER) != 0)
+		return -1;
+	for (unsigned p = 0; p < r->sc->npop; p++) {
+		const struct ps_pop_state *ps = &r->wl.pops[p];
+		for (uint32_t h = ps->addr_base; h < ps->addr_base + ps->naddr; h++) {
+			const struct host_stats *hs = &r->hosts[h];
+			char ip[16];
+			ps_ip_format(ip, sizeof(ip), r->host.cfg.first_ip + h);
+			fprintf(c.f, "%u,%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u\n", h, ip, r->sc->pop[p].name,
+				hs->attempts, hs->failures, hs->nat_failures, hs->peak);
+		}
+	}
+	return ps_csv_commit(&c);
+}
+
 static void run_fini(struct run *r)
 {
 	if (r->tracing)
@@ -413,6 +507,41 @@ static void run_fini(struct run *r)
 		free(r->idle_head[i]);
 	free(r->slots);
 	free(r->retries);
+	if (r->has_nat)
+		ps_nat_fini(&r->nat);
+	free(r->hosts);
+}
+
+/* Azure's default outbound SNAT preallocation per VM by backend pool size (FIELD.md §2.2). */
+static uint32_t azure_ports_per_vm(uint32_t pool)
+{
+	return pool <= 50 ? 1024 : pool <= 100 ? 512 : pool <= 200 ? 256 : pool <= 400 ? 128 : pool <= 800 ? 64 : 32;
+}
+
+static int nat_init(struct run *r, const struct ps_scenario *sc, char *err, size_t size)
+{
+	const struct ps_nat_settings *ns = &sc->nat;
+	struct ps_nat_config nc = {
+		.lo = ns->lo, .hi = ns->hi, .naddrs = ns->addresses, .first_ip = PS_NAT_FIRST_IP,
+		.ninside = r->nhosts, .dsts = r->wl.dsts, .ndsts = r->wl.ndsts,
+		.mapping = (enum ps_nat_mapping)ns->mapping, .tcp_linger = ps_time_from_s(ns->time_wait_s),
+		.udp_linger = ps_time_from_s(ns->udp_timeout_s), .hold = ps_time_from_s(ns->hold_s),
+		.idle_timeout = ps_time_from_s(ns->idle_timeout_s),
+		.drop_err = ps_scenario_nat_drop_error(sc), .random = (enum ps_nat_random)ns->random,
+		.persistent = ns->persistent, .block_size = ns->block_size, .max_blocks = ns->max_blocks,
+		.block_random = ns->block_random, .block_grow_double = ns->dynamic,
+		.sharing_ratio = ns->sharing_ratio, .seed = sc->seed,
+	};
+	if (nc.block_size == 0)
+		nc.block_size = azure_ports_per_vm(ns->pool_size ? ns->pool_size : r->nhosts);
+	r->hosts = calloc(r->nhosts, sizeof(*r->hosts));
+	if (!r->hosts) {
+		snprintf(err, size, "out of memory");
+		return -1;
+	}
+	if (ps_nat_init(&r->nat, &nc, ps_nat_find(ns->allocator), err, size) != 0)
+		return -1;
+	return 0;
 }
 
 /* Everything but the trace files; 0, or -1 with err filled. */
@@ -428,9 +557,12 @@ static int run_init(struct run *r, const struct ps_scenario *sc, char *err, size
 		snprintf(err, size, "too many populations");
 		return -1;
 	}
+	r->has_nat = ps_scenario_has_nat(sc);
+	r->nhosts = ps_scenario_source_count(sc);
 	struct ps_host_config hc = {
-		.lo = sc->lo, .hi = sc->hi, .reserved = sc->reserved, .naddrs = sc->addresses,
-		.first_ip = PS_SRC_FIRST_IP, .dsts = r->wl.dsts, .ndsts = r->wl.ndsts,
+		.lo = sc->lo, .hi = sc->hi, .reserved = sc->reserved, .naddrs = r->nhosts,
+		.first_ip = r->has_nat ? PS_INSIDE_FIRST_IP : PS_SRC_FIRST_IP, .dsts = r->wl.dsts,
+		.ndsts = r->wl.ndsts,
 		.time_wait = r->time_wait, .tw_reuse = sc->tw_reuse,
 		.tw_reuse_delay = ps_time_from_s(sc->tw_reuse_delay_ms / 1000.0), .unique = sc->unique,
 		.no_local_time_wait = !sc->local_time_wait, .params = sc->params, .seed = sc->seed,
@@ -439,6 +571,8 @@ static int run_init(struct run *r, const struct ps_scenario *sc, char *err, size
 	for (enum ps_mode m = 0; m < PS_MODE_COUNT; m++)
 		hc.alloc[m] = ps_alloc_find(ps_scenario_strategy_for(sc, m));
 	if (ps_host_init(&r->host, &hc, err, size) != 0)
+		return -1;
+	if (r->has_nat && nat_init(r, sc, err, size) != 0)
 		return -1;
 	for (unsigned i = 0; i < sc->npop; i++) {
 		if (!sc->pop[i].keepalive)
@@ -481,7 +615,7 @@ enum ps_status ps_run(const struct ps_scenario *sc, const struct ps_run_options 
 		st = strstr(err, "out of memory") ? PS_FAILED : PS_BAD_INPUT;
 		goto out;
 	}
-	if (ps_observe_init(&res->obs, sc->addresses, r.host.pool.n, r.wl.ndsts,
+	if (ps_observe_init(&res->obs, r.nhosts, r.host.pool.n, r.wl.ndsts,
 			    ps_time_from_s(sc->peer_time_wait_s)) != 0) {
 		snprintf(err, size, "out of memory");
 		goto out;
@@ -504,7 +638,7 @@ enum ps_status ps_run(const struct ps_scenario *sc, const struct ps_run_options 
 		if (ps_trace_commit(&r.trace) != 0 ||
 		    ps_summary_write(opt->out_dir, sc->name, sc->strategy, sc->seed, r.end, &res->m,
 				     res->events, res->wall_s) != 0 ||
-		    write_scenario(opt->out_dir, sc) != 0) {
+		    write_scenario(opt->out_dir, sc) != 0 || (r.has_nat && write_hosts(opt->out_dir, &r) != 0)) {
 			snprintf(err, size, "%s: cannot write outputs: %s", opt->out_dir, strerror(errno));
 			goto out;
 		}

@@ -13,12 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "portsim/nat.h"
 #include "portsim/profile.h"
 
 /* A scenario is a page of text; anything bigger is a mistake, not a scenario. */
 #define FILE_MAX (1024 * 1024)
 
-enum section { SEC_RUN, SEC_HOST, SEC_WORKLOAD };
+enum section { SEC_RUN, SEC_HOST, SEC_NAT, SEC_WORKLOAD };
 
 enum type {
 	T_NUMBER,   /* double in [min, max] */
@@ -29,6 +30,8 @@ enum type {
 	T_STRATEGY, /* char[PS_NAME_MAX] holding a registry name */
 	T_STRATEGY_OR_SAME, /* the same, or "same" (use [host] strategy) */
 	T_PROFILE,  /* char[PS_NAME_MAX]: "none" or a profile name; applied when set */
+	T_PRESET,   /* char[PS_NAME_MAX]: "none" or a NAT preset; applied when set */
+	T_NATALLOC, /* char[PS_NAME_MAX]: "none" or a NAT allocator */
 	T_RANGE,    /* "LO-HI" into the scenario's lo and hi */
 	T_PORTS,    /* "P,LO-HI,..." into the scenario's reserved bitmap */
 	T_CLOSER,   /* client | server | probability, into a double */
@@ -69,6 +72,10 @@ static const char *const duration_values[] = { "fixed", "exponential", "lognorma
 static const char *const choice_values[] = { "uniform", "zipf", NULL };
 static const char *const source_values[] = { "round-robin", "random", "hash", NULL };
 static const char *const backoff_values[] = { "fixed", "exponential", NULL };
+static const char *const mapping_values[] = { "endpoint-dependent", "endpoint-independent", NULL };
+static const char *const nat_random_values[] = { "none", "random", "random-fully", NULL };
+static const char *const drop_values[] = { "NAT_DROP", "insert_failed", "ErrorPortAllocation",
+					   "OUT_OF_RESOURCES", NULL };
 static const char *const order_values[] = { "sequential", "random", NULL };
 static const char *const mode_values[] = { "connect", "bind0", "bind-no-port", "udp", NULL };
 static const char *const bool_true[] = { "true", "yes", "on", "1", NULL };
@@ -76,6 +83,7 @@ static const char *const bool_false[] = { "false", "no", "off", "0", NULL };
 
 #define SC(f) offsetof(struct ps_scenario, f)
 #define POP(f) offsetof(struct ps_population, f)
+#define NAT(f) offsetof(struct ps_nat_settings, f)
 
 static const struct key keys[] = {
 	{ SEC_RUN, "duration_s", T_NUMBER, "seconds", "120", "0.001", "31536000", NULL,
@@ -148,6 +156,50 @@ static const struct key keys[] = {
 	{ SEC_HOST, "tcp_randomize", T_BOOL, NULL, "false", NULL, NULL, NULL,
 	  "xnu: net.inet.tcp.randomize_ports, a random start for TCP too.", SC(params.tcp_randomize) },
 
+	{ SEC_NAT, "preset", T_PRESET, NULL, "none", NULL, NULL, NULL,
+	  "A cloud NAT (`portsim profiles` lists them): sets every [nat] key below that the scenario does not set itself.",
+	  NAT(preset) },
+	{ SEC_NAT, "allocator", T_NATALLOC, NULL, "none", NULL, NULL, NULL,
+	  "How the NAT picks external ports (`portsim strategies`); none = no NAT.", NAT(allocator) },
+	{ SEC_NAT, "addresses", T_U32, NULL, "1", "1", "256", NULL,
+	  "External addresses of the NAT (203.0.113.1, ...).", NAT(addresses) },
+	{ SEC_NAT, "port_range", T_RANGE, NULL, "1024-65535", NULL, NULL, NULL,
+	  "External port range LO-HI on each address.", NAT(lo) },
+	{ SEC_NAT, "mapping", T_ENUM, NULL, "endpoint-dependent", NULL, NULL, mapping_values,
+	  "endpoint-dependent: an external port must be unique per destination (like connect); endpoint-independent: one external port per inside endpoint for every destination (like bind(0)).",
+	  NAT(mapping) },
+	{ SEC_NAT, "time_wait_s", T_NUMBER, "seconds", "120", "0", "86400", NULL,
+	  "How long the NAT keeps a closed TCP connection's mapping (conntrack TIME_WAIT: 120 s).",
+	  NAT(time_wait_s) },
+	{ SEC_NAT, "udp_timeout_s", T_NUMBER, "seconds", "30", "0", "86400", NULL,
+	  "How long the NAT keeps a UDP mapping after the flow's last packet.", NAT(udp_timeout_s) },
+	{ SEC_NAT, "hold_s", T_NUMBER, "seconds", "120", "0", "86400", NULL,
+	  "Then how long a released external port waits before a new mapping (RFC 6888 REQ-8).",
+	  NAT(hold_s) },
+	{ SEC_NAT, "idle_timeout_s", T_NUMBER, "seconds", "0", "0", "31536000", NULL,
+	  "An idle pooled (keepalive) connection loses its mapping after this long; 0 = never.",
+	  NAT(idle_timeout_s) },
+	{ SEC_NAT, "random", T_ENUM, NULL, "none", NULL, NULL, nat_random_values,
+	  "nf-nat: --random or --random-fully, which skip port preservation.", NAT(random) },
+	{ SEC_NAT, "persistent", T_BOOL, NULL, "false", NULL, NULL, NULL,
+	  "nf-nat: choose the external address by the inside address alone.", NAT(persistent) },
+	{ SEC_NAT, "block_size", T_U32, "ports", "512", "0", "65536", NULL,
+	  "pba: ports per block (GCP: minPortsPerVm); 0 = Azure's preallocation for the backend pool size.",
+	  NAT(block_size) },
+	{ SEC_NAT, "max_blocks", T_U32, "blocks", "4", "1", "65536", NULL,
+	  "pba: blocks an inside host may hold (GCP: maxPortsPerVm / minPortsPerVm).", NAT(max_blocks) },
+	{ SEC_NAT, "block_random", T_BOOL, NULL, "false", NULL, NULL, NULL,
+	  "pba: random rather than sequential ports inside a block.", NAT(block_random) },
+	{ SEC_NAT, "dynamic", T_BOOL, NULL, "false", NULL, NULL, NULL,
+	  "pba: each new block doubles the host's ports (GCP dynamic port allocation).", NAT(dynamic) },
+	{ SEC_NAT, "sharing_ratio", T_U32, NULL, "64", "1", "65536", NULL,
+	  "deterministic: inside hosts per external address; each gets range / ratio ports.",
+	  NAT(sharing_ratio) },
+	{ SEC_NAT, "pool_size", T_U32, "VMs", "0", "0", "1000", NULL,
+	  "Azure: VMs in the backend pool, which sets the ports per VM; 0 = the inside hosts.",
+	  NAT(pool_size) },
+	{ SEC_NAT, "drop_error", T_ENUM, NULL, "NAT_DROP", NULL, NULL, drop_values,
+	  "The name a NAT drop is reported by in events.csv.", NAT(drop_error) },
 	{ SEC_WORKLOAD, "arrival", T_ENUM, NULL, "poisson", NULL, NULL, arrival_values,
 	  "How attempts are spaced: evenly, Poisson, Poisson in on/off periods, Poisson with a ramping or daily-cycling rate, bursts, or replayed from a trace.",
 	  POP(arrival) },
@@ -214,6 +266,9 @@ static const struct key keys[] = {
 	{ SEC_WORKLOAD, "source_choice", T_ENUM, NULL, "round-robin", NULL, NULL, source_values,
 	  "How attempts spread over the host's source addresses: in turn, at random, or by a hash of the destination.",
 	  POP(source_choice) },
+	{ SEC_WORKLOAD, "hosts", T_U32, "hosts", "1", "1", "65535", NULL,
+	  "With a [nat] section: how many inside hosts the population stands for, each with its own address and kernel.",
+	  POP(hosts) },
 	{ SEC_WORKLOAD, "keepalive", T_BOOL, NULL, "false", NULL, NULL, NULL,
 	  "Arrivals are requests that reuse an idle connection to their destination when there is one (a client-side pool).",
 	  POP(keepalive) },
@@ -234,8 +289,8 @@ static const struct key keys[] = {
 /* explicit_keys has one bit per key. */
 _Static_assert(sizeof(keys) / sizeof(keys[0]) <= 128, "explicit_keys needs one bit per key");
 
-static const char *const section_names[] = { "run", "host", "workload" };
-#define SECTIONS_ALLOWED "[run], [host], [workload.NAME]"
+static const char *const section_names[] = { "run", "host", "nat", "workload" };
+#define SECTIONS_ALLOWED "[run], [host], [nat], [workload.NAME]"
 #define POP_NAME_ALLOWED "[workload.NAME] with NAME of 1 to 63 letters, digits, '_' or '-'"
 
 const char ps_scenario_default_ini[] =
@@ -441,6 +496,15 @@ static void describe_allowed(const struct key *k, char *buf, size_t size)
 		outf(&o, "none");
 		for (size_t i = 0; i < ps_profiles_len; i++)
 			outf(&o, ", %s", ps_profiles[i].name);
+		break;
+	case T_PRESET:
+		outf(&o, "none");
+		for (size_t i = 0; i < ps_nat_presets_len; i++)
+			outf(&o, ", %s", ps_nat_presets[i].name);
+		break;
+	case T_NATALLOC:
+		outf(&o, "none, ");
+		ps_nat_names(buf + o.len, size > o.len ? size - o.len : 0, ", ");
 		break;
 	case T_RANGE:
 		outf(&o, "LO-HI with 1 <= LO <= HI <= 65535, e.g. 49152-65535");
@@ -735,6 +799,20 @@ static int set_value(const struct key *k, void *base, const char *v, struct prob
 		}
 		memcpy(field, v, strlen(v) + 1);
 		return 0;
+	case T_PRESET:
+		if (strlen(v) >= PS_NAME_MAX || (strcmp(v, "none") && !ps_nat_preset_find(v))) {
+			set_problem(pr, "unknown preset");
+			break;
+		}
+		memcpy(field, v, strlen(v) + 1);
+		return 0;
+	case T_NATALLOC:
+		if (strlen(v) >= PS_NAME_MAX || (strcmp(v, "none") && !ps_nat_find(v))) {
+			set_problem(pr, "unknown NAT allocator");
+			break;
+		}
+		memcpy(field, v, strlen(v) + 1);
+		return 0;
 	case T_RANGE:
 		if (parse_span(v, strlen(v), &lo, &hi, true)) {
 			set_problem(pr, "not a range of ports");
@@ -744,8 +822,11 @@ static int set_value(const struct key *k, void *base, const char *v, struct prob
 			set_problem(pr, "low end above high end");
 			break;
 		}
-		((struct ps_scenario *)base)->lo = (uint16_t)lo;
-		((struct ps_scenario *)base)->hi = (uint16_t)hi;
+		{
+			/* lo and hi are adjacent uint16_t fields, in ps_scenario as in ps_nat_settings. */
+			uint16_t range[2] = { (uint16_t)lo, (uint16_t)hi };
+			memcpy(field, range, sizeof(range));
+		}
 		return 0;
 	case T_PORTS:
 		if (set_ports((uint64_t *)(void *)field, v, pr))
@@ -789,7 +870,8 @@ static int set_value(const struct key *k, void *base, const char *v, struct prob
 	}
 	describe_allowed(k, pr->allowed, sizeof(pr->allowed));
 	if (k->type == T_ENUM || k->type == T_BOOL || k->type == T_STRATEGY ||
-	    k->type == T_STRATEGY_OR_SAME || k->type == T_PROFILE)
+	    k->type == T_STRATEGY_OR_SAME || k->type == T_PROFILE || k->type == T_PRESET ||
+	    k->type == T_NATALLOC)
 		suggest_from_list(pr, v, pr->allowed);
 	return -1;
 }
@@ -802,18 +884,22 @@ static const struct key *find_key(enum section sec, const char *name)
 	return NULL;
 }
 
-/* Gives every [host] key the profile names its value, unless the user set that key. */
-static void apply_profile(struct ps_scenario *sc)
+static void *section_base(struct ps_scenario *sc, enum section sec, int pop)
 {
-	const struct ps_profile *p = ps_profile_find(sc->profile);
+	return sec == SEC_WORKLOAD ? (void *)&sc->pop[pop] : sec == SEC_NAT ? (void *)&sc->nat : (void *)sc;
+}
+
+/* Gives every key of sec the profile names its value, unless the user set that key. */
+static void apply_profile(struct ps_scenario *sc, const struct ps_profile *p, enum section sec)
+{
 	if (!p)
 		return;
 	for (const char *const *kv = p->settings; kv[0]; kv += 2) {
-		const struct key *k = find_key(SEC_HOST, kv[0]);
+		const struct key *k = find_key(sec, kv[0]);
 		struct problem pr;
 		size_t i = k ? (size_t)(k - keys) : 0;
 		if (k && !((sc->explicit_keys[i / 64] >> (i % 64)) & 1))
-			(void)set_value(k, sc, kv[1], &pr);
+			(void)set_value(k, section_base(sc, sec, -1), kv[1], &pr);
 	}
 }
 
@@ -821,15 +907,16 @@ static void apply_profile(struct ps_scenario *sc)
 static int assign(struct ps_scenario *sc, const struct key *k, enum section sec, int pop,
 		  const char *v, struct problem *pr)
 {
-	void *base = sec == SEC_WORKLOAD ? (void *)&sc->pop[pop] : (void *)sc;
-	if (set_value(k, base, v, pr))
+	if (set_value(k, section_base(sc, sec, pop), v, pr))
 		return -1;
 	if (sec == SEC_WORKLOAD)
 		return 0;
 	size_t i = (size_t)(k - keys);
 	sc->explicit_keys[i / 64] |= 1ULL << (i % 64);
 	if (k->type == T_PROFILE)
-		apply_profile(sc);
+		apply_profile(sc, ps_profile_find(sc->profile), SEC_HOST);
+	if (k->type == T_PRESET)
+		apply_profile(sc, ps_nat_preset_find(sc->nat.preset), SEC_NAT);
 	return 0;
 }
 
@@ -865,6 +952,7 @@ void ps_scenario_defaults(struct ps_scenario *sc)
 	ps_alloc_params_default(&sc->params);
 	apply_defaults(SEC_RUN, sc);
 	apply_defaults(SEC_HOST, sc);
+	apply_defaults(SEC_NAT, &sc->nat);
 }
 
 static bool valid_pop_name(const char *s)
@@ -886,6 +974,10 @@ static int open_section(struct ps_scenario *sc, const char *name, enum section *
 	*pop = -1;
 	if (!strcmp(name, "run")) {
 		*sec = SEC_RUN;
+		return 0;
+	}
+	if (!strcmp(name, "nat")) {
+		*sec = SEC_NAT;
 		return 0;
 	}
 	if (!strcmp(name, "host")) {
@@ -964,7 +1056,7 @@ static int parse_lines(struct ps_scenario *sc, const char *origin, char *text, c
 		       size_t size)
 {
 	/* Line on which each key of each section was set, to name both lines of a duplicate. */
-	unsigned first[2 + PS_MAX_POPULATIONS][NKEYS];
+	unsigned first[3 + PS_MAX_POPULATIONS][NKEYS];
 	struct problem pr;
 	struct where w = { .file = origin };
 	enum section sec = SEC_RUN;
@@ -1042,7 +1134,7 @@ static int parse_lines(struct ps_scenario *sc, const char *origin, char *text, c
 			unknown_key(&pr, sec, key);
 			return report(err, size, &w, &pr);
 		}
-		unsigned *seen = &first[sec == SEC_WORKLOAD ? 2 + pop : (int)sec][k - keys];
+		unsigned *seen = &first[sec == SEC_WORKLOAD ? 3 + pop : (int)sec][k - keys];
 		if (*seen) {
 			snprintf(pr.text, sizeof(pr.text), "set twice (first set on line %u)",
 				 *seen);
@@ -1240,6 +1332,29 @@ void ps_scenario_key_doc(size_t i, struct ps_key_doc *out)
 	describe_allowed(k, out->allowed, sizeof(out->allowed));
 }
 
+bool ps_scenario_has_nat(const struct ps_scenario *sc)
+{
+	return strcmp(sc->nat.allocator, "none") != 0;
+}
+
+uint32_t ps_scenario_source_count(const struct ps_scenario *sc)
+{
+	if (!ps_scenario_has_nat(sc))
+		return sc->addresses;
+	uint32_t n = 0;
+	for (unsigned i = 0; i < sc->npop; i++)
+		n += sc->pop[i].hosts;
+	return n;
+}
+
+enum ps_err ps_scenario_nat_drop_error(const struct ps_scenario *sc)
+{
+	static const enum ps_err errs[] = { PS_NAT_DROP, PS_NAT_INSERT_FAILED, PS_NAT_PORT_ALLOCATION,
+					    PS_NAT_OUT_OF_RESOURCES };
+	int i = sc->nat.drop_error;
+	return i >= 0 && i < (int)(sizeof(errs) / sizeof(errs[0])) ? errs[i] : PS_NAT_DROP;
+}
+
 const char *ps_scenario_strategy_for(const struct ps_scenario *sc, enum ps_mode m)
 {
 	const char *s = m == PS_MODE_BIND0 ? sc->bind_strategy : m == PS_MODE_UDP ? sc->udp_strategy : "same";
@@ -1311,10 +1426,42 @@ int ps_scenario_validate(const struct ps_scenario *sc, char *err, size_t size)
 			 n, a, b);
 		return -1;
 	}
+	if (ps_scenario_has_nat(sc)) {
+		const struct ps_nat_settings *nt = &sc->nat;
+		uint32_t inside = ps_scenario_source_count(sc);
+		uint32_t max_addrs = !strcmp(nt->preset, "aws-nat-gateway") ? 8
+				     : !strcmp(nt->preset, "azure-nat-gateway") ? 16 : 256;
+		if (nt->addresses > max_addrs) {
+			snprintf(err, size, "%s: [nat] addresses = %u: %s allows at most %u external addresses", n,
+				 nt->addresses, nt->preset, max_addrs);
+			return -1;
+		}
+		if (inside > 65535) {
+			snprintf(err, size, "%s: %u inside hosts in all; at most 65535", n, inside);
+			return -1;
+		}
+		if (!strcmp(nt->allocator, "deterministic") &&
+		    (uint64_t)inside > (uint64_t)nt->sharing_ratio * nt->addresses) {
+			snprintf(err, size,
+				 "%s: [nat] deterministic: %u inside hosts need sharing_ratio x addresses >= %u "
+				 "(now %u x %u); raise one of them",
+				 n, inside, inside, nt->sharing_ratio, nt->addresses);
+			return -1;
+		}
+		if (!strcmp(nt->allocator, "deterministic") &&
+		    (uint32_t)(nt->hi - nt->lo + 1) / nt->sharing_ratio == 0) {
+			snprintf(err, size, "%s: [nat] sharing_ratio = %u leaves no port per host in port_range %u-%u", n,
+				 nt->sharing_ratio, nt->lo, nt->hi);
+			return -1;
+		}
+	}
 	for (unsigned i = 0; i < sc->npop; i++) {
 		const struct ps_population *p = &sc->pop[i];
 		const char *why = NULL;
-		if (p->arrival == PS_ARRIVAL_REPLAY && !p->trace_file[0])
+		if (p->hosts > 1 && !ps_scenario_has_nat(sc))
+			why = "hosts > 1 needs a [nat] section (allocator = ...); for one host with several "
+			      "source addresses set [host] addresses";
+		else if (p->arrival == PS_ARRIVAL_REPLAY && !p->trace_file[0])
 			why = "arrival = replay needs trace_file, a CSV of t_s,dst[,duration_s]";
 		else if (p->duration == PS_DURATION_EMPIRICAL && !p->duration_file[0])
 			why = "duration = empirical needs duration_file, one duration in seconds per line";
@@ -1404,13 +1551,16 @@ static void format_value(struct out *o, const struct key *k, const void *base)
 	case T_STRATEGY:
 	case T_STRATEGY_OR_SAME:
 	case T_PROFILE:
+	case T_PRESET:
+	case T_NATALLOC:
 	case T_PATH:
 	case T_ENDPOINTS:
 		outf(o, "%s", field);
 		break;
 	case T_RANGE: {
-		const struct ps_scenario *sc = base;
-		outf(o, "%u-%u", sc->lo, sc->hi);
+		uint16_t range[2];
+		memcpy(range, field, sizeof(range));
+		outf(o, "%u-%u", range[0], range[1]);
 		break;
 	}
 	case T_PORTS:
@@ -1437,7 +1587,8 @@ static void format_section(struct out *o, enum section sec, const void *base)
 			continue;
 		const void *field = (const char *)base + keys[i].off;
 		/* An empty list is written "key =", with no space trailing. */
-		bool empty = keys[i].type == T_PORTS && !any_bit(field);
+		bool empty = (keys[i].type == T_PORTS && !any_bit(field)) ||
+			     ((keys[i].type == T_PATH || keys[i].type == T_ENDPOINTS) && !*(const char *)field);
 		outf(o, "%s =%s", keys[i].name, empty ? "" : " ");
 		format_value(o, &keys[i], base);
 		outf(o, "\n");
@@ -1455,6 +1606,8 @@ size_t ps_scenario_format(const struct ps_scenario *sc, char *buf, size_t size)
 	format_section(&o, SEC_RUN, sc);
 	outf(&o, "\n[host]\n");
 	format_section(&o, SEC_HOST, sc);
+	outf(&o, "\n[nat]\n");
+	format_section(&o, SEC_NAT, &sc->nat);
 	for (unsigned i = 0; i < sc->npop && i < PS_MAX_POPULATIONS; i++) {
 		outf(&o, "\n[workload.%s]\n", sc->pop[i].name);
 		format_section(&o, SEC_WORKLOAD, &sc->pop[i]);

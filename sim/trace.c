@@ -49,21 +49,32 @@ void ps_trace_ports(struct ps_trace *t, ps_time now, const struct ps_pool *pool)
 	}
 }
 
-void ps_trace_event(struct ps_trace *t, ps_time now, uint64_t conn_id, enum ps_trace_event ev,
-		    uint32_t src_ip, uint16_t src_port, uint32_t dst_ip, uint16_t dst_port,
-		    uint32_t probes, enum ps_err error)
+void ps_trace_event_nat(struct ps_trace *t, ps_time now, uint64_t conn_id, enum ps_trace_event ev,
+			uint32_t src_ip, uint16_t src_port, uint32_t dst_ip, uint16_t dst_port,
+			uint32_t probes, enum ps_err error, uint32_t nat_ip, uint16_t nat_port)
 {
 	if (!t->with_events)
 		return;
-	char ts[32], src[16], dst[16], sport[8] = "";
+	char ts[32], src[16], dst[16], sport[8] = "", nat[16] = "", nport[8] = "";
 	ps_time_format(ts, sizeof(ts), now);
 	ps_ip_format(src, sizeof(src), src_ip);
 	ps_ip_format(dst, sizeof(dst), dst_ip);
 	/* A failed attempt has no source port: leave the field empty. */
-	if (ev != PS_EV_FAIL)
+	if (ev != PS_EV_FAIL || src_port)
 		snprintf(sport, sizeof(sport), "%u", src_port);
-	fprintf(t->events.f, "%s,%" PRIu64 ",%s,%s,%s,%s,%u,%u,%s\n", ts, conn_id, event_names[ev], src,
-		sport, dst, dst_port, probes, ps_err_name(error));
+	if (nat_ip) {
+		ps_ip_format(nat, sizeof(nat), nat_ip);
+		snprintf(nport, sizeof(nport), "%u", nat_port);
+	}
+	fprintf(t->events.f, "%s,%" PRIu64 ",%s,%s,%s,%s,%u,%u,%s,%s,%s\n", ts, conn_id, event_names[ev], src,
+		sport, dst, dst_port, probes, ps_err_name(error), nat, nport);
+}
+
+void ps_trace_event(struct ps_trace *t, ps_time now, uint64_t conn_id, enum ps_trace_event ev,
+		    uint32_t src_ip, uint16_t src_port, uint32_t dst_ip, uint16_t dst_port,
+		    uint32_t probes, enum ps_err error)
+{
+	ps_trace_event_nat(t, now, conn_id, ev, src_ip, src_port, dst_ip, dst_port, probes, error, 0, 0);
 }
 
 void ps_trace_sample(struct ps_trace *t, ps_time now, uint64_t established, uint64_t time_wait,
@@ -108,10 +119,10 @@ int ps_summary_write(const char *dir, const char *scenario, const char *strategy
 	fprintf(c.f,
 		"%s,%s,%" PRIu64 ",%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f,%s,%" PRIu64 ",%" PRIu64
 		",%" PRIu64 ",%.3f,%u,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-		",%" PRIu64 ",%.3f\n",
+		",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.3f\n",
 		scenario, strategy, seed, dur, m->attempts, m->successes, m->failures, ratio, first,
 		m->peak_established, m->peak_time_wait, m->peak_ports_in_use, ps_metrics_probes_mean(m),
 		ps_metrics_probes_quantile(m, 0.99), m->probes_max, m->tw_takeovers, m->requests, m->reused,
-		m->retries, m->abandoned, events, wall_s);
+		m->retries, m->abandoned, m->nat_failures, m->peak_nat_mappings, events, wall_s);
 	return ps_csv_commit(&c);
 }

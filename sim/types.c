@@ -62,6 +62,10 @@ const char *ps_err_name(enum ps_err e)
 		[PS_EAGAIN] = "EAGAIN",
 		[PS_WSAEADDRINUSE] = "WSAEADDRINUSE",
 		[PS_WSAENOBUFS] = "WSAENOBUFS",
+		[PS_NAT_DROP] = "NAT_DROP",
+		[PS_NAT_INSERT_FAILED] = "insert_failed",
+		[PS_NAT_PORT_ALLOCATION] = "ErrorPortAllocation",
+		[PS_NAT_OUT_OF_RESOURCES] = "OUT_OF_RESOURCES",
 	};
 
 	if ((unsigned)e >= PS_ERR_COUNT)

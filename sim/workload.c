@@ -586,6 +586,7 @@ int ps_workload_init(struct ps_workload *w, const struct ps_scenario *sc, uint64
 	w->sc = sc;
 	struct builder b = { .w = w };
 	int rc = -1;
+	uint32_t nat_base = 0;
 	for (unsigned i = 0; i < sc->npop && i < PS_MAX_POPULATIONS; i++) {
 		const struct ps_population *p = &sc->pop[i];
 		struct ps_pop_state *ps = &w->pops[i];
@@ -594,6 +595,10 @@ int ps_workload_init(struct ps_workload *w, const struct ps_scenario *sc, uint64
 		ps_rng_init(&ps->duration_rng, seed, PS_STREAM_DURATIONS, i);
 		ps_rng_init(&ps->dst_rng, seed, PS_STREAM_DESTINATIONS, i);
 		ps_rng_init(&ps->closer_rng, seed, PS_STREAM_CLOSER, i);
+		ps->addr_base = nat_base;
+		ps->naddr = ps_scenario_has_nat(sc) ? p->hosts : sc->addresses;
+		if (ps_scenario_has_nat(sc))
+			nat_base += p->hosts;
 		/*
 		 * A hash population never draws from source_rng, so its state is a
 		 * fixed key. One stream shared by all of them (an index no
@@ -824,7 +829,8 @@ void ps_workload_draw(struct ps_workload *w, unsigned pop, struct ps_attempt *a)
 {
 	const struct ps_population *p = &w->sc->pop[pop];
 	struct ps_pop_state *ps = &w->pops[pop];
-	uint32_t naddr = w->sc->addresses ? w->sc->addresses : 1;
+	/* Behind a NAT each population owns its own inside hosts; otherwise all share the host's addresses. */
+	uint32_t naddr = ps->naddr ? ps->naddr : 1;
 	uint64_t n = ps->drawn++;
 	const struct ps_replay_row *row =
 		p->arrival == PS_ARRIVAL_REPLAY && n < ps->nrows ? &ps->rows[n] : NULL;
@@ -847,6 +853,7 @@ void ps_workload_draw(struct ps_workload *w, unsigned pop, struct ps_attempt *a)
 		ps->next_addr = (a->addr + 1) % naddr;
 		break;
 	}
+	a->addr += ps->addr_base;
 	a->duration = row && row->duration != PS_TIME_MAX ? row->duration : draw_duration(p, ps);
 	double c = p->client_closes;
 	a->client_closes = c >= 1.0 ? true : c <= 0.0 ? false : ps_rng_uniform(&ps->closer_rng) < c;

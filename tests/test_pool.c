@@ -242,6 +242,22 @@ static void test_bitmap_scan_agrees_with_a_probe_by_probe_walk(void **state)
 			assert_int_equal(k1, k2);
 			if (k1 >= 0)
 				assert_int_equal(i1, i2);
+			/* The same walk inside a sub-range that starts at an arbitrary (odd or even) base. */
+			uint32_t base = (uint32_t)ps_rng_below(&rng, pool.n / 2);
+			uint32_t sub = pool.n - base - (uint32_t)ps_rng_below(&rng, 2);
+			uint32_t sstart = (uint32_t)ps_rng_below(&rng, sub);
+			k1 = ps_pool_scan_at(&pool, &req, base, sstart, sub, step, count, &i1);
+			k2 = -1;
+			for (uint32_t k = 0, cur = sstart; k < count; k++, cur = (cur + step) % sub) {
+				if (ps_pool_usable(&pool, &req, base + cur)) {
+					k2 = k;
+					i2 = base + cur;
+					break;
+				}
+			}
+			assert_int_equal(k1, k2);
+			if (k1 >= 0)
+				assert_int_equal(i1, i2);
 		}
 		ps_pool_fini(&pool);
 	}

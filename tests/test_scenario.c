@@ -463,14 +463,14 @@ static void test_unknown_section_lists_the_sections(void **state)
 {
 	(void)state;
 	expect_error("[run]\n[frobnicate]\n",
-		     "s.ini:2: [frobnicate]: unknown section; allowed: [run], [host], [workload.NAME]", NULL);
+		     "s.ini:2: [frobnicate]: unknown section; allowed: [run], [host], [nat], [workload.NAME]", NULL);
 }
 
 static void test_misspelt_section_suggests_the_closest(void **state)
 {
 	(void)state;
 	expect_error("[run]\n[hots]\n",
-		     "s.ini:2: [hots]: unknown section; did you mean \"[host]\"? allowed: [run], [host], [workload.NAME]",
+		     "s.ini:2: [hots]: unknown section; did you mean \"[host]\"? allowed: [run], [host], [nat], [workload.NAME]",
 		     NULL);
 	expect_error("[workloads.web]\n", "did you mean \"[workload.web]\"?", NULL);
 }

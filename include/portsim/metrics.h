@@ -16,6 +16,9 @@ struct ps_metrics {
 	uint64_t reused;     /* requests served by an idle pooled connection */
 	uint64_t retries;    /* connection attempts that were retries */
 	uint64_t abandoned;  /* requests that got no connection after all their tries */
+	uint64_t nat_failures;   /* attempts the NAT dropped (no external port) */
+	uint64_t nat_idle_drops; /* pooled connections whose NAT mapping idled out */
+	uint64_t peak_nat_mappings;
 	uint64_t fail_by_err[PS_ERR_COUNT];
 	bool failed;                 /* at least one failure */
 	ps_time first_failure;       /* time of the first failure */

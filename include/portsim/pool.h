@@ -65,6 +65,8 @@ struct ps_pool {
 	uint64_t *excl;            /* [naddrs * words] an exclusive socket holds (addr, port) */
 	uint32_t *users;           /* [naddrs * n] sockets on (addr, port) */
 	uint32_t *pair_of;         /* [naddrs * ndsts] pair slot + 1, 0 = none */
+	uint32_t *addr_pairs;      /* [naddrs] pairs with entries on each address */
+	uint64_t *addr_sockets;    /* [naddrs] sockets on each address */
 	struct ps_pair *pairs;
 	uint32_t npairs, pairs_cap, free_pair;
 	struct ps_tuple_slot *tuples; /* 4-tuple -> connection */
@@ -90,6 +92,10 @@ bool ps_pool_usable(const struct ps_pool *p, const struct ps_request *req, uint3
  */
 int64_t ps_pool_scan(const struct ps_pool *p, const struct ps_request *req, uint32_t start,
 		     uint32_t m, uint32_t step, uint32_t count, uint32_t *idx);
+
+/* ps_pool_scan over the indexes base + ((start + k*step) mod m), a sub-range of the pool. */
+int64_t ps_pool_scan_at(const struct ps_pool *p, const struct ps_request *req, uint32_t base,
+			uint32_t start, uint32_t m, uint32_t step, uint32_t count, uint32_t *idx);
 
 /* Is idx in the administratively excluded set (reserved ports)? */
 bool ps_pool_reserved(const struct ps_pool *p, uint32_t idx);

@@ -24,4 +24,9 @@ extern const size_t ps_profiles_len;
 /* The profile called name, or NULL. */
 const struct ps_profile *ps_profile_find(const char *name);
 
+/* Cloud NAT presets: the same shape, their settings are [nat] keys. */
+extern const struct ps_profile ps_nat_presets[];
+extern const size_t ps_nat_presets_len;
+const struct ps_profile *ps_nat_preset_find(const char *name);
+
 #endif

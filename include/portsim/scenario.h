@@ -8,6 +8,7 @@
  *   [host]           profile, strategy, bind_strategy, udp_strategy, port_range,
  *                    reserved_ports, time_wait_s, addresses, unique, tw_reuse,
  *                    tw_reuse_delay_ms, local_time_wait, and strategy tunables
+ *   [nat]            preset, allocator, addresses, port_range, mapping, timers, ...
  *   [workload.NAME]  arrival and its parameters, duration and its parameters,
  *                    destinations, destination_list, choice, closer, mode,
  *                    source_choice, keepalive, retries, ...
@@ -86,9 +87,28 @@ struct ps_population {
 	bool keepalive;         /* requests reuse idle connections to their destination */
 	uint32_t max_requests;  /* per connection; 0 = unlimited */
 	double idle_timeout_s;
+	uint32_t hosts;         /* with [nat]: inside hosts this population stands for */
 	uint32_t retries;       /* extra tries after a failed connect */
 	enum ps_backoff retry_backoff;
 	double retry_delay_s;   /* fixed delay, or the first delay, doubling */
+};
+
+/* The [nat] section: a NAT between the inside hosts and the destinations. */
+struct ps_nat_settings {
+	char preset[PS_NAME_MAX];    /* "none" or a cloud preset */
+	char allocator[PS_NAME_MAX]; /* "none" (no NAT) or a NAT allocator */
+	uint32_t addresses;          /* external addresses */
+	uint16_t lo, hi;             /* external port range */
+	int mapping;                 /* enum ps_nat_mapping */
+	double time_wait_s, udp_timeout_s, hold_s, idle_timeout_s;
+	int random;                  /* enum ps_nat_random */
+	bool persistent;
+	uint32_t block_size;         /* 0: Azure's default for the backend pool size */
+	uint32_t max_blocks;
+	bool block_random, dynamic;
+	uint32_t sharing_ratio;
+	uint32_t pool_size;          /* azure: VMs in the backend pool; 0 = the inside hosts */
+	int drop_error;              /* index into the drop error names */
 };
 
 struct ps_scenario {
@@ -115,6 +135,8 @@ struct ps_scenario {
 	double resalt_s;                  /* linux: becomes params.resalt_ns */
 	struct ps_alloc_params params;
 	uint64_t explicit_keys[2];        /* bit per schema key set by the user, which a profile leaves alone */
+	/* [nat] */
+	struct ps_nat_settings nat;
 	/* [workload.NAME] */
 	struct ps_population pop[PS_MAX_POPULATIONS];
 	unsigned npop;
@@ -157,6 +179,15 @@ size_t ps_scenario_nkeys(void);
 
 /* Describes key i (0 <= i < ps_scenario_nkeys()), in schema order. */
 void ps_scenario_key_doc(size_t i, struct ps_key_doc *out);
+
+/* Whether the scenario puts a NAT in front of its hosts. */
+bool ps_scenario_has_nat(const struct ps_scenario *sc);
+
+/* Inside hosts (with a NAT) or source addresses (without) of the host model. */
+uint32_t ps_scenario_source_count(const struct ps_scenario *sc);
+
+/* The error a NAT drop is reported with. */
+enum ps_err ps_scenario_nat_drop_error(const struct ps_scenario *sc);
 
 /* The strategy serving socket mode m, resolving "same". */
 const char *ps_scenario_strategy_for(const struct ps_scenario *sc, enum ps_mode m);

@@ -15,12 +15,15 @@
 #define PS_TIMESERIES_HEADER \
 	"t_s,established,time_wait,ports_in_use,free_tightest,attempts,failures,probes_mean"
 #define PS_EVENTS_HEADER \
-	"t_s,conn_id,event,src_addr,src_port,dst_addr,dst_port,probes,error"
+	"t_s,conn_id,event,src_addr,src_port,dst_addr,dst_port,probes,error,nat_addr,nat_port"
 #define PS_PORTS_HEADER "t_s,port,ports,in_use"
 #define PS_SUMMARY_HEADER \
 	"scenario,strategy,seed,duration_s,attempts,successes,failures,failure_ratio," \
 	"first_failure_s,peak_established,peak_time_wait,peak_ports_in_use,probes_mean," \
-	"probes_p99,probes_max,tw_takeovers,requests,reused,retries,abandoned,events,wall_s"
+	"probes_p99,probes_max,tw_takeovers,requests,reused,retries,abandoned,nat_failures," \
+	"peak_nat_mappings,events,wall_s"
+#define PS_HOSTS_HEADER \
+	"host,inside_addr,population,attempts,failures,nat_failures,peak_established"
 
 enum ps_trace_event {
 	PS_EV_OPEN,
@@ -37,6 +40,11 @@ struct ps_trace {
 
 /* Opens timeseries.csv (and events.csv, ports.csv) in dir; 0 or -1 (errno set). */
 int ps_trace_open(struct ps_trace *t, const char *dir, bool events, bool ports);
+
+/* One events.csv row with the NAT's external address and port (nat_ip 0: no NAT). */
+void ps_trace_event_nat(struct ps_trace *t, ps_time now, uint64_t conn_id, enum ps_trace_event ev,
+			uint32_t src_ip, uint16_t src_port, uint32_t dst_ip, uint16_t dst_port,
+			uint32_t probes, enum ps_err error, uint32_t nat_ip, uint16_t nat_port);
 
 /* One events.csv row; error may be PS_OK. */
 void ps_trace_event(struct ps_trace *t, ps_time now, uint64_t conn_id, enum ps_trace_event ev,

@@ -38,6 +38,10 @@ enum ps_err {
 	PS_EAGAIN,        /* Linux UDP autobind */
 	PS_WSAEADDRINUSE, /* Windows 10048 */
 	PS_WSAENOBUFS,    /* Windows 10055 */
+	PS_NAT_DROP,      /* a NAT found no external port: the SYN is dropped */
+	PS_NAT_INSERT_FAILED,      /* netfilter: conntrack insert_failed */
+	PS_NAT_PORT_ALLOCATION,    /* AWS NAT Gateway: ErrorPortAllocation */
+	PS_NAT_OUT_OF_RESOURCES,   /* GCP Cloud NAT: OUT_OF_RESOURCES */
 	PS_ERR_COUNT
 };
 

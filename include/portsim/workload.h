@@ -28,6 +28,9 @@
 #define PS_DST_PORT 80
 /* Source address k of the host is 192.0.2.1 + k (TEST-NET-1). */
 #define PS_SRC_FIRST_IP 0xC0000201u
+/* Behind a NAT, inside host k is 10.128.0.1 + k and external address k is 203.0.113.1 + k. */
+#define PS_INSIDE_FIRST_IP 0x0A800001u
+#define PS_NAT_FIRST_IP 0xCB007101u
 
 /* One row of a replayed trace. */
 struct ps_replay_row {
@@ -40,6 +43,7 @@ struct ps_pop_state {
 	uint64_t arrivals;   /* arrival times handed out so far */
 	uint64_t drawn;      /* attempts drawn so far */
 	uint32_t next_addr;  /* round-robin over source addresses */
+	uint32_t addr_base, naddr; /* the source addresses (inside hosts) this population uses */
 	uint32_t *dst_map;   /* population destination k -> index in the shared table */
 	uint32_t ndst;
 	double *zipf_cdf;    /* [ndst], for choice = zipf */

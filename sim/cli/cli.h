@@ -12,6 +12,8 @@ int ps_cmd_strategies(int argc, char **argv);
 int ps_cmd_profiles(int argc, char **argv);
 int ps_cmd_check(int argc, char **argv);
 int ps_cmd_keys(int argc, char **argv);
+int ps_cmd_compare(int argc, char **argv);
+int ps_cmd_capacity(int argc, char **argv);
 
 /* Prints "portsim: " and the formatted message to stderr, with a newline. */
 void ps_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -17,6 +17,8 @@ static const char usage_text[] =
 	"  run [SCENARIO]   run a scenario (the built-in default when none is given)\n"
 	"  check [SCENARIO] validate a scenario and print it fully resolved\n"
 	"  keys             list every scenario key (Markdown)\n"
+	"  compare [SCENARIO]  run under several strategies with common random numbers\n"
+	"  capacity [SCENARIO] highest rate with failures below a target, beside closed forms\n"
 	"  strategies       list the allocation strategies\n"
 	"  profiles         list the system profiles (host.profile)\n"
 	"\n"
@@ -90,7 +92,11 @@ int main(int argc, char **argv)
 		return ps_cmd_check(argc - 1, argv + 1);
 	if (!strcmp(cmd, "keys"))
 		return ps_cmd_keys(argc - 1, argv + 1);
-	ps_cli_error("unknown command \"%s\"; commands: run, check, keys, strategies, profiles "
+	if (!strcmp(cmd, "compare"))
+		return ps_cmd_compare(argc - 1, argv + 1);
+	if (!strcmp(cmd, "capacity"))
+		return ps_cmd_capacity(argc - 1, argv + 1);
+	ps_cli_error("unknown command \"%s\"; commands: run, check, keys, compare, capacity, strategies, profiles "
 		     "(see portsim --help)", cmd);
 	return PS_EXIT_USAGE;
 }

@@ -1,0 +1,140 @@
+/*
+ * Capacity: the highest arrival rate a scenario sustains with a failure
+ * ratio at or below a target, found by bisection on simulated runs, beside
+ * two closed forms a user can check by hand. An analysis: it calls ps_run,
+ * never the engine.
+ *
+ * The rate is the total of the scaled populations: every population's
+ * rate_per_s (and a ramp's rate_end_per_s) is multiplied by one factor.
+ * Burst and replay populations are not scaled; they keep their own load.
+ *
+ * Each replication k bisects on its own seed, ps_replication_seed(seed, k)
+ * (compare.h), the same seed at every rate it tries, so the failure ratio
+ * moves with the rate and not with the draws. The replication's capacity
+ * is the highest rate it verified (the low end of its final bracket, which
+ * is within `tolerance` of the high end); the result is their mean with a
+ * Student-t 95 % interval.
+ *
+ * The closed forms, for the whole host:
+ *   deterministic bound = usable ports x destinations x addresses / holding
+ *   Erlang-B            = A(c = usable ports, B = target) / holding
+ *                         x destinations x addresses
+ * where usable ports = range minus reserved ports, destinations count only
+ * under the 4-tuple rule (connect, bind-no-port), and holding = mean
+ * duration + TIME_WAIT x P(client closes), rate-weighted over populations.
+ * Erlang-B is the M/G/c/c loss probability: exact for Poisson arrivals
+ * spread evenly over the pools, whatever the duration distribution.
+ */
+#ifndef PORTSIM_CAPACITY_H
+#define PORTSIM_CAPACITY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "portsim/compare.h"
+#include "portsim/run.h"
+#include "portsim/scenario.h"
+#include "portsim/stats.h"
+
+/* Why the simulation may differ from the closed forms: bits of ps_capacity_bounds.notes. */
+enum ps_cap_note {
+	PS_CAP_NOTE_GIVES_UP = 1u << 0,     /* rfc6056-2 with tries below the range */
+	PS_CAP_NOTE_ZIPF = 1u << 1,         /* destination skew */
+	PS_CAP_NOTE_PORT_LEVEL = 1u << 2,   /* bind0, udp or unique = port: destinations do not multiply */
+	PS_CAP_NOTE_NOT_POISSON = 1u << 3,  /* Erlang-B assumes Poisson arrivals */
+	PS_CAP_NOTE_PER_POOL = 1u << 4,     /* Erlang-B applied per (address, destination) pool */
+	PS_CAP_NOTE_TW_REUSE = 1u << 5,     /* TIME_WAIT can be cut short */
+	PS_CAP_NOTE_UNSCALED = 1u << 6,     /* burst and replay populations keep their rate */
+	PS_CAP_NOTE_KEEPALIVE = 1u << 7,    /* the rate counts requests, not connections */
+	PS_CAP_NOTE_RETRIES = 1u << 8,      /* failed attempts are tried again */
+	PS_CAP_NOTE_SHORT_RUN = 1u << 9,    /* the run ends before the pool can fill */
+	PS_CAP_NOTE_VARYING = 1u << 10,     /* ramp, on-off, diurnal: the peak rate matters */
+	PS_CAP_NOTE_ADDRESSES = 1u << 11,   /* several source addresses, not an even Poisson split */
+	PS_CAP_NOTE_NO_MEAN = 1u << 12,     /* no finite mean duration known to the formulas */
+	PS_CAP_NOTE_COUNT = 13
+};
+
+/* One sentence explaining a note bit; "" for an unknown bit. */
+const char *ps_capacity_note_text(unsigned bit);
+
+struct ps_capacity_bounds {
+	uint32_t usable_ports;       /* range minus reserved */
+	uint32_t destinations;       /* multiplier: 1 under port-level uniqueness */
+	uint32_t addresses;
+	double holding_s;            /* mean time a port stays taken toward one destination; NAN if unknown */
+	double deterministic_per_s;  /* NAN if the holding time is unknown */
+	double erlang_load;          /* A in Erlangs, per pool */
+	double erlang_per_s;         /* the host's total rate by Erlang-B; NAN if unknown */
+	double scenario_rate_per_s;  /* the scaled populations' total rate as the scenario gives it */
+	unsigned notes;              /* enum ps_cap_note bits */
+};
+
+/* The closed forms for sc at failure ratio target (0 < target < 1). */
+void ps_capacity_bounds(const struct ps_scenario *sc, double target, struct ps_capacity_bounds *b);
+
+/*
+ * Writes into out a copy of sc with every scaled population's rate
+ * multiplied so that their total is rate_per_s. 0, or -1 when the scenario
+ * has no population whose rate can be scaled.
+ */
+int ps_capacity_scale(const struct ps_scenario *sc, double rate_per_s, struct ps_scenario *out);
+
+/* Called after each run: replication (or sweep point), the total rate tried, its failure ratio. */
+typedef void (*ps_capacity_progress_fn)(void *arg, unsigned replication, double rate_per_s,
+					double failure_ratio);
+
+struct ps_capacity_options {
+	double max_failure;       /* target failure ratio, in (0, 1) */
+	unsigned replications;    /* 1..PS_REPLICATIONS_MAX */
+	double tolerance;         /* bisection stops when (hi - lo) <= tolerance x lo; 0: 0.01 */
+	const char *out_dir;      /* capacity.csv and capacity_summary.csv; NULL: no files */
+	ps_capacity_progress_fn progress; /* may be NULL */
+	void *progress_arg;
+};
+
+/* A run the search made. */
+struct ps_capacity_point {
+	double rate_per_s;
+	unsigned replication;
+	double failure_ratio;
+};
+
+/* A sweep point: the failure ratio over the replications at one rate. */
+struct ps_sweep_point {
+	double rate_per_s;
+	struct ps_ci failure_ratio;
+};
+
+struct ps_capacity_result {
+	struct ps_capacity_bounds bounds;
+	double target;
+	unsigned replications;
+	/* bisection */
+	double *found;            /* [replications] highest rate verified by each replication */
+	struct ps_ci capacity;    /* over found[] */
+	double step_per_s;        /* widest final bracket (hi - lo) over the replications */
+	bool unbounded;           /* never failed, even at the largest rate allowed */
+	struct ps_capacity_point *tried;
+	size_t ntried;
+	/* sweep */
+	struct ps_sweep_point *sweep;
+	size_t nsweep;
+};
+
+/* Bisection. On success free res with ps_capacity_result_fini. */
+enum ps_status ps_capacity_search(const struct ps_scenario *sc, const struct ps_capacity_options *opt,
+				  struct ps_capacity_result *res, char *err, size_t size);
+
+/*
+ * The failure ratio at every total rate from, from + step, ... up to to
+ * (at most PS_SWEEP_MAX points), writing capacity.csv for the knee plot.
+ */
+#define PS_SWEEP_MAX 1000
+enum ps_status ps_capacity_sweep(const struct ps_scenario *sc, const struct ps_capacity_options *opt,
+				 double from, double to, double step, struct ps_capacity_result *res,
+				 char *err, size_t size);
+
+void ps_capacity_result_fini(struct ps_capacity_result *res);
+
+#endif

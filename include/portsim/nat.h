@@ -1,0 +1,161 @@
+/*
+ * A NAT between the inside hosts and the destinations (ALLOCATORS.md §7).
+ * Every connection an inside host opens is translated to an external
+ * (address, port) from the NAT's pool; the NAT keeps the mapping while the
+ * connection lives and for its own timers after (conntrack TIME_WAIT, UDP
+ * timeout, the RFC 6888 hold), then frees the external port.
+ *
+ * The external pool is a struct ps_pool: endpoint-dependent mapping tests
+ * the external 4-tuple (like connect()), endpoint-independent mapping holds
+ * the external port for one inside endpoint toward every destination (like
+ * bind(0)). NAT allocators are pluggable like host strategies.
+ */
+#ifndef PORTSIM_NAT_H
+#define PORTSIM_NAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "portsim/host.h"
+#include "portsim/pool.h"
+#include "portsim/rng.h"
+#include "portsim/types.h"
+
+enum ps_nat_mapping { PS_NAT_ENDPOINT_DEPENDENT, PS_NAT_ENDPOINT_INDEPENDENT };
+enum ps_nat_random { PS_NAT_RANDOM_NONE, PS_NAT_RANDOM, PS_NAT_RANDOM_FULLY };
+
+struct ps_nat_config {
+	uint16_t lo, hi;            /* external port range */
+	uint32_t naddrs;            /* external addresses */
+	uint32_t first_ip;          /* external address k is first_ip + k */
+	uint32_t ninside;           /* inside hosts */
+	const struct ps_endpoint *dsts;
+	uint32_t ndsts;
+	enum ps_nat_mapping mapping;
+	ps_time tcp_linger;         /* after a TCP connection closes: conntrack TIME_WAIT */
+	ps_time udp_linger;         /* after a UDP flow ends: the UDP timeout */
+	ps_time hold;               /* then the port waits this long before a new mapping (RFC 6888 REQ-8) */
+	ps_time idle_timeout;       /* an established connection idle this long loses its mapping; 0 = never */
+	enum ps_err drop_err;       /* how a drop is reported (insert_failed, ErrorPortAllocation, ...) */
+	/* allocator tunables */
+	enum ps_nat_random random;  /* nf-nat: --random / --random-fully skip port preservation */
+	bool persistent;            /* nf-nat: the external address depends on the source only */
+	uint32_t block_size;        /* pba: ports per block */
+	uint32_t max_blocks;        /* pba: blocks per inside host */
+	bool block_random;          /* pba: random rather than sequential inside a block */
+	bool block_grow_double;     /* pba: each new block doubles the host's ports (GCP dynamic) */
+	uint32_t sharing_ratio;     /* deterministic: inside hosts per external address */
+	uint32_t per_address_limit; /* simultaneous mappings per (external address, destination); 0 = none */
+	uint64_t seed;
+};
+
+/* One translation request. */
+struct ps_nat_request {
+	uint32_t host;       /* inside host index */
+	uint32_t inside_ip;
+	uint16_t inside_port;
+	uint32_t dst;
+	bool udp;
+	ps_time now;
+};
+
+struct ps_nat;
+
+/* A NAT allocator: chooses the external address and port for a request. */
+struct ps_nat_ops {
+	const char *name;
+	const char *summary;
+	const char *source;
+	size_t state_size;
+	int (*init)(void *state, const struct ps_nat *nat);
+	/*
+	 * Picks a usable external (address, port index) for req, or returns
+	 * false. *probes counts the candidates the modelled NAT examined.
+	 */
+	bool (*pick)(void *state, struct ps_nat *nat, const struct ps_nat_request *req, uint32_t *addr,
+		     uint32_t *idx, uint32_t *probes);
+	/* Optional: the external (addr, idx) is free again (its hold is over). */
+	void (*release)(void *state, struct ps_nat *nat, uint32_t addr, uint32_t idx);
+	void (*fini)(void *state);
+};
+
+extern const struct ps_nat_ops *const ps_nat_registry[];
+extern const size_t ps_nat_registry_len;
+const struct ps_nat_ops *ps_nat_find(const char *name);
+void ps_nat_names(char *buf, size_t size, const char *sep);
+
+/* A mapping: one external (address, port) serving one or more inside connections. */
+struct ps_nat_map {
+	uint32_t addr, idx;   /* external */
+	uint32_t host;        /* inside host */
+	uint32_t inside_ip;
+	uint16_t inside_port;
+	uint32_t dst;         /* endpoint-dependent: the destination; independent: the first one */
+	uint32_t refs;        /* live connections using it */
+	uint32_t gen;         /* bumped when the slot is reused */
+	uint32_t next_free;
+	bool lingering;
+};
+
+struct ps_nat {
+	struct ps_nat_config cfg;
+	const struct ps_nat_ops *ops;
+	void *state;
+	struct ps_pool pool;        /* external occupancy */
+	uint32_t n;                 /* external ports per address */
+	struct ps_nat_map *maps;
+	uint32_t nmaps, maps_cap, free_map;
+	void *by_endpoint;          /* private: inside endpoint -> mapping (independent mapping) */
+	uint32_t *dst_count;        /* [naddrs * ndsts] live mappings per (address, destination) */
+	struct ps_rng rng;          /* allocator draws */
+	uint64_t key;               /* hash key for address choice */
+	uint64_t drops, probes_sum;
+	uint32_t probes_max;
+	uint64_t live_maps;
+};
+
+/* 0, or -1 with a reason in err. */
+int ps_nat_init(struct ps_nat *nat, const struct ps_nat_config *cfg, const struct ps_nat_ops *ops,
+		char *err, size_t size);
+void ps_nat_fini(struct ps_nat *nat);
+
+/*
+ * Translates a new inside connection: stores the mapping index in *map and
+ * returns PS_OK, or returns the configured drop error. -1 is never returned;
+ * an allocation failure is reported as PS_ERR_COUNT.
+ */
+enum ps_err ps_nat_open(struct ps_nat *nat, const struct ps_nat_request *req, uint32_t *map);
+
+/*
+ * The inside connection on mapping `map` ended at now. When it was the
+ * mapping's last, the mapping lingers and the function returns the time at
+ * which ps_nat_expire must be called (with the mapping's current gen);
+ * otherwise PS_TIME_MAX.
+ */
+ps_time ps_nat_close(struct ps_nat *nat, uint32_t map, bool udp, ps_time now);
+
+/* Ends a lingering mapping if gen still names it: the external port is free again. */
+void ps_nat_expire(struct ps_nat *nat, uint32_t map, uint32_t gen, ps_time now);
+
+/* The external address and port of a mapping. */
+uint32_t ps_nat_ext_ip(const struct ps_nat *nat, uint32_t map);
+uint16_t ps_nat_ext_port(const struct ps_nat *nat, uint32_t map);
+
+/* Is the external (addr, idx) usable for req under the mapping rule (and the per-address limit)? */
+bool ps_nat_usable(const struct ps_nat *nat, const struct ps_nat_request *req, uint32_t addr,
+		   uint32_t idx);
+
+/* Like ps_pool_scan over external indexes base + (start + k*step) mod m of address addr. */
+int64_t ps_nat_scan(const struct ps_nat *nat, const struct ps_nat_request *req, uint32_t addr,
+		    uint32_t base, uint32_t start, uint32_t m, uint32_t step, uint32_t count,
+		    uint32_t *idx);
+
+/* The external (addr, idx) of the newest mapping of an inside endpoint, if it has one. */
+bool ps_nat_endpoint_map(const struct ps_nat *nat, uint32_t inside_ip, uint16_t inside_port,
+			 uint32_t *addr, uint32_t *idx);
+
+/* An address index chosen by a keyed hash of (inside address, destination) — or of the inside address alone. */
+uint32_t ps_nat_hash_addr(const struct ps_nat *nat, const struct ps_nat_request *req, bool source_only);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * The statistics the analyses report: means and Student-t confidence
+ * intervals over independent replications (FIELD.md §3.3), and the
+ * Erlang-B loss formula a capacity search is checked against.
+ */
+#ifndef PORTSIM_STATS_H
+#define PORTSIM_STATS_H
+
+#include <stddef.h>
+
+/* A 95 % confidence interval for the mean of n replications. */
+struct ps_ci {
+	double mean;
+	double sd;        /* sample standard deviation (n - 1 in the denominator); 0 when n < 2 */
+	double low, high; /* mean -/+ t(0.975, n - 1) * sd / sqrt(n); both the mean itself when n == 1 */
+	size_t n;         /* observations used; 0: no interval (everything NAN) */
+};
+
+/* Arithmetic mean; NAN when n == 0. */
+double ps_stats_mean(const double *x, size_t n);
+
+/* Sample standard deviation; 0 when n < 2. */
+double ps_stats_sd(const double *x, size_t n);
+
+/*
+ * The 97.5 % quantile of Student's t with dof degrees of freedom (dof >= 1):
+ * exact to 6 digits from a table up to 30, a Cornish-Fisher expansion about
+ * the normal quantile beyond (error below 1e-5). NAN for dof == 0.
+ */
+double ps_stats_t975(size_t dof);
+
+/*
+ * The 95 % interval of the mean of x[0..n), skipping NAN entries (a metric
+ * a replication did not have, such as the time of a failure that never
+ * came). n == 1 gives the degenerate interval [mean, mean]: one replication
+ * says nothing about its spread, and callers should say so.
+ */
+void ps_stats_ci95(const double *x, size_t n, struct ps_ci *out);
+
+/* Half the interval's width; 0 for a single observation, NAN for none. */
+double ps_ci_half_width(const struct ps_ci *ci);
+
+/*
+ * Erlang-B: the probability that an arrival finds all c servers busy when
+ * the offered load is a Erlangs (arrival rate times mean holding time),
+ * by the stable recursion B(0) = 1, B(k) = a B(k-1) / (k + a B(k-1)).
+ * It holds for Poisson arrivals and any holding-time distribution (M/G/c/c).
+ */
+double ps_erlang_b(unsigned c, double a);
+
+/* The offered load a with ps_erlang_b(c, a) == target (0 < target < 1), by bisection to 1e-12 relative. */
+double ps_erlang_b_load(unsigned c, double target);
+
+#endif

@@ -1,0 +1,515 @@
+#include "portsim/capacity.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "portsim/alloc.h"
+#include "portsim/csv.h"
+
+/* The schema's ceiling for one population's rate_per_s. */
+#define RATE_MAX 1e7
+#define RATE_MIN 1e-6
+
+static const char *const note_texts[PS_CAP_NOTE_COUNT] = {
+	"rfc6056-2 gives up after `tries` random draws, so it fails while ports are still free: "
+	"the simulation falls below both formulas",
+	"destinations are chosen by Zipf's law: the busiest destination's pool runs dry first, "
+	"below formulas that spread the load evenly",
+	"bind0, udp or unique = port: a port carries one socket whatever the destination, so "
+	"destinations do not multiply the pool (the formulas count one)",
+	"arrivals are not Poisson, which Erlang-B assumes: evenly spaced arrivals reach the "
+	"deterministic bound, bursty ones fail earlier",
+	"Erlang-B is applied to each (address, destination) pool with an equal share of the "
+	"arrivals, and the rates added",
+	"tw_reuse may take over TIME_WAIT entries (or there is no TIME_WAIT toward loopback): "
+	"ports come back sooner than the holding time says",
+	"burst and replay populations are not scaled with the rate: their load stays as written",
+	"keepalive: the rate counts requests, and a pooled connection serves several, so fewer "
+	"connections are opened than the formulas assume",
+	"retries: a failed attempt is tried again, adding attempts and hiding failures until the "
+	"tries run out",
+	"the run is shorter than three holding times: the pool may not fill before it ends, so "
+	"the simulation can exceed the formulas",
+	"the rate varies during the run (ramp, on-off, diurnal): failures follow the peak rate, "
+	"not the mean",
+	"several source addresses used round-robin or by hash: not the even Poisson split Erlang-B "
+	"assumes",
+	"a duration distribution has no finite mean the formulas can use (pareto with shape <= 1, "
+	"or an empirical file)",
+};
+
+const char *ps_capacity_note_text(unsigned bit)
+{
+	for (unsigned i = 0; i < PS_CAP_NOTE_COUNT; i++)
+		if (bit == 1u << i)
+			return note_texts[i];
+	return "";
+}
+
+static bool scaled(const struct ps_population *p)
+{
+	return p->arrival != PS_ARRIVAL_BURST && p->arrival != PS_ARRIVAL_REPLAY;
+}
+
+static double total_rate(const struct ps_scenario *sc)
+{
+	double r = 0;
+	for (unsigned i = 0; i < sc->npop; i++)
+		if (scaled(&sc->pop[i]))
+			r += sc->pop[i].rate_per_s;
+	return r;
+}
+
+int ps_capacity_scale(const struct ps_scenario *sc, double rate_per_s, struct ps_scenario *out)
+{
+	double base = total_rate(sc);
+	if (out != sc)
+		*out = *sc;
+	if (!(base > 0))
+		return -1;
+	double f = rate_per_s / base;
+	for (unsigned i = 0; i < out->npop; i++) {
+		struct ps_population *p = &out->pop[i];
+		if (!scaled(p))
+			continue;
+		p->rate_per_s *= f;
+		p->rate_end_per_s *= f;
+	}
+	return 0;
+}
+
+/* Mean duration of p in seconds; INFINITY or NAN when the formulas cannot use one. */
+static double mean_duration(const struct ps_population *p)
+{
+	switch (p->duration) {
+	case PS_DURATION_LOGNORMAL:
+		if (p->duration_median_s > 0)
+			return p->duration_median_s * exp(p->duration_sigma * p->duration_sigma / 2);
+		return p->duration_s;
+	case PS_DURATION_PARETO:
+		return p->duration_shape > 1 ? p->duration_shape * p->duration_min_s / (p->duration_shape - 1)
+					     : INFINITY;
+	case PS_DURATION_UNIFORM:
+		return (p->duration_min_s + p->duration_max_s) / 2;
+	case PS_DURATION_EMPIRICAL:
+		return NAN;
+	case PS_DURATION_FIXED:
+	case PS_DURATION_EXPONENTIAL:
+	default:
+		return p->duration_s;
+	}
+}
+
+static bool port_level(const struct ps_scenario *sc, const struct ps_population *p)
+{
+	return p->mode == PS_MODE_BIND0 || p->mode == PS_MODE_UDP || sc->unique == PS_UNIQUE_PORT;
+}
+
+static uint32_t usable_ports(const struct ps_scenario *sc)
+{
+	uint32_t n = 0;
+	for (uint32_t port = sc->lo; port <= sc->hi; port++)
+		n += !((sc->reserved[port / 64] >> (port % 64)) & 1);
+	return n;
+}
+
+void ps_capacity_bounds(const struct ps_scenario *sc, double target, struct ps_capacity_bounds *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->usable_ports = usable_ports(sc);
+	b->addresses = sc->addresses;
+	b->scenario_rate_per_s = total_rate(sc);
+	bool any_port_level = false;
+	uint32_t generated = 0, listed = 0;
+	double weight = 0, hold = 0;
+	for (unsigned i = 0; i < sc->npop; i++) {
+		const struct ps_population *p = &sc->pop[i];
+		if (!scaled(p)) {
+			b->notes |= PS_CAP_NOTE_UNSCALED;
+			continue;
+		}
+		uint32_t k = p->destinations;
+		bool loopback = p->loopback;
+		if (p->destination_list[0]) {
+			const char *bad;
+			struct ps_endpoint ep[1];
+			size_t n = ps_endpoints_parse(p->destination_list, NULL, 0, &bad);
+			k = n == (size_t)-1 ? 1 : (uint32_t)n;
+			/* Only the first entry's loopback flag: enough to tell a loopback-only list. */
+			loopback = ps_endpoints_parse(p->destination_list, ep, 1, &bad) >= 1 && ep[0].loopback;
+			listed += k;
+		} else if (k > generated) {
+			/* Populations with generated destinations share 10.0.0.1... */
+			generated = k;
+		}
+		if (port_level(sc, p)) {
+			any_port_level = true;
+			if (k > 1)
+				b->notes |= PS_CAP_NOTE_PORT_LEVEL;
+		}
+		if (p->choice == PS_CHOICE_ZIPF && k > 1)
+			b->notes |= PS_CAP_NOTE_ZIPF;
+		if (p->arrival != PS_ARRIVAL_POISSON)
+			b->notes |= PS_CAP_NOTE_NOT_POISSON;
+		if (p->arrival == PS_ARRIVAL_RAMP || p->arrival == PS_ARRIVAL_ONOFF ||
+		    p->arrival == PS_ARRIVAL_DIURNAL)
+			b->notes |= PS_CAP_NOTE_VARYING;
+		if (p->keepalive)
+			b->notes |= PS_CAP_NOTE_KEEPALIVE;
+		if (p->retries)
+			b->notes |= PS_CAP_NOTE_RETRIES;
+		const char *strat = ps_scenario_strategy_for(sc, p->mode);
+		if (strat && !strcmp(strat, "rfc6056-2") && sc->params.tries != 0 &&
+		    sc->params.tries < b->usable_ports)
+			b->notes |= PS_CAP_NOTE_GIVES_UP;
+		bool tw = p->mode != PS_MODE_UDP && !(loopback && !sc->local_time_wait);
+		if (loopback && !sc->local_time_wait && p->client_closes > 0 && sc->time_wait_s > 0)
+			b->notes |= PS_CAP_NOTE_TW_REUSE;
+		if (tw && p->client_closes > 0 && sc->time_wait_s > 0 &&
+		    (sc->tw_reuse == PS_TW_REUSE_ANY || (sc->tw_reuse == PS_TW_REUSE_LOOPBACK && loopback)))
+			b->notes |= PS_CAP_NOTE_TW_REUSE;
+		double d = mean_duration(p);
+		if (!isfinite(d))
+			b->notes |= PS_CAP_NOTE_NO_MEAN;
+		hold += p->rate_per_s * (d + (tw ? sc->time_wait_s * p->client_closes : 0));
+		weight += p->rate_per_s;
+	}
+	b->destinations = any_port_level ? 1 : generated + listed;
+	if (b->destinations == 0)
+		b->destinations = 1;
+	if (b->addresses > 1 && sc->npop > 0)
+		b->notes |= PS_CAP_NOTE_ADDRESSES;
+	if (b->destinations > 1 || b->addresses > 1)
+		b->notes |= PS_CAP_NOTE_PER_POOL;
+	b->holding_s = weight > 0 ? hold / weight : NAN;
+	if (isfinite(b->holding_s) && sc->duration_s < 3 * b->holding_s)
+		b->notes |= PS_CAP_NOTE_SHORT_RUN;
+	double pools = (double)b->destinations * b->addresses;
+	if (isfinite(b->holding_s) && b->holding_s > 0) {
+		b->deterministic_per_s = b->usable_ports * pools / b->holding_s;
+		b->erlang_load = ps_erlang_b_load(b->usable_ports, target);
+		b->erlang_per_s = b->erlang_load / b->holding_s * pools;
+	} else {
+		b->deterministic_per_s = b->erlang_per_s = NAN;
+		b->erlang_load = ps_erlang_b_load(b->usable_ports, target);
+	}
+}
+
+void ps_capacity_result_fini(struct ps_capacity_result *res)
+{
+	free(res->found);
+	free(res->tried);
+	free(res->sweep);
+	memset(res, 0, sizeof(*res));
+}
+
+struct search {
+	const struct ps_scenario *sc;
+	const struct ps_capacity_options *opt;
+	struct ps_scenario *run_sc;   /* scratch copy, ~200 KB */
+	struct ps_capacity_result *res;
+	size_t cap_tried;
+	char *err;
+	size_t size;
+};
+
+/* One run at total rate `rate` with replication k's seed; its failure ratio into *fr. */
+static enum ps_status try_rate(struct search *s, double rate, unsigned k, double *fr)
+{
+	ps_capacity_scale(s->sc, rate, s->run_sc);
+	s->run_sc->seed = ps_replication_seed(s->sc->seed, k);
+	struct ps_run_options ro = { .out_dir = NULL };
+	struct ps_run_result rr;
+	char rerr[PS_ERR_MAX];
+	enum ps_status st = ps_run(s->run_sc, &ro, &rr, rerr, sizeof(rerr));
+	if (st != PS_DONE) {
+		snprintf(s->err, s->size, "rate %.6g/s, replication %u (seed %llu): %s", rate, k,
+			 (unsigned long long)s->run_sc->seed, rerr);
+		return st;
+	}
+	*fr = rr.m.attempts ? (double)rr.m.failures / (double)rr.m.attempts : 0;
+	ps_run_result_fini(&rr);
+	struct ps_capacity_result *res = s->res;
+	if (res->ntried == s->cap_tried) {
+		size_t cap = s->cap_tried ? 2 * s->cap_tried : 64;
+		struct ps_capacity_point *t = realloc(res->tried, cap * sizeof(*t));
+		if (!t) {
+			snprintf(s->err, s->size, "out of memory");
+			return PS_FAILED;
+		}
+		res->tried = t;
+		s->cap_tried = cap;
+	}
+	res->tried[res->ntried++] = (struct ps_capacity_point){ rate, k, *fr };
+	if (s->opt->progress)
+		s->opt->progress(s->opt->progress_arg, k, rate, *fr);
+	return PS_DONE;
+}
+
+/* The highest total rate one replication sustains: *lo verified, *hi failed (or the ceiling). */
+static enum ps_status bisect(struct search *s, unsigned k, double start, double ceiling, double *lo,
+			     double *hi, bool *unbounded)
+{
+	double tol = s->opt->tolerance > 0 ? s->opt->tolerance : 0.01, fr;
+	double target = s->opt->max_failure, floor_rate = RATE_MIN * s->sc->npop;
+	enum ps_status st;
+	*unbounded = false;
+	if ((st = try_rate(s, start, k, &fr)) != PS_DONE)
+		return st;
+	if (fr <= target) {
+		*lo = start;
+		for (;;) {
+			*hi = fmin(*lo * 2, ceiling);
+			if (*hi <= *lo) {
+				*unbounded = true;
+				return PS_DONE;
+			}
+			if ((st = try_rate(s, *hi, k, &fr)) != PS_DONE)
+				return st;
+			if (fr > target)
+				break;
+			*lo = *hi;
+		}
+	} else {
+		*hi = start;
+		for (;;) {
+			*lo = *hi / 2;
+			if (*lo < floor_rate) {
+				*lo = 0;
+				return PS_DONE;
+			}
+			if ((st = try_rate(s, *lo, k, &fr)) != PS_DONE)
+				return st;
+			if (fr <= target)
+				break;
+			*hi = *lo;
+		}
+	}
+	while (*hi - *lo > tol * *lo) {
+		double mid = (*lo + *hi) / 2;
+		if ((st = try_rate(s, mid, k, &fr)) != PS_DONE)
+			return st;
+		if (fr <= target)
+			*lo = mid;
+		else
+			*hi = mid;
+	}
+	return PS_DONE;
+}
+
+static void fmt_num(char *buf, size_t size, double v)
+{
+	if (isnan(v))
+		buf[0] = '\0';
+	else
+		snprintf(buf, size, "%.10g", v);
+}
+
+static int cmp_point(const void *a, const void *b)
+{
+	const struct ps_capacity_point *x = a, *y = b;
+	if (x->rate_per_s != y->rate_per_s)
+		return x->rate_per_s < y->rate_per_s ? -1 : 1;
+	return (x->replication > y->replication) - (x->replication < y->replication);
+}
+
+static const char curve_header[] = "rate_per_s,failure_ratio,ci95_low,ci95_high,n";
+
+static int write_search_csv(struct ps_capacity_result *res, const char *dir)
+{
+	struct ps_csv c;
+	if (ps_csv_open(&c, dir, "capacity.csv", curve_header) != 0)
+		return -1;
+	/* Sorted by rate so a plot draws the curve; each point is one replication's run. */
+	qsort(res->tried, res->ntried, sizeof(*res->tried), cmp_point);
+	for (size_t i = 0; i < res->ntried; i++) {
+		const struct ps_capacity_point *p = &res->tried[i];
+		fprintf(c.f, "%.10g,%.10g,%.10g,%.10g,1\n", p->rate_per_s, p->failure_ratio,
+			p->failure_ratio, p->failure_ratio);
+	}
+	if (ps_csv_commit(&c) != 0)
+		return -1;
+	if (ps_csv_open(&c, dir, "capacity_summary.csv", "metric,value") != 0)
+		return -1;
+	const struct ps_capacity_bounds *b = &res->bounds;
+	const struct {
+		const char *name;
+		double v;
+	} rows[] = {
+		{ "target_failure_ratio", res->target },
+		{ "replications", res->replications },
+		{ "capacity_per_s", res->capacity.mean },
+		{ "capacity_ci95_low", res->capacity.low },
+		{ "capacity_ci95_high", res->capacity.high },
+		{ "bisection_step_per_s", res->step_per_s },
+		{ "unbounded", res->unbounded },
+		{ "deterministic_bound_per_s", b->deterministic_per_s },
+		{ "erlang_b_per_s", b->erlang_per_s },
+		{ "erlang_b_load", b->erlang_load },
+		{ "usable_ports", b->usable_ports },
+		{ "destinations", b->destinations },
+		{ "addresses", b->addresses },
+		{ "holding_s", b->holding_s },
+		{ "scenario_rate_per_s", b->scenario_rate_per_s },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char v[64];
+		fmt_num(v, sizeof(v), rows[i].v);
+		fprintf(c.f, "%s,%s\n", rows[i].name, v);
+	}
+	return ps_csv_commit(&c);
+}
+
+static enum ps_status check_options(const struct ps_scenario *sc, const struct ps_capacity_options *opt,
+				    char *err, size_t size)
+{
+	if (opt->replications < 1 || opt->replications > PS_REPLICATIONS_MAX) {
+		snprintf(err, size, "replications: %u out of range; allowed: 1 to %d", opt->replications,
+			 PS_REPLICATIONS_MAX);
+		return PS_BAD_INPUT;
+	}
+	if (!(opt->max_failure > 0 && opt->max_failure < 1)) {
+		snprintf(err, size, "max-failure: %g out of range; allowed: above 0 and below 1",
+			 opt->max_failure);
+		return PS_BAD_INPUT;
+	}
+	if (!(total_rate(sc) > 0)) {
+		snprintf(err, size, "%s: no population whose rate can be scaled (burst and replay "
+			 "populations keep their own)", sc->name);
+		return PS_BAD_INPUT;
+	}
+	return PS_DONE;
+}
+
+/* The largest total rate that keeps every scaled population within the schema's limit. */
+static double rate_ceiling(const struct ps_scenario *sc)
+{
+	double base = total_rate(sc), top = 0;
+	for (unsigned i = 0; i < sc->npop; i++) {
+		const struct ps_population *p = &sc->pop[i];
+		if (scaled(p))
+			top = fmax(top, fmax(p->rate_per_s, p->rate_end_per_s));
+	}
+	return top > 0 ? base * RATE_MAX / top : RATE_MAX;
+}
+
+enum ps_status ps_capacity_search(const struct ps_scenario *sc, const struct ps_capacity_options *opt,
+				  struct ps_capacity_result *res, char *err, size_t size)
+{
+	memset(res, 0, sizeof(*res));
+	enum ps_status st = check_options(sc, opt, err, size);
+	if (st != PS_DONE)
+		return st;
+	unsigned reps = opt->replications;
+	ps_capacity_bounds(sc, opt->max_failure, &res->bounds);
+	res->target = opt->max_failure;
+	res->replications = reps;
+	struct search s = { .sc = sc, .opt = opt, .res = res, .err = err, .size = size };
+	s.run_sc = malloc(sizeof(*s.run_sc));
+	res->found = calloc(reps, sizeof(*res->found));
+	if (!s.run_sc || !res->found) {
+		free(s.run_sc);
+		ps_capacity_result_fini(res);
+		snprintf(err, size, "out of memory");
+		return PS_FAILED;
+	}
+	double ceiling = rate_ceiling(sc);
+	/* The bound is where the answer usually is; the scenario's own rate when there is none. */
+	double start = res->bounds.deterministic_per_s;
+	if (!(start > 0) || !isfinite(start))
+		start = res->bounds.scenario_rate_per_s;
+	start = fmin(start, ceiling);
+	for (unsigned k = 0; k < reps && st == PS_DONE; k++) {
+		double lo, hi;
+		bool unbounded;
+		st = bisect(&s, k, start, ceiling, &lo, &hi, &unbounded);
+		res->found[k] = lo;
+		res->unbounded = res->unbounded || unbounded;
+		if (!unbounded)
+			res->step_per_s = fmax(res->step_per_s, hi - lo);
+	}
+	free(s.run_sc);
+	if (st == PS_DONE) {
+		ps_stats_ci95(res->found, reps, &res->capacity);
+		if (opt->out_dir && write_search_csv(res, opt->out_dir) != 0) {
+			snprintf(err, size, "cannot write into \"%s\": %s", opt->out_dir, strerror(errno));
+			st = PS_FAILED;
+		}
+	}
+	if (st != PS_DONE)
+		ps_capacity_result_fini(res);
+	return st;
+}
+
+enum ps_status ps_capacity_sweep(const struct ps_scenario *sc, const struct ps_capacity_options *opt,
+				 double from, double to, double step, struct ps_capacity_result *res,
+				 char *err, size_t size)
+{
+	memset(res, 0, sizeof(*res));
+	struct ps_capacity_options o = *opt;
+	if (!(o.max_failure > 0 && o.max_failure < 1))
+		o.max_failure = 0.001;
+	enum ps_status st = check_options(sc, &o, err, size);
+	if (st != PS_DONE)
+		return st;
+	if (!(from > 0 && from <= to && step > 0) || !isfinite(to)) {
+		snprintf(err, size, "sweep %g:%g:%g: need 0 < FROM <= TO and STEP > 0", from, to, step);
+		return PS_BAD_INPUT;
+	}
+	/* The epsilon keeps 100:1000:50 from losing 1000 to rounding. */
+	double npts = floor((to - from) / step + 1e-9) + 1;
+	if (npts > PS_SWEEP_MAX) {
+		snprintf(err, size, "sweep %g:%g:%g: %.0f points; allowed: at most %d", from, to, step,
+			 npts, PS_SWEEP_MAX);
+		return PS_BAD_INPUT;
+	}
+	if (to > rate_ceiling(sc)) {
+		snprintf(err, size, "sweep up to %g/s: above the largest rate a population may have "
+			 "(%g/s in total)", to, rate_ceiling(sc));
+		return PS_BAD_INPUT;
+	}
+	unsigned reps = o.replications;
+	ps_capacity_bounds(sc, o.max_failure, &res->bounds);
+	res->target = o.max_failure;
+	res->replications = reps;
+	res->nsweep = (size_t)npts;
+	struct search s = { .sc = sc, .opt = &o, .res = res, .err = err, .size = size };
+	s.run_sc = malloc(sizeof(*s.run_sc));
+	res->sweep = calloc(res->nsweep, sizeof(*res->sweep));
+	double *fr = calloc(reps, sizeof(*fr));
+	if (!s.run_sc || !res->sweep || !fr) {
+		free(s.run_sc);
+		free(fr);
+		ps_capacity_result_fini(res);
+		snprintf(err, size, "out of memory");
+		return PS_FAILED;
+	}
+	for (size_t i = 0; i < res->nsweep && st == PS_DONE; i++) {
+		double rate = from + (double)i * step;
+		for (unsigned k = 0; k < reps && st == PS_DONE; k++)
+			st = try_rate(&s, rate, k, &fr[k]);
+		res->sweep[i].rate_per_s = rate;
+		ps_stats_ci95(fr, reps, &res->sweep[i].failure_ratio);
+	}
+	free(s.run_sc);
+	free(fr);
+	if (st == PS_DONE && o.out_dir) {
+		struct ps_csv c;
+		int bad = ps_csv_open(&c, o.out_dir, "capacity.csv", curve_header) != 0;
+		for (size_t i = 0; !bad && i < res->nsweep; i++) {
+			const struct ps_sweep_point *p = &res->sweep[i];
+			fprintf(c.f, "%.10g,%.10g,%.10g,%.10g,%zu\n", p->rate_per_s, p->failure_ratio.mean,
+				p->failure_ratio.low, p->failure_ratio.high, p->failure_ratio.n);
+		}
+		if (bad || ps_csv_commit(&c) != 0) {
+			snprintf(err, size, "cannot write into \"%s\": %s", o.out_dir, strerror(errno));
+			st = PS_FAILED;
+		}
+	}
+	if (st != PS_DONE)
+		ps_capacity_result_fini(res);
+	return st;
+}

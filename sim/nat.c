@@ -1,0 +1,333 @@
+#include "portsim/nat.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NONE UINT32_MAX
+
+/* Inside endpoint -> its newest mapping: open addressing, linear probing, backward-shift delete. */
+struct endpoint_slot {
+	uint64_t key; /* EMPTY when free */
+	uint32_t map;
+};
+
+struct endpoint_table {
+	struct endpoint_slot *slots;
+	size_t cap, len;
+};
+
+#define EMPTY UINT64_MAX
+
+static uint64_t endpoint_key(uint32_t ip, uint16_t port)
+{
+	return ((uint64_t)ip << 16) | port;
+}
+
+static size_t slot_hash(uint64_t key, size_t mask)
+{
+	key ^= key >> 31;
+	key *= 0x9e3779b97f4a7c15ULL;
+	key ^= key >> 29;
+	return (size_t)key & mask;
+}
+
+static struct endpoint_slot *ep_find(const struct endpoint_table *t, uint64_t key)
+{
+	size_t mask = t->cap - 1;
+	for (size_t i = slot_hash(key, mask);; i = (i + 1) & mask) {
+		if (t->slots[i].key == key)
+			return &t->slots[i];
+		if (t->slots[i].key == EMPTY)
+			return NULL;
+	}
+}
+
+static void ep_place(struct endpoint_slot *tab, size_t cap, uint64_t key, uint32_t map)
+{
+	size_t mask = cap - 1, i = slot_hash(key, mask);
+	while (tab[i].key != EMPTY)
+		i = (i + 1) & mask;
+	tab[i] = (struct endpoint_slot){ .key = key, .map = map };
+}
+
+static int ep_set(struct endpoint_table *t, uint64_t key, uint32_t map)
+{
+	struct endpoint_slot *s = ep_find(t, key);
+	if (s) {
+		s->map = map;
+		return 0;
+	}
+	if ((t->len + 1) * 2 > t->cap) {
+		size_t cap = t->cap * 2;
+		struct endpoint_slot *tab = malloc(cap * sizeof(*tab));
+		if (!tab)
+			return -1;
+		for (size_t i = 0; i < cap; i++)
+			tab[i].key = EMPTY;
+		for (size_t i = 0; i < t->cap; i++)
+			if (t->slots[i].key != EMPTY)
+				ep_place(tab, cap, t->slots[i].key, t->slots[i].map);
+		free(t->slots);
+		t->slots = tab;
+		t->cap = cap;
+	}
+	ep_place(t->slots, t->cap, key, map);
+	t->len++;
+	return 0;
+}
+
+static void ep_delete(struct endpoint_table *t, struct endpoint_slot *slot)
+{
+	size_t mask = t->cap - 1, i = (size_t)(slot - t->slots), j = i;
+	for (;;) {
+		j = (j + 1) & mask;
+		if (t->slots[j].key == EMPTY)
+			break;
+		size_t home = slot_hash(t->slots[j].key, mask);
+		bool stays = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
+		if (!stays) {
+			t->slots[i] = t->slots[j];
+			i = j;
+		}
+	}
+	t->slots[i].key = EMPTY;
+	t->len--;
+}
+
+int ps_nat_init(struct ps_nat *nat, const struct ps_nat_config *cfg, const struct ps_nat_ops *ops,
+		char *err, size_t size)
+{
+	memset(nat, 0, sizeof(*nat));
+	nat->cfg = *cfg;
+	nat->ops = ops;
+	nat->free_map = NONE;
+	nat->n = (uint32_t)cfg->hi - cfg->lo + 1;
+	struct ps_pool_config pc = {
+		.lo = cfg->lo, .hi = cfg->hi, .naddrs = cfg->naddrs, .ndsts = cfg->ndsts,
+		.unique = PS_UNIQUE_4TUPLE,
+	};
+	struct endpoint_table *t = calloc(1, sizeof(*t));
+	nat->by_endpoint = t;
+	nat->dst_count = calloc((size_t)cfg->naddrs * cfg->ndsts, sizeof(uint32_t));
+	if (!t || !nat->dst_count || ps_pool_init(&nat->pool, &pc) != 0) {
+		snprintf(err, size, "cannot set up the NAT's pool (%u addresses, ports %u-%u): out of memory",
+			 cfg->naddrs, cfg->lo, cfg->hi);
+		ps_nat_fini(nat);
+		return -1;
+	}
+	t->cap = 1024;
+	t->slots = malloc(t->cap * sizeof(*t->slots));
+	nat->state = calloc(1, ops->state_size ? ops->state_size : 1);
+	if (!t->slots || !nat->state) {
+		snprintf(err, size, "out of memory");
+		ps_nat_fini(nat);
+		return -1;
+	}
+	for (size_t i = 0; i < t->cap; i++)
+		t->slots[i].key = EMPTY;
+	struct ps_rng secret;
+	ps_rng_init(&secret, cfg->seed, PS_STREAM_SECRET, 1000);
+	nat->key = ps_rng_next(&secret);
+	ps_rng_init(&nat->rng, cfg->seed, PS_STREAM_ALLOCATOR, 1000);
+	if (ops->init(nat->state, nat) != 0) {
+		snprintf(err, size, "cannot set up NAT allocator %s: its parameters do not fit the port range "
+			 "(e.g. block_size or sharing_ratio), or out of memory", ops->name);
+		ps_nat_fini(nat);
+		return -1;
+	}
+	return 0;
+}
+
+void ps_nat_fini(struct ps_nat *nat)
+{
+	if (nat->state && nat->ops && nat->ops->fini)
+		nat->ops->fini(nat->state);
+	free(nat->state);
+	struct endpoint_table *t = nat->by_endpoint;
+	if (t)
+		free(t->slots);
+	free(t);
+	free(nat->dst_count);
+	free(nat->maps);
+	ps_pool_fini(&nat->pool);
+	memset(nat, 0, sizeof(*nat));
+}
+
+/* The pool request that states the mapping rule for req on external address addr. */
+static struct ps_request pool_request(const struct ps_nat *nat, const struct ps_nat_request *req,
+				      uint32_t addr)
+{
+	return (struct ps_request){
+		.mode = nat->cfg.mapping == PS_NAT_ENDPOINT_INDEPENDENT ? PS_MODE_BIND0 : PS_MODE_CONNECT,
+		.addr = addr, .dst = req->dst, .now = req->now,
+	};
+}
+
+static bool under_limit(const struct ps_nat *nat, uint32_t addr, uint32_t dst)
+{
+	return !nat->cfg.per_address_limit ||
+	       nat->dst_count[(size_t)addr * nat->cfg.ndsts + dst] < nat->cfg.per_address_limit;
+}
+
+bool ps_nat_usable(const struct ps_nat *nat, const struct ps_nat_request *req, uint32_t addr,
+		   uint32_t idx)
+{
+	struct ps_request pr = pool_request(nat, req, addr);
+	return under_limit(nat, addr, req->dst) && ps_pool_usable(&nat->pool, &pr, idx);
+}
+
+int64_t ps_nat_scan(const struct ps_nat *nat, const struct ps_nat_request *req, uint32_t addr,
+		    uint32_t base, uint32_t start, uint32_t m, uint32_t step, uint32_t count,
+		    uint32_t *idx)
+{
+	if (!under_limit(nat, addr, req->dst))
+		return -1;
+	struct ps_request pr = pool_request(nat, req, addr);
+	return ps_pool_scan_at(&nat->pool, &pr, base, start, m, step, count, idx);
+}
+
+uint32_t ps_nat_hash_addr(const struct ps_nat *nat, const struct ps_nat_request *req, bool source_only)
+{
+	if (nat->cfg.naddrs == 1)
+		return 0;
+	const struct ps_endpoint *d = &nat->cfg.dsts[req->dst];
+	uint64_t h = ps_mix64(nat->key, req->inside_ip, source_only ? 0 : d->ip, source_only ? 0 : d->port);
+	return (uint32_t)(h % nat->cfg.naddrs);
+}
+
+static uint32_t map_alloc(struct ps_nat *nat)
+{
+	if (nat->free_map != NONE) {
+		uint32_t i = nat->free_map;
+		nat->free_map = nat->maps[i].next_free;
+		return i;
+	}
+	if (nat->nmaps == nat->maps_cap) {
+		uint32_t cap = nat->maps_cap ? nat->maps_cap * 2 : 1024;
+		struct ps_nat_map *m = realloc(nat->maps, (size_t)cap * sizeof(*m));
+		if (!m)
+			return NONE;
+		nat->maps = m;
+		nat->maps_cap = cap;
+	}
+	nat->maps[nat->nmaps].gen = 0;
+	return nat->nmaps++;
+}
+
+static bool independent(const struct ps_nat *nat)
+{
+	return nat->cfg.mapping == PS_NAT_ENDPOINT_INDEPENDENT;
+}
+
+/* Lets the external port go: pool, counters, allocator, the endpoint index. */
+static void map_free(struct ps_nat *nat, uint32_t i)
+{
+	struct ps_nat_map *m = &nat->maps[i];
+	ps_pool_remove(&nat->pool, m->addr, m->idx, m->dst, independent(nat));
+	nat->dst_count[(size_t)m->addr * nat->cfg.ndsts + m->dst]--;
+	nat->live_maps--;
+	struct endpoint_table *t = nat->by_endpoint;
+	struct endpoint_slot *s = ep_find(t, endpoint_key(m->inside_ip, m->inside_port));
+	if (s && s->map == i)
+		ep_delete(t, s);
+	if (nat->ops->release && ps_pool_users(&nat->pool, m->addr, m->idx) == 0)
+		nat->ops->release(nat->state, nat, m->addr, m->idx);
+	m->gen++;
+	m->lingering = false;
+	m->next_free = nat->free_map;
+	nat->free_map = i;
+}
+
+enum ps_err ps_nat_open(struct ps_nat *nat, const struct ps_nat_request *req, uint32_t *map)
+{
+	struct endpoint_table *t = nat->by_endpoint;
+	uint64_t key = endpoint_key(req->inside_ip, req->inside_port);
+	if (independent(nat)) {
+		/* One external port per inside endpoint, whatever the destination. */
+		struct endpoint_slot *s = ep_find(t, key);
+		if (s) {
+			struct ps_nat_map *m = &nat->maps[s->map];
+			if (m->lingering) {
+				ps_pool_remove(&nat->pool, m->addr, m->idx, m->dst, true);
+				if (ps_pool_add(&nat->pool, m->addr, m->idx, m->dst, s->map, true) != 0)
+					return PS_ERR_COUNT;
+				m->lingering = false;
+				m->gen++;
+			}
+			m->refs++;
+			*map = s->map;
+			return PS_OK;
+		}
+	}
+	uint32_t addr = 0, idx = 0, probes = 0;
+	bool ok = nat->ops->pick(nat->state, nat, req, &addr, &idx, &probes);
+	nat->probes_sum += probes;
+	if (probes > nat->probes_max)
+		nat->probes_max = probes;
+	if (!ok) {
+		nat->drops++;
+		return nat->cfg.drop_err;
+	}
+	uint32_t i = map_alloc(nat);
+	if (i == NONE || ps_pool_add(&nat->pool, addr, idx, req->dst, i, independent(nat)) != 0)
+		return PS_ERR_COUNT;
+	struct ps_nat_map *m = &nat->maps[i];
+	m->addr = addr;
+	m->idx = idx;
+	m->host = req->host;
+	m->inside_ip = req->inside_ip;
+	m->inside_port = req->inside_port;
+	m->dst = req->dst;
+	m->refs = 1;
+	m->lingering = false;
+	nat->dst_count[(size_t)addr * nat->cfg.ndsts + req->dst]++;
+	nat->live_maps++;
+	if (ep_set(t, key, i) != 0)
+		return PS_ERR_COUNT;
+	*map = i;
+	return PS_OK;
+}
+
+ps_time ps_nat_close(struct ps_nat *nat, uint32_t i, bool udp, ps_time now)
+{
+	struct ps_nat_map *m = &nat->maps[i];
+	if (--m->refs > 0)
+		return PS_TIME_MAX;
+	ps_time linger = (udp ? nat->cfg.udp_linger : nat->cfg.tcp_linger) + nat->cfg.hold;
+	if (linger == 0) {
+		map_free(nat, i);
+		return PS_TIME_MAX;
+	}
+	m->lingering = true;
+	ps_pool_enter_time_wait(&nat->pool, m->addr, m->idx, m->dst, now);
+	return now + linger;
+}
+
+void ps_nat_expire(struct ps_nat *nat, uint32_t i, uint32_t gen, ps_time now)
+{
+	(void)now;
+	if (i < nat->nmaps && nat->maps[i].gen == gen && nat->maps[i].lingering)
+		map_free(nat, i);
+}
+
+uint32_t ps_nat_ext_ip(const struct ps_nat *nat, uint32_t map)
+{
+	return nat->cfg.first_ip + nat->maps[map].addr;
+}
+
+uint16_t ps_nat_ext_port(const struct ps_nat *nat, uint32_t map)
+{
+	return (uint16_t)(nat->cfg.lo + nat->maps[map].idx);
+}
+
+bool ps_nat_endpoint_map(const struct ps_nat *nat, uint32_t inside_ip, uint16_t inside_port,
+			 uint32_t *addr, uint32_t *idx)
+{
+	const struct endpoint_slot *s = ep_find(nat->by_endpoint, endpoint_key(inside_ip, inside_port));
+	if (!s)
+		return false;
+	*addr = nat->maps[s->map].addr;
+	*idx = nat->maps[s->map].idx;
+	return true;
+}
