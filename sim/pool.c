@@ -327,6 +327,16 @@ static uint32_t scan_span(const struct ps_pool *p, const struct ps_request *req,
 	return UINT32_MAX;
 }
 
+uint32_t ps_pool_first(const struct ps_pool *p, const struct ps_request *req, uint32_t from,
+		       uint32_t to, int parity)
+{
+	if (to > p->n)
+		to = p->n;
+	if (from >= to)
+		return UINT32_MAX;
+	return scan_span(p, req, pair_get(p, req->addr, req->dst), from, to, parity);
+}
+
 int64_t ps_pool_scan_at(const struct ps_pool *p, const struct ps_request *req, uint32_t base,
 			uint32_t start, uint32_t m, uint32_t step, uint32_t count, uint32_t *idx)
 {

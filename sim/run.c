@@ -633,6 +633,8 @@ enum ps_status ps_run(const struct ps_scenario *sc, const struct ps_run_options 
 	}
 	res->events = r.engine.processed;
 	res->wall_s = wall_now() - started;
+	if (r.has_nat)
+		res->m.nat_probes_max = r.nat.probes_max;
 	if (r.tracing) {
 		r.tracing = false;
 		if (ps_trace_commit(&r.trace) != 0 ||

@@ -47,7 +47,18 @@ static void test_strategies_lists_every_strategy_with_its_source(void **state)
 	expect(0, (const char *[]){ "strategies", NULL },
 	       (const char *[]){ "sequential", "rfc6056-1", "linux", "inet_hashtables.c", "RFC 6056", NULL });
 	expect(0, (const char *[]){ "strategies", "--csv", NULL },
-	       (const char *[]){ "name,summary,source\n", "\nlinux,", NULL });
+	       (const char *[]){ "kind,name,summary,source\n", "\nhost,linux,", "\nnat,nf-nat,", NULL });
+}
+
+static void test_profiles_lists_systems_and_cloud_nat_presets(void **state)
+{
+	(void)state;
+	expect(0, (const char *[]){ "profiles", NULL },
+	       (const char *[]){ "linux", "macos", "ns3", "aws-nat-gateway", "gcp-cloud-nat", "azure-lb-outbound",
+				 "azure-nat-gateway", "assumed:", NULL });
+	expect(0, (const char *[]){ "profiles", "--csv", NULL },
+	       (const char *[]){ "kind,name,summary,settings,source,assumed\n", "\nhost,windows,", "\nnat,aws-nat-gateway,",
+				 NULL });
 }
 
 static void test_unknown_command_and_option_exit_2(void **state)
@@ -198,6 +209,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_help_lists_commands_and_exits_0),
 		cmocka_unit_test(test_strategies_lists_every_strategy_with_its_source),
+		cmocka_unit_test(test_profiles_lists_systems_and_cloud_nat_presets),
 		cmocka_unit_test(test_unknown_command_and_option_exit_2),
 		cmocka_unit_test(test_missing_scenario_file_exits_2_naming_it),
 		cmocka_unit_test(test_bad_key_exits_2_naming_file_line_and_key),

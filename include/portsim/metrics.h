@@ -19,6 +19,7 @@ struct ps_metrics {
 	uint64_t nat_failures;   /* attempts the NAT dropped (no external port) */
 	uint64_t nat_idle_drops; /* pooled connections whose NAT mapping idled out */
 	uint64_t peak_nat_mappings;
+	uint32_t nat_probes_max;  /* most candidates the NAT examined for one mapping */
 	uint64_t fail_by_err[PS_ERR_COUNT];
 	bool failed;                 /* at least one failure */
 	ps_time first_failure;       /* time of the first failure */

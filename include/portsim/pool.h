@@ -93,6 +93,10 @@ bool ps_pool_usable(const struct ps_pool *p, const struct ps_request *req, uint3
 int64_t ps_pool_scan(const struct ps_pool *p, const struct ps_request *req, uint32_t start,
 		     uint32_t m, uint32_t step, uint32_t count, uint32_t *idx);
 
+/* The first usable index in [from, to) of the given parity (-1: any), or UINT32_MAX. */
+uint32_t ps_pool_first(const struct ps_pool *p, const struct ps_request *req, uint32_t from,
+		       uint32_t to, int parity);
+
 /* ps_pool_scan over the indexes base + ((start + k*step) mod m), a sub-range of the pool. */
 int64_t ps_pool_scan_at(const struct ps_pool *p, const struct ps_request *req, uint32_t base,
 			uint32_t start, uint32_t m, uint32_t step, uint32_t count, uint32_t *idx);

@@ -31,10 +31,38 @@ struct parity_walk {
 };
 
 /*
- * The loop shared by __inet_hash_connect and inet_csk_find_open_port:
- * for (i = 0; i < remaining; i += 2) try low + (start + i) % remaining,
- * then the same from second_start when second_pass is set. The caller
- * reduces both starts modulo remaining.
+ * One pass of the kernel's loop: for (i = 0; i < remaining; i += 2) try
+ * port = low + start + i, less `remaining` once it reaches the top of the
+ * range. With an even range that is (start + i) mod n; with an odd one
+ * (remaining = n - 1) the pass reaches the top port and skips the bottom
+ * one, or the reverse, depending on where it starts. Returns the position
+ * of the first usable candidate, or -1.
+ */
+static int64_t pass(const struct ps_pool *pool, const struct ps_request *req, uint32_t n,
+		    uint32_t remaining, uint32_t start, uint32_t *idx)
+{
+	int parity = (int)(start & 1);
+	uint32_t lim = n - start < remaining ? n - start : remaining; /* i < lim: no wrap yet */
+	uint32_t before = (lim + 1) / 2;
+	uint32_t found = ps_pool_first(pool, req, start, start + lim, parity);
+	if (found != UINT32_MAX) {
+		*idx = found;
+		return (found - start) / 2;
+	}
+	if (lim == remaining)
+		return -1;
+	uint32_t i2 = (lim + 1) & ~1u; /* the first even i at or past the wrap */
+	uint32_t from = start + i2 - remaining;
+	found = ps_pool_first(pool, req, from, start, (int)(from & 1));
+	if (found == UINT32_MAX)
+		return -1;
+	*idx = found;
+	return before + (found - from) / 2;
+}
+
+/*
+ * The loop shared by __inet_hash_connect and inet_csk_find_open_port: a
+ * pass from start, then one from second_start when second_pass is set.
  */
 static struct parity_walk parity_walk(const struct ps_pool *pool, const struct ps_request *req,
 				      uint32_t remaining, uint32_t start, bool second_pass,
@@ -42,11 +70,11 @@ static struct parity_walk parity_walk(const struct ps_pool *pool, const struct p
 {
 	uint32_t per_pass = (remaining + 1) / 2;
 	uint32_t before = 0; /* candidates examined by an exhausted first pass */
-	uint32_t idx;
-	int64_t k = ps_pool_scan(pool, req, start, remaining, 2, per_pass, &idx);
+	uint32_t idx = 0;
+	int64_t k = pass(pool, req, pool->n, remaining, start, &idx);
 	if (k < 0 && second_pass) {
 		before = per_pass;
-		k = ps_pool_scan(pool, req, second_start, remaining, 2, per_pass, &idx);
+		k = pass(pool, req, pool->n, remaining, second_start, &idx);
 	}
 	if (k < 0)
 		return (struct parity_walk){ .idx = -1, .probes = before + per_pass };

@@ -423,9 +423,11 @@ enum ps_status ps_capacity_search(const struct ps_scenario *sc, const struct ps_
 		start = res->bounds.scenario_rate_per_s;
 	start = fmin(start, ceiling);
 	for (unsigned k = 0; k < reps && st == PS_DONE; k++) {
-		double lo, hi;
-		bool unbounded;
+		double lo = 0, hi = 0;
+		bool unbounded = false;
 		st = bisect(&s, k, start, ceiling, &lo, &hi, &unbounded);
+		if (st != PS_DONE)
+			break;
 		res->found[k] = lo;
 		res->unbounded = res->unbounded || unbounded;
 		if (!unbounded)

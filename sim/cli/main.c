@@ -19,6 +19,7 @@ static const char usage_text[] =
 	"  keys             list every scenario key (Markdown)\n"
 	"  compare [SCENARIO]  run under several strategies with common random numbers\n"
 	"  capacity [SCENARIO] highest rate with failures below a target, beside closed forms\n"
+	"  kernel [SCENARIO]   play a scenario against the live Linux kernel (root)\n"
 	"  strategies       list the allocation strategies\n"
 	"  profiles         list the system profiles (host.profile)\n"
 	"\n"
@@ -96,7 +97,9 @@ int main(int argc, char **argv)
 		return ps_cmd_compare(argc - 1, argv + 1);
 	if (!strcmp(cmd, "capacity"))
 		return ps_cmd_capacity(argc - 1, argv + 1);
-	ps_cli_error("unknown command \"%s\"; commands: run, check, keys, compare, capacity, strategies, profiles "
-		     "(see portsim --help)", cmd);
+	if (!strcmp(cmd, "kernel"))
+		return ps_cmd_kernel(argc - 1, argv + 1);
+	ps_cli_error("unknown command \"%s\"; commands: run, check, keys, compare, capacity, kernel, "
+		     "strategies, profiles (see portsim --help)", cmd);
 	return PS_EXIT_USAGE;
 }

@@ -12,15 +12,35 @@ static const char usage_text[] =
 	"\n"
 	"Lists every profile (the value of host.profile): the system it models, the\n"
 	"[host] settings it applies to keys a scenario does not set itself, where the\n"
-	"values come from, and what is assumed rather than documented.\n"
+	"values come from, and what is assumed rather than documented; then the\n"
+	"cloud NAT presets (the value of nat.preset), which set [nat] keys.\n"
 	"\n"
-	"  --csv        print CSV (name,summary,settings,source,assumed)\n"
+	"  --csv        print CSV (kind,name,summary,settings,source,assumed)\n"
 	"  -h, --help   show this help\n";
 
 static void settings_line(const struct ps_profile *p, const char *sep)
 {
 	for (const char *const *kv = p->settings; kv[0]; kv += 2)
 		printf("%s%s=%s", kv == p->settings ? "" : sep, kv[0], kv[1]);
+}
+
+static void list(const struct ps_profile *ps, size_t n, const char *kind, bool csv)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct ps_profile *p = &ps[i];
+		if (csv) {
+			/* Fields hold commas and no quotes: quote every text field. */
+			printf("%s,%s,\"%s\",\"", kind, p->name, p->summary);
+			settings_line(p, " ");
+			printf("\",\"%s\",\"%s\"\n", p->source, p->assumed ? p->assumed : "");
+			continue;
+		}
+		printf("%s\n  %s\n  settings: ", p->name, p->summary);
+		settings_line(p, ", ");
+		printf("\n  source: %s\n", p->source);
+		if (p->assumed)
+			printf("  assumed: %s\n", p->assumed);
+	}
 }
 
 int ps_cmd_profiles(int argc, char **argv)
@@ -52,21 +72,12 @@ int ps_cmd_profiles(int argc, char **argv)
 		return PS_EXIT_USAGE;
 	}
 	if (csv)
-		puts("name,summary,settings,source,assumed");
-	for (size_t i = 0; i < ps_profiles_len; i++) {
-		const struct ps_profile *p = &ps_profiles[i];
-		if (csv) {
-			/* Fields hold commas and no quotes: quote every text field. */
-			printf("%s,\"%s\",\"", p->name, p->summary);
-			settings_line(p, " ");
-			printf("\",\"%s\",\"%s\"\n", p->source, p->assumed ? p->assumed : "");
-			continue;
-		}
-		printf("%-8s %s\n%-8s settings: ", p->name, p->summary, "");
-		settings_line(p, ", ");
-		printf("\n%-8s source: %s\n", "", p->source);
-		if (p->assumed)
-			printf("%-8s assumed: %s\n", "", p->assumed);
-	}
+		puts("kind,name,summary,settings,source,assumed");
+	else
+		puts("System profiles (host.profile):\n");
+	list(ps_profiles, ps_profiles_len, "host", csv);
+	if (!csv)
+		puts("\nCloud NAT presets (nat.preset):\n");
+	list(ps_nat_presets, ps_nat_presets_len, "nat", csv);
 	return PS_EXIT_OK;
 }

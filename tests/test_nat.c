@@ -1,0 +1,290 @@
+/*
+ * The NAT: its allocators and the limits the cloud vendors document, which
+ * must come out of the simulation exactly.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "portsim/nat.h"
+#include "portsim/run.h"
+#include "portsim/scenario.h"
+
+/* Runs INI text (connections that never close unless it says otherwise) and returns the result. */
+static void run_text(const char *text, struct ps_run_result *res)
+{
+	char err[PS_ERR_MAX];
+	struct ps_scenario *sc = malloc(sizeof(*sc));
+	assert_non_null(sc);
+	ps_scenario_defaults(sc);
+	if (ps_scenario_parse(sc, "test", text, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	struct ps_run_options opt = { 0 };
+	if (ps_run(sc, &opt, res, err, sizeof(err)) != PS_DONE)
+		fail_msg("%s", err);
+	free(sc);
+}
+
+/* `attempts` connections held open, one every millisecond, from `hosts` VMs in turn. */
+static void held(char *buf, size_t size, const char *nat, unsigned hosts, unsigned attempts,
+		 const char *dsts)
+{
+	snprintf(buf, size,
+		 "[run]\nduration_s = %.4f\nsample_interval_s = 0.001\n[host]\nprofile = linux\n[nat]\n%s\n"
+		 "[workload.vms]\nhosts = %u\narrival = constant\nrate_per_s = 1000\nduration = fixed\n"
+		 "duration_s = 100000\n%s\n",
+		 attempts / 1000.0 - 0.0005, nat, hosts, dsts);
+}
+
+static void test_gcp_vm_with_64_ports_refuses_its_65th_connection_to_one_destination(void **state)
+{
+	(void)state;
+	char text[1024];
+	struct ps_run_result res;
+	held(text, sizeof(text), "preset = gcp-cloud-nat", 1, 70, "destinations = 1");
+	run_text(text, &res);
+	assert_int_equal(res.m.successes, 64);
+	assert_true(res.m.failed);
+	assert_int_equal(res.m.first_failure_attempt, 65);
+	assert_int_equal(res.m.nat_failures, 6);
+	assert_int_equal(res.m.fail_by_err[PS_NAT_OUT_OF_RESOURCES], 6);
+	ps_run_result_fini(&res);
+	/* Its 64 ports serve another destination too (endpoint-dependent). */
+	held(text, sizeof(text), "preset = gcp-cloud-nat", 1, 140,
+	     "destination_list = 10.0.0.1:443, 10.0.0.2:443\nchoice = uniform");
+	run_text(text, &res);
+	assert_int_equal(res.m.successes, 128);
+	ps_run_result_fini(&res);
+}
+
+static void test_gcp_fits_1008_vms_on_one_address(void **state)
+{
+	(void)state;
+	char text[1024];
+	struct ps_run_result res;
+	/* 64,512 ports / 64 per VM: one connection each from 1,009 VMs. */
+	held(text, sizeof(text), "preset = gcp-cloud-nat", 1009, 1009, "destinations = 1");
+	run_text(text, &res);
+	assert_int_equal(res.m.successes, 1008);
+	assert_int_equal(res.m.first_failure_attempt, 1009);
+	ps_run_result_fini(&res);
+	held(text, sizeof(text), "preset = gcp-cloud-nat\naddresses = 2", 1009, 1009, "destinations = 1");
+	run_text(text, &res);
+	assert_int_equal(res.m.successes, 1009);
+	ps_run_result_fini(&res);
+}
+
+static void test_gcp_dynamic_allocation_grows_a_busy_vm(void **state)
+{
+	(void)state;
+	char text[1024];
+	struct ps_run_result res;
+	/* min 64, max 1024: a hot VM reaches 1,024 connections to one destination. */
+	held(text, sizeof(text), "preset = gcp-cloud-nat\ndynamic = true\nmax_blocks = 16", 1, 1100,
+	     "destinations = 1");
+	run_text(text, &res);
+	assert_int_equal(res.m.successes, 1024);
+	ps_run_result_fini(&res);
+}
+
+static void test_aws_address_refuses_the_55001st_connection_to_one_destination(void **state)
+{
+	(void)state;
+	char text[2048];
+	struct ps_run_result res;
+	/* Three VMs so that no inside host runs out first; then one more destination at the end. */
+	snprintf(text, sizeof(text),
+		 "[run]\nduration_s = 55.2\nsample_interval_s = 1\n[host]\nprofile = linux\n[nat]\n"
+		 "preset = aws-nat-gateway\n"
+		 "[workload.vms]\nhosts = 3\narrival = constant\nrate_per_s = 1000\nduration = fixed\n"
+		 "duration_s = 100000\ndestinations = 1\n"
+		 "[workload.late]\narrival = constant\nrate_per_s = 1\nstart_s = 55.1\nduration = fixed\n"
+		 "duration_s = 100000\ndestination_list = 10.0.0.2:80\n");
+	run_text(text, &res);
+	/* 55,200 attempts to the first destination, one to the second. */
+	assert_int_equal(res.m.attempts, 55201);
+	assert_int_equal(res.m.successes, 55001);
+	assert_int_equal(res.m.first_failure_attempt, 55001);
+	assert_int_equal(res.m.fail_by_err[PS_NAT_PORT_ALLOCATION], 200);
+	ps_run_result_fini(&res);
+}
+
+static void test_aws_second_address_doubles_the_limit(void **state)
+{
+	(void)state;
+	char text[1024];
+	struct ps_run_result res;
+	held(text, sizeof(text), "preset = aws-nat-gateway\naddresses = 2", 5, 110100, "destinations = 1");
+	run_text(text, &res);
+	assert_int_equal(res.m.successes, 110000);
+	ps_run_result_fini(&res);
+}
+
+static void test_azure_preallocation_follows_the_pool_size_table(void **state)
+{
+	(void)state;
+	const struct { unsigned pool, ports; } tiers[] = {
+		{ 1, 1024 }, { 50, 1024 }, { 51, 512 }, { 100, 512 }, { 101, 256 }, { 200, 256 },
+		{ 201, 128 }, { 400, 128 }, { 401, 64 }, { 800, 64 }, { 801, 32 }, { 1000, 32 },
+	};
+	for (size_t i = 0; i < sizeof(tiers) / sizeof(tiers[0]); i++) {
+		char nat[128], text[1024];
+		struct ps_run_result res;
+		snprintf(nat, sizeof(nat), "preset = azure-lb-outbound\npool_size = %u", tiers[i].pool);
+		held(text, sizeof(text), nat, 1, tiers[i].ports + 10, "destinations = 1");
+		run_text(text, &res);
+		if (res.m.successes != tiers[i].ports)
+			fail_msg("pool of %u VMs: %llu ports per VM, expected %u", tiers[i].pool,
+				 (unsigned long long)res.m.successes, tiers[i].ports);
+		ps_run_result_fini(&res);
+	}
+}
+
+static void test_nf_nat_gives_up_after_248_probes_with_ports_left(void **state)
+{
+	(void)state;
+	char text[1024];
+	struct ps_run_result res;
+	/* 1,024 external ports, randomized: the bounded search fails before the range is full. */
+	held(text, sizeof(text), "allocator = nf-nat\nrandom = random-fully\nport_range = 10000-11023\nhold_s = 0", 4,
+	     1100, "destinations = 1");
+	run_text(text, &res);
+	assert_true(res.m.nat_failures > 0);
+	assert_true(res.m.nat_probes_max <= 248);
+	assert_int_equal(res.m.fail_by_err[PS_NAT_DROP], res.m.nat_failures);
+	/* The first drop came while free ports remained. */
+	assert_true(res.m.first_failure_attempt <= 1024);
+	ps_run_result_fini(&res);
+}
+
+static void test_nf_nat_keeps_the_inside_port_when_it_can(void **state)
+{
+	(void)state;
+	struct ps_endpoint dst = { .ip = 0x0A000001, .port = 443 };
+	struct ps_nat_config cfg = { .lo = 1024, .hi = 65535, .naddrs = 1, .first_ip = 0xCB007101,
+				     .ninside = 2, .dsts = &dst, .ndsts = 1, .drop_err = PS_NAT_DROP };
+	struct ps_nat nat;
+	char err[256];
+	assert_int_equal(ps_nat_init(&nat, &cfg, ps_nat_find("nf-nat"), err, sizeof(err)), 0);
+	struct ps_nat_request a = { .host = 0, .inside_ip = 0x0A800001, .inside_port = 40000, .dst = 0 };
+	struct ps_nat_request b = { .host = 1, .inside_ip = 0x0A800002, .inside_port = 40000, .dst = 0 };
+	uint32_t ma, mb;
+	assert_int_equal(ps_nat_open(&nat, &a, &ma), PS_OK);
+	assert_int_equal(ps_nat_ext_port(&nat, ma), 40000);
+	/* Same inside port from another host to the same destination: the reply tuple clashes. */
+	assert_int_equal(ps_nat_open(&nat, &b, &mb), PS_OK);
+	assert_int_not_equal(ps_nat_ext_port(&nat, mb), 40000);
+	ps_nat_fini(&nat);
+}
+
+static void test_deterministic_slices_never_overlap(void **state)
+{
+	(void)state;
+	struct ps_endpoint dst = { .ip = 0x0A000001, .port = 443 };
+	/* 64,512 ports / ratio 64 = 1,008 per host; 128 hosts on 2 addresses. */
+	struct ps_nat_config cfg = { .lo = 1024, .hi = 65535, .naddrs = 2, .first_ip = 0xCB007101,
+				     .ninside = 128, .dsts = &dst, .ndsts = 1, .sharing_ratio = 64,
+				     .drop_err = PS_NAT_DROP };
+	struct ps_nat nat;
+	char err[256];
+	assert_int_equal(ps_nat_init(&nat, &cfg, ps_nat_find("deterministic"), err, sizeof(err)), 0);
+	uint8_t *owner = calloc(2 * 64512, 1);
+	assert_non_null(owner);
+	for (uint32_t h = 0; h < 128; h++) {
+		for (uint32_t k = 0; k < 1008; k++) {
+			struct ps_nat_request r = { .host = h, .inside_ip = 0x0A800001 + h,
+						    .inside_port = (uint16_t)(20000 + k), .dst = 0 };
+			uint32_t m;
+			assert_int_equal(ps_nat_open(&nat, &r, &m), PS_OK);
+			uint32_t slot = nat.maps[m].addr * 64512 + nat.maps[m].idx;
+			assert_int_equal(owner[slot], 0);
+			owner[slot] = 1;
+			assert_int_equal(nat.maps[m].addr, h / 64);
+			assert_int_equal(nat.maps[m].idx / 1008, h % 64);
+		}
+		struct ps_nat_request r = { .host = h, .inside_ip = 0x0A800001 + h, .inside_port = 30000, .dst = 0 };
+		uint32_t m;
+		assert_int_equal(ps_nat_open(&nat, &r, &m), PS_NAT_DROP);
+	}
+	free(owner);
+	ps_nat_fini(&nat);
+}
+
+static void test_pba_never_gives_a_host_more_than_its_blocks(void **state)
+{
+	(void)state;
+	struct ps_endpoint dst = { .ip = 0x0A000001, .port = 443 };
+	struct ps_nat_config cfg = { .lo = 1024, .hi = 65535, .naddrs = 1, .first_ip = 0xCB007101,
+				     .ninside = 3, .dsts = &dst, .ndsts = 1, .block_size = 512,
+				     .max_blocks = 2, .mapping = PS_NAT_ENDPOINT_INDEPENDENT,
+				     .drop_err = PS_NAT_DROP };
+	struct ps_nat nat;
+	char err[256];
+	assert_int_equal(ps_nat_init(&nat, &cfg, ps_nat_find("pba"), err, sizeof(err)), 0);
+	uint32_t used = 0;
+	for (uint32_t k = 0; k < 1100; k++) {
+		struct ps_nat_request r = { .host = 0, .inside_ip = 0x0A800001, .inside_port = (uint16_t)(2000 + k),
+					    .dst = 0 };
+		uint32_t m;
+		enum ps_err e = ps_nat_open(&nat, &r, &m);
+		if (e == PS_OK) {
+			used++;
+			/* Sequential inside a block: every port lies in one of the host's two blocks. */
+			assert_true(nat.maps[m].idx / 512 < 128);
+		}
+	}
+	assert_int_equal(used, 1024);
+	/* Another host still gets its own block. */
+	struct ps_nat_request r = { .host = 1, .inside_ip = 0x0A800002, .inside_port = 2000, .dst = 0 };
+	uint32_t m;
+	assert_int_equal(ps_nat_open(&nat, &r, &m), PS_OK);
+	ps_nat_fini(&nat);
+}
+
+static void test_endpoint_independent_mapping_keeps_one_port_for_every_destination(void **state)
+{
+	(void)state;
+	struct ps_endpoint dsts[2] = { { .ip = 0x0A000001, .port = 443 }, { .ip = 0x0A000002, .port = 443 } };
+	struct ps_nat_config cfg = { .lo = 1024, .hi = 65535, .naddrs = 1, .first_ip = 0xCB007101,
+				     .ninside = 1, .dsts = dsts, .ndsts = 2, .block_size = 64, .max_blocks = 1,
+				     .mapping = PS_NAT_ENDPOINT_INDEPENDENT, .tcp_linger = 120 * PS_NS_PER_S,
+				     .drop_err = PS_NAT_DROP };
+	struct ps_nat nat;
+	char err[256];
+	assert_int_equal(ps_nat_init(&nat, &cfg, ps_nat_find("pba"), err, sizeof(err)), 0);
+	struct ps_nat_request a = { .host = 0, .inside_ip = 0x0A800001, .inside_port = 40000, .dst = 0 };
+	struct ps_nat_request b = a;
+	b.dst = 1;
+	uint32_t ma, mb;
+	assert_int_equal(ps_nat_open(&nat, &a, &ma), PS_OK);
+	assert_int_equal(ps_nat_open(&nat, &b, &mb), PS_OK);
+	assert_int_equal(ma, mb);
+	/* The mapping lingers after both close, for conntrack's TIME_WAIT. */
+	assert_int_equal(ps_nat_close(&nat, ma, false, 0), PS_TIME_MAX);
+	assert_int_equal(ps_nat_close(&nat, ma, false, 0), 120 * PS_NS_PER_S);
+	ps_nat_fini(&nat);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_gcp_vm_with_64_ports_refuses_its_65th_connection_to_one_destination),
+		cmocka_unit_test(test_gcp_fits_1008_vms_on_one_address),
+		cmocka_unit_test(test_gcp_dynamic_allocation_grows_a_busy_vm),
+		cmocka_unit_test(test_aws_address_refuses_the_55001st_connection_to_one_destination),
+		cmocka_unit_test(test_aws_second_address_doubles_the_limit),
+		cmocka_unit_test(test_azure_preallocation_follows_the_pool_size_table),
+		cmocka_unit_test(test_nf_nat_gives_up_after_248_probes_with_ports_left),
+		cmocka_unit_test(test_nf_nat_keeps_the_inside_port_when_it_can),
+		cmocka_unit_test(test_deterministic_slices_never_overlap),
+		cmocka_unit_test(test_pba_never_gives_a_host_more_than_its_blocks),
+		cmocka_unit_test(test_endpoint_independent_mapping_keeps_one_port_for_every_destination),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
