@@ -243,22 +243,25 @@ enum ps_err ps_nat_open(struct ps_nat *nat, const struct ps_nat_request *req, ui
 {
 	struct endpoint_table *t = nat->by_endpoint;
 	uint64_t key = endpoint_key(req->inside_ip, req->inside_port);
-	if (independent(nat)) {
-		/* One external port per inside endpoint, whatever the destination. */
-		struct endpoint_slot *s = ep_find(t, key);
-		if (s) {
-			struct ps_nat_map *m = &nat->maps[s->map];
-			if (m->lingering) {
-				ps_pool_remove(&nat->pool, m->addr, m->idx, m->dst, true);
-				if (ps_pool_add(&nat->pool, m->addr, m->idx, m->dst, s->map, true) != 0)
-					return PS_ERR_COUNT;
-				m->lingering = false;
-				m->gen++;
-			}
-			m->refs++;
-			*map = s->map;
-			return PS_OK;
+	struct endpoint_slot *s = ep_find(t, key);
+	/*
+	 * Endpoint-independent: one external port per inside endpoint, whatever
+	 * the destination. Endpoint-dependent: a SYN on a flow whose mapping still
+	 * lingers revives it, as conntrack re-opens a TIME_WAIT entry
+	 * (tcp_packet in nf_conntrack_proto_tcp.c), keeping its external port.
+	 */
+	if (s && (independent(nat) || (nat->maps[s->map].lingering && nat->maps[s->map].dst == req->dst))) {
+		struct ps_nat_map *m = &nat->maps[s->map];
+		if (m->lingering) {
+			ps_pool_remove(&nat->pool, m->addr, m->idx, m->dst, independent(nat));
+			if (ps_pool_add(&nat->pool, m->addr, m->idx, m->dst, s->map, independent(nat)) != 0)
+				return PS_ERR_COUNT;
+			m->lingering = false;
+			m->gen++;
 		}
+		m->refs++;
+		*map = s->map;
+		return PS_OK;
 	}
 	uint32_t addr = 0, idx = 0, probes = 0;
 	bool ok = nat->ops->pick(nat->state, nat, req, &addr, &idx, &probes);

@@ -312,13 +312,12 @@ int ps_observe_init(struct ps_observe *o, uint32_t naddrs, uint32_t n, uint32_t 
 	size_t ports = (size_t)naddrs * n;
 	if (ports / n != naddrs)
 		goto fail;
-	o->released_at = malloc(ports * sizeof(*o->released_at));
+	/* Zeroed pages cost nothing until touched: thousands of inside hosts stay cheap. */
+	o->released_at = calloc(ports, sizeof(*o->released_at));
 	o->released_alloc = calloc(ports, sizeof(*o->released_alloc));
 	o->last_port_to = malloc((size_t)ndsts * sizeof(*o->last_port_to));
 	if (!o->released_at || !o->released_alloc || !o->last_port_to)
 		goto fail;
-	for (size_t i = 0; i < ports; i++)
-		o->released_at[i] = PS_TIME_MAX;
 	for (uint32_t i = 0; i < ndsts; i++)
 		o->last_port_to[i] = UINT32_MAX;
 	/* 1 ns .. 1e8 s (and more), and 1 .. 1e12 allocations: every run fits, at ~1 % error. */
@@ -358,16 +357,17 @@ int ps_observe_alloc(struct ps_observe *o, uint32_t addr, uint32_t idx, uint32_t
 		     bool port_was_free)
 {
 	size_t slot = (size_t)addr * o->n + idx;
-	if (o->released_at[slot] != PS_TIME_MAX) {
+	/* released_at holds the release time plus one; 0 means no release pending. */
+	if (o->released_at[slot] != 0) {
 		/*
 		 * A port that is not free was taken since its release by something
 		 * we did not see; the gap would span that use, so drop it.
 		 */
 		if (port_was_free) {
-			ps_loghist_add(&o->reuse_s, (double)(now - o->released_at[slot]) / PS_NS_PER_S);
+			ps_loghist_add(&o->reuse_s, (double)(now - (o->released_at[slot] - 1)) / PS_NS_PER_S);
 			ps_loghist_add(&o->reuse_allocs, (double)(o->allocs - o->released_alloc[slot]));
 		}
-		o->released_at[slot] = PS_TIME_MAX;
+		o->released_at[slot] = 0;
 	}
 
 	struct tw_table *t = o->peer_tw;
@@ -394,7 +394,7 @@ int ps_observe_alloc(struct ps_observe *o, uint32_t addr, uint32_t idx, uint32_t
 void ps_observe_release(struct ps_observe *o, uint32_t addr, uint32_t idx, ps_time now)
 {
 	size_t slot = (size_t)addr * o->n + idx;
-	o->released_at[slot] = now;
+	o->released_at[slot] = now + 1;
 	o->released_alloc[slot] = o->allocs;
 }
 

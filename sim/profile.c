@@ -190,6 +190,7 @@ static const char *const azure_lb_settings[] = {
 
 static const char *const azure_natgw_settings[] = {
 	"allocator", "random",
+	"per_destination_limit", "50000",
 	"mapping", "endpoint-dependent",
 	"port_range", "1024-65535",
 	"time_wait_s", "65",
@@ -224,7 +225,8 @@ const struct ps_profile ps_nat_presets[] = {
 	  azure_lb_settings },
 	{ "azure-nat-gateway",
 	  "Azure NAT Gateway: 64,512 ports per address, up to 16 addresses, shared on demand, random "
-	  "choice, reuse toward the same destination after 65 s (FIN)",
+	  "choice, at most 50,000 connections per address to one destination, reuse toward the same "
+	  "destination after 65 s (FIN)",
 	  "MicrosoftDocs/azure-docs articles/nat-gateway/nat-gateway-resource.md, nat-gateway-snat.md",
 	  "the 16 s cool-down after an RST is not modelled (connections close with FIN)",
 	  azure_natgw_settings },

@@ -530,7 +530,8 @@ static int nat_init(struct run *r, const struct ps_scenario *sc, char *err, size
 		.drop_err = ps_scenario_nat_drop_error(sc), .random = (enum ps_nat_random)ns->random,
 		.persistent = ns->persistent, .block_size = ns->block_size, .max_blocks = ns->max_blocks,
 		.block_random = ns->block_random, .block_grow_double = ns->dynamic,
-		.sharing_ratio = ns->sharing_ratio, .seed = sc->seed,
+		.sharing_ratio = ns->sharing_ratio, .per_address_limit = ns->per_destination_limit,
+		.seed = sc->seed,
 	};
 	if (nc.block_size == 0)
 		nc.block_size = azure_ports_per_vm(ns->pool_size ? ns->pool_size : r->nhosts);

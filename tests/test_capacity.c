@@ -1,4 +1,8 @@
-/* Capacity search: the known answer on a deterministic case, Erlang-B on a Poisson one, the sweep. */
+/*
+ * Capacity search: the known answer on a deterministic case, Erlang-B on a
+ * Poisson one, the sweep; solving for a key: the addresses the cloud NATs'
+ * documented limits call for.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -217,6 +221,251 @@ static void test_bounds_explain_what_the_formulas_miss(void **state)
 	free(sc);
 }
 
+/*
+ * Connections held open: `attempts` of them at `rate` a second (the run ends
+ * half a gap after the last), from `hosts` inside hosts in turn, to one
+ * destination, behind the [nat] lines.
+ */
+static struct ps_scenario *held(const char *nat, unsigned hosts, unsigned attempts, double rate)
+{
+	char text[1024];
+	snprintf(text, sizeof(text),
+		 "[run]\nduration_s = %.9g\nsample_interval_s = 0.001\n[host]\nprofile = linux\n[nat]\n%s\n"
+		 "[workload.vms]\nhosts = %u\narrival = constant\nrate_per_s = %.9g\nduration = fixed\n"
+		 "duration_s = 100000\ndestinations = 1\n",
+		 (attempts - 0.5) / rate, nat, hosts, rate);
+	return scenario(text);
+}
+
+static void expect_point(const struct ps_solve_result *res, uint64_t v, double fr)
+{
+	const struct ps_solve_point *p = ps_solve_find(res, v);
+	assert_non_null(p);
+	assert_true(p->valid);
+	assert_int_equal(p->failure_ratio.n, res->replications);
+	if (fabs(p->failure_ratio.mean - fr) > 1e-12 || fabs(p->worst - fr) > 1e-12)
+		fail_msg("value %llu: failure ratio %.10g (worst %.10g), expected %.10g",
+			 (unsigned long long)v, p->failure_ratio.mean, p->worst, fr);
+}
+
+static void test_solve_aws_nat_gateway_needs_three_addresses(void **state)
+{
+	(void)state;
+	/* 120,000 connections to one destination; an address carries 55,000 to it. */
+	struct ps_scenario *sc = held("preset = aws-nat-gateway", 5, 120000, 100000);
+	char *dir = pst_tmpdir();
+	/* One replication: the count is exact whatever the seed, and 120,000 connections take time under ASan. */
+	struct ps_capacity_options opt = { .max_failure = 0.001, .replications = 1, .out_dir = dir };
+	struct ps_solve_result res;
+	char err[PS_ERR_MAX];
+	if (ps_capacity_solve(sc, "nat.addresses", &opt, &res, err, sizeof(err)) != PS_DONE)
+		fail_msg("%s", err);
+	print_message("aws: nat.addresses = %llu after %zu values\n", (unsigned long long)res.answer,
+		      res.ntried);
+	assert_int_equal(res.answer, 3);
+	assert_int_equal(res.min, 1);
+	assert_int_equal(res.max, 256);
+	expect_point(&res, 3, 0);
+	expect_point(&res, 2, (120000.0 - 110000) / 120000);
+	expect_point(&res, 1, (120000.0 - 55000) / 120000);
+	/* 1, 2, 4 upward, then 3 between the last failure and the first success. */
+	assert_int_equal(res.ntried, 4);
+	for (size_t i = 0; i < res.ntried; i++)
+		assert_int_equal(res.tried[i].value, i + 1);
+	char *p = pst_path(dir, "capacity_solve.csv");
+	char *text = pst_read_file(p, NULL);
+	assert_non_null(text);
+	assert_string_equal(text, "value,failure_ratio,ci95_low,ci95_high,n\n"
+				  "1,0.5416666667,0.5416666667,0.5416666667,1\n"
+				  "2,0.08333333333,0.08333333333,0.08333333333,1\n"
+				  "3,0,0,0,1\n4,0,0,0,1\n");
+	free(text);
+	free(p);
+	ps_solve_result_fini(&res);
+	pst_rmtree(dir);
+	free(dir);
+	free(sc);
+}
+
+static void test_solve_gcp_static_needs_two_addresses(void **state)
+{
+	(void)state;
+	/* 64 ports per VM out of 64,512 per address: 1,008 VMs per address, 2,000 VMs. */
+	struct ps_scenario *sc = held("preset = gcp-cloud-nat", 2000, 2000, 100000);
+	/* Each VM opens one connection: a narrow inside range keeps 2,000 hosts' tables small. */
+	char err[PS_ERR_MAX];
+	if (ps_scenario_set(sc, "host.port_range=60000-60099", err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	struct ps_capacity_options opt = { .max_failure = 0.001, .replications = 2 };
+	struct ps_solve_result res;
+	if (ps_capacity_solve(sc, "nat.addresses", &opt, &res, err, sizeof(err)) != PS_DONE)
+		fail_msg("%s", err);
+	print_message("gcp: nat.addresses = %llu after %zu values\n", (unsigned long long)res.answer,
+		      res.ntried);
+	assert_int_equal(res.answer, 2);
+	expect_point(&res, 2, 0);
+	expect_point(&res, 1, (2000.0 - 1008) / 2000);
+	assert_int_equal(res.ntried, 2);
+	ps_solve_result_fini(&res);
+	free(sc);
+}
+
+static void test_solve_any_integer_key(void **state)
+{
+	(void)state;
+	/* 1,000 connections held open on 200 ports toward one destination: 5 source addresses. */
+	struct ps_scenario *sc = scenario("[run]\nduration_s = 0.09995\nsample_interval_s = 0.01\n[host]\nstrategy = linux\n"
+					  "port_range = 50000-50199\n[workload.c]\narrival = constant\n"
+					  "rate_per_s = 10000\nduration = fixed\nduration_s = 100000\n");
+	struct ps_capacity_options opt = { .max_failure = 0.001, .replications = 1 };
+	struct ps_solve_result res;
+	char err[PS_ERR_MAX];
+	if (ps_capacity_solve(sc, "host.addresses", &opt, &res, err, sizeof(err)) != PS_DONE)
+		fail_msg("%s", err);
+	assert_int_equal(res.answer, 5);
+	expect_point(&res, 4, 0.2);
+	ps_solve_result_fini(&res);
+	/* "At or below": with a target of exactly 0.2, four addresses are enough. */
+	opt.max_failure = 0.2;
+	if (ps_capacity_solve(sc, "host.addresses", &opt, &res, err, sizeof(err)) != PS_DONE)
+		fail_msg("%s", err);
+	assert_int_equal(res.answer, 4);
+	expect_point(&res, 3, 0.4);
+	ps_solve_result_fini(&res);
+	free(sc);
+}
+
+static void test_solve_skips_values_the_scenario_refuses(void **state)
+{
+	(void)state;
+	/* RFC 7422 slices: 200 hosts at 64 per address need 4 addresses before anything runs. */
+	struct ps_scenario *sc = held("allocator = deterministic\nsharing_ratio = 64\naddresses = 4", 200, 200, 10000);
+	struct ps_capacity_options opt = { .max_failure = 0.001, .replications = 1 };
+	struct ps_solve_result res;
+	char err[PS_ERR_MAX];
+	if (ps_capacity_solve(sc, "nat.addresses", &opt, &res, err, sizeof(err)) != PS_DONE)
+		fail_msg("%s", err);
+	assert_int_equal(res.answer, 4);
+	const struct ps_solve_point *below = ps_solve_find(&res, 3);
+	assert_non_null(below);
+	assert_false(below->valid);
+	assert_non_null(strstr(below->why, "sharing_ratio x addresses"));
+	ps_solve_result_fini(&res);
+	free(sc);
+}
+
+static void test_solve_fails_when_even_the_maximum_fails(void **state)
+{
+	(void)state;
+	/* One VM with 64 ports makes 70 connections to one destination: no address helps. */
+	struct ps_scenario *sc = held("preset = gcp-cloud-nat", 1, 70, 10000);
+	char *dir = pst_tmpdir();
+	struct ps_capacity_options opt = { .max_failure = 0.001, .replications = 1, .out_dir = dir };
+	struct ps_solve_result res;
+	char err[PS_ERR_MAX];
+	assert_int_equal(ps_capacity_solve(sc, "nat.addresses", &opt, &res, err, sizeof(err)), PS_BAD_INPUT);
+	print_message("%s\n", err);
+	assert_non_null(strstr(err, "even nat.addresses = 256 leaves a failure ratio of 0.08571"));
+	assert_null(res.tried);
+	/* The curve is written all the same: 1, 2, 4, ..., 256. */
+	char *p = pst_path(dir, "capacity_solve.csv");
+	char *text = pst_read_file(p, NULL);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\n1,0.08571428571,"));
+	assert_non_null(strstr(text, "\n256,0.08571428571,0.08571428571,0.08571428571,1\n"));
+	size_t lines = 0;
+	for (char *c = text; *c; c++)
+		lines += *c == '\n';
+	assert_int_equal(lines, 1 + 9);
+	free(text);
+	free(p);
+	pst_rmtree(dir);
+	free(dir);
+	free(sc);
+}
+
+static void test_solve_rejects_what_it_cannot_solve(void **state)
+{
+	(void)state;
+	struct ps_scenario *sc = held("preset = gcp-cloud-nat", 1, 1, 100);
+	struct ps_capacity_options opt = { .max_failure = 0.001, .replications = 1 };
+	struct ps_solve_result res;
+	char err[PS_ERR_MAX];
+	const struct {
+		const char *key, *says;
+	} bad[] = {
+		{ "nat.adresses", "unknown key; did you mean \"addresses\"?" },
+		{ "nat.preset", "not an integer key" },
+		{ "run.duration_s", "not an integer key" },
+		{ "host.time_wait_s", "not an integer key" }, /* a real number with whole bounds */
+		{ "host.tw_reuse", "not an integer key" },    /* 0, 1, 2: an enumeration */
+		{ "workload.vm.hosts", "no population \"vm\"; it has [workload.vms]" },
+		{ "run.seed", "not a quantity" },
+		{ "addresses", "expected SECTION.KEY" },
+		{ "nat.addresses=2", "expected SECTION.KEY" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (ps_capacity_solve(sc, bad[i].key, &opt, &res, err, sizeof(err)) != PS_BAD_INPUT)
+			fail_msg("%s: accepted", bad[i].key);
+		if (!strstr(err, bad[i].says))
+			fail_msg("%s: \"%s\" does not say \"%s\"", bad[i].key, err, bad[i].says);
+	}
+	/* A population's key is solved under its own name. */
+	if (ps_capacity_solve(sc, "workload.vms.hosts", &opt, &res, err, sizeof(err)) != PS_DONE)
+		fail_msg("%s", err);
+	assert_int_equal(res.answer, 1);
+	ps_solve_result_fini(&res);
+	free(sc);
+}
+
+static void expect_cli(int status, const char *const *argv, const char *const *needles)
+{
+	char *out = NULL;
+	int rc = pst_run_cli(&out, argv);
+	if (rc != status)
+		fail_msg("exit %d, expected %d; output:\n%s", rc, status, out);
+	for (; *needles; needles++)
+		if (!strstr(out, *needles))
+			fail_msg("\"%s\" not in output:\n%s", *needles, out);
+	free(out);
+}
+
+static void test_cli_solve_prints_the_answer_and_the_value_below(void **state)
+{
+	(void)state;
+	char *dir = pst_tmpdir();
+	char *ini = pst_path(dir, "gcp.ini");
+	char *out = pst_path(dir, "out");
+	assert_int_equal(pst_write_file(ini, "[run]\nduration_s = 0.019995\nsample_interval_s = 0.001\n"
+					     "[host]\nprofile = linux\nport_range = 60000-60099\n"
+					     "[nat]\npreset = gcp-cloud-nat\n"
+					     "[workload.vms]\nhosts = 2000\narrival = constant\n"
+					     "rate_per_s = 100000\nduration = fixed\nduration_s = 100000\n"),
+			 0);
+	expect_cli(0, (const char *[]){ "capacity", ini, "--solve", "nat.addresses", "-n", "2", "--out", out, NULL },
+		   (const char *[]){ "nat.addresses = 2 is the smallest value keeping the failure ratio <= 0.001 "
+				     "in every one of 2 replications",
+				     "nat.addresses = 2: failure ratio 0 ",
+				     "nat.addresses = 1: failure ratio 0.496 ", "capacity_solve.csv", NULL });
+	char *p = pst_path(out, "capacity_solve.csv");
+	char *text = pst_read_file(p, NULL);
+	assert_non_null(text);
+	assert_string_equal(text, "value,failure_ratio,ci95_low,ci95_high,n\n1,0.496,0.496,0.496,2\n2,0,0,0,2\n");
+	free(text);
+	free(p);
+	expect_cli(2, (const char *[]){ "capacity", ini, "--solve", "nat.adresses", "--out", out, NULL },
+		   (const char *[]){ "unknown key; did you mean \"addresses\"?", NULL });
+	expect_cli(2, (const char *[]){ "capacity", ini, "--solve", "run.duration_s", "--out", out, NULL },
+		   (const char *[]){ "not an integer key", NULL });
+	expect_cli(2, (const char *[]){ "capacity", ini, "--solve", "nat.addresses", "--sweep", "rate=1:2:1", NULL },
+		   (const char *[]){ "give one of them", NULL });
+	expect_cli(0, (const char *[]){ "capacity", "--help", NULL }, (const char *[]){ "--solve KEY", NULL });
+	free(out);
+	free(ini);
+	pst_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +477,13 @@ int main(void)
 		cmocka_unit_test(test_search_writes_points_and_summary),
 		cmocka_unit_test(test_scale_multiplies_every_scaled_population),
 		cmocka_unit_test(test_bounds_explain_what_the_formulas_miss),
+		cmocka_unit_test(test_solve_aws_nat_gateway_needs_three_addresses),
+		cmocka_unit_test(test_solve_gcp_static_needs_two_addresses),
+		cmocka_unit_test(test_solve_any_integer_key),
+		cmocka_unit_test(test_solve_skips_values_the_scenario_refuses),
+		cmocka_unit_test(test_solve_fails_when_even_the_maximum_fails),
+		cmocka_unit_test(test_solve_rejects_what_it_cannot_solve),
+		cmocka_unit_test(test_cli_solve_prints_the_answer_and_the_value_below),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -145,6 +145,22 @@ static void test_override_values_keep_their_commas(void **state)
 	free(c.report);
 }
 
+static void test_nat_metrics_are_claims(void **state)
+{
+	(void)state;
+	/* A NAT block of 64 ports: 64 mappings, then every later attempt dies at the NAT. */
+	struct checked c = check("# expect: nat_failures == 0\n"
+				 "# expect: peak_nat_mappings == 0\n"
+				 "# expect [nat.allocator=pba, nat.block_size=64, nat.max_blocks=1]: nat_failures == 936\n"
+				 "# expect [nat.allocator=pba, nat.block_size=64, nat.max_blocks=1]: peak_nat_mappings == 64\n");
+	expect_lines(&c, "ok   nat_failures = 0 == 0\n"
+			 "ok   peak_nat_mappings = 0 == 0\n"
+			 "ok   nat_failures = 936 == 936 [nat.allocator=pba, nat.block_size=64, nat.max_blocks=1]\n"
+			 "ok   peak_nat_mappings = 64 == 64 [nat.allocator=pba, nat.block_size=64, nat.max_blocks=1]\n");
+	assert_int_equal(c.failed, 0);
+	free(c.report);
+}
+
 static void test_first_failure_none_when_nothing_fails(void **state)
 {
 	(void)state;
@@ -255,6 +271,7 @@ int main(void)
 		cmocka_unit_test(test_between_includes_both_ends),
 		cmocka_unit_test(test_overrides_run_their_own_scenario),
 		cmocka_unit_test(test_override_values_keep_their_commas),
+		cmocka_unit_test(test_nat_metrics_are_claims),
 		cmocka_unit_test(test_first_failure_none_when_nothing_fails),
 		cmocka_unit_test(test_prose_about_expectations_is_no_claim),
 		cmocka_unit_test(test_malformed_claim_names_file_and_line),

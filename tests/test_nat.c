@@ -126,6 +126,41 @@ static void test_aws_second_address_doubles_the_limit(void **state)
 	ps_run_result_fini(&res);
 }
 
+static void test_azure_nat_gateway_caps_one_destination_at_50000_per_address(void **state)
+{
+	(void)state;
+	char text[1024];
+	struct ps_run_result res;
+	held(text, sizeof(text), "preset = azure-nat-gateway", 3, 50100, "destinations = 1");
+	run_text(text, &res);
+	assert_int_equal(res.m.successes, 50000);
+	assert_int_equal(res.m.first_failure_attempt, 50001);
+	ps_run_result_fini(&res);
+}
+
+static void test_a_flow_reopened_while_its_mapping_lingers_keeps_its_external_port(void **state)
+{
+	(void)state;
+	struct ps_endpoint dst = { .ip = 0x0A000001, .port = 443 };
+	struct ps_nat_config cfg = { .lo = 1024, .hi = 65535, .naddrs = 1, .first_ip = 0xCB007101,
+				     .ninside = 1, .dsts = &dst, .ndsts = 1, .tcp_linger = 120 * PS_NS_PER_S,
+				     .drop_err = PS_NAT_DROP };
+	struct ps_nat nat;
+	char err[256];
+	assert_int_equal(ps_nat_init(&nat, &cfg, ps_nat_find("random"), err, sizeof(err)), 0);
+	struct ps_nat_request r = { .host = 0, .inside_ip = 0x0A800001, .inside_port = 40000, .dst = 0 };
+	uint32_t m1, m2;
+	assert_int_equal(ps_nat_open(&nat, &r, &m1), PS_OK);
+	uint16_t port = ps_nat_ext_port(&nat, m1);
+	assert_int_not_equal(ps_nat_close(&nat, m1, false, 0), PS_TIME_MAX);
+	/* conntrack re-opens a TIME_WAIT entry on a new SYN of the same flow. */
+	r.now = 66 * PS_NS_PER_S;
+	assert_int_equal(ps_nat_open(&nat, &r, &m2), PS_OK);
+	assert_int_equal(ps_nat_ext_port(&nat, m2), port);
+	assert_int_equal(nat.live_maps, 1);
+	ps_nat_fini(&nat);
+}
+
 static void test_azure_preallocation_follows_the_pool_size_table(void **state)
 {
 	(void)state;
@@ -279,6 +314,8 @@ int main(void)
 		cmocka_unit_test(test_gcp_dynamic_allocation_grows_a_busy_vm),
 		cmocka_unit_test(test_aws_address_refuses_the_55001st_connection_to_one_destination),
 		cmocka_unit_test(test_aws_second_address_doubles_the_limit),
+		cmocka_unit_test(test_azure_nat_gateway_caps_one_destination_at_50000_per_address),
+		cmocka_unit_test(test_a_flow_reopened_while_its_mapping_lingers_keeps_its_external_port),
 		cmocka_unit_test(test_azure_preallocation_follows_the_pool_size_table),
 		cmocka_unit_test(test_nf_nat_gives_up_after_248_probes_with_ports_left),
 		cmocka_unit_test(test_nf_nat_keeps_the_inside_port_when_it_can),

@@ -24,6 +24,10 @@
  * duration + TIME_WAIT x P(client closes), rate-weighted over populations.
  * Erlang-B is the M/G/c/c loss probability: exact for Poisson arrivals
  * spread evenly over the pools, whatever the duration distribution.
+ *
+ * ps_capacity_solve turns the question around: at the scenario's own rate,
+ * the smallest value of an integer key (external addresses, source
+ * addresses, ...) that keeps the failure ratio at or below the target.
  */
 #ifndef PORTSIM_CAPACITY_H
 #define PORTSIM_CAPACITY_H
@@ -136,5 +140,63 @@ enum ps_status ps_capacity_sweep(const struct ps_scenario *sc, const struct ps_c
 				 char *err, size_t size);
 
 void ps_capacity_result_fini(struct ps_capacity_result *res);
+
+/*
+ * Solve: the smallest value of an integer scenario key ("nat.addresses",
+ * "host.addresses", "workload.NAME.hosts", ...) at which the scenario, at
+ * its own rates, keeps the failure ratio at or below the target in every
+ * replication. Every replication k runs with ps_replication_seed(seed, k)
+ * at every value, as in the rate search, so the value is the only thing
+ * that changes; requiring every replication is the integer form of the
+ * rate search's per-replication bisection: the answer is the largest of
+ * the replications' own answers, the safe one to provision.
+ *
+ * The values tried are the key's minimum, then doubling (0 goes to 1),
+ * capped at its maximum, until one passes; then bisection on integers
+ * between the last failing and the first passing value. This assumes the
+ * failure ratio does not rise with the value. A value the scenario's
+ * checks refuse (ps_scenario_validate: a preset's address limit, a
+ * deterministic NAT without enough addresses) is not simulated and
+ * counts as failing.
+ */
+struct ps_solve_point {
+	uint64_t value;
+	bool valid;                 /* false: refused by the scenario's checks, not simulated */
+	bool pass;                  /* every replication at or below the target */
+	struct ps_ci failure_ratio; /* over the replications; NAN when not valid */
+	double worst;               /* the highest replication's failure ratio; NAN when not valid */
+	char *why;                  /* not valid: the checks' message (owned) */
+};
+
+#define PS_SOLVE_KEY_MAX 160
+
+struct ps_solve_result {
+	char key[PS_SOLVE_KEY_MAX];
+	uint64_t min, max;          /* the key's range in the schema */
+	double target;
+	unsigned replications;
+	uint64_t answer;
+	struct ps_solve_point *tried; /* sorted by value once the search is done */
+	size_t ntried;
+};
+
+/*
+ * Solves for key (section.key, or workload.NAME.key) and writes
+ * capacity_solve.csv (value,failure_ratio,ci95_low,ci95_high,n: the values
+ * simulated, by value) into opt->out_dir when set. The progress callback
+ * gets the key's value in place of a rate. PS_BAD_INPUT with a message for
+ * an unknown key, a key that is not an integer with a range, or when no
+ * value up to the maximum meets the target (the CSV is written even then,
+ * so the curve can be seen). On success free res with ps_solve_result_fini;
+ * on failure it is already freed.
+ */
+enum ps_status ps_capacity_solve(const struct ps_scenario *sc, const char *key,
+				 const struct ps_capacity_options *opt, struct ps_solve_result *res,
+				 char *err, size_t size);
+
+/* The point for value v among those tried, or NULL. */
+const struct ps_solve_point *ps_solve_find(const struct ps_solve_result *res, uint64_t v);
+
+void ps_solve_result_fini(struct ps_solve_result *res);
 
 #endif

@@ -54,7 +54,7 @@ struct ps_observe {
 	uint32_t naddrs, n, ndsts;
 	ps_time peer_time_wait;
 	uint64_t allocs;                /* successful allocations so far */
-	ps_time *released_at;           /* [naddrs * n]; PS_TIME_MAX: never released yet */
+	ps_time *released_at;           /* [naddrs * n]: release time + 1; 0: no release pending */
 	uint64_t *released_alloc;       /* [naddrs * n]: allocs when it was released */
 	struct ps_loghist reuse_s;      /* seconds between a port's release and its next allocation */
 	struct ps_loghist reuse_allocs; /* allocations in between */

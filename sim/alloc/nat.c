@@ -300,16 +300,24 @@ static bool pba_pick(void *state, struct ps_nat *nat, const struct ps_nat_reques
 	for (uint32_t j = 0; j < s->nheld[h]; j++)
 		if (pba_in_block(s, nat, req, mine[j], idx, probes))
 			return pba_take(s, nat, mine[j], *idx, addr);
-	/* Paired pooling: every block of a host on the address of its first. */
-	uint32_t a = s->nheld[h] ? mine[0] / s->nblocks : h % nat->cfg.naddrs;
+	/*
+	 * Paired pooling: every block of a host on the address of its first. A
+	 * host without one starts at its own address and takes the next address
+	 * with a free block.
+	 */
+	uint32_t A = nat->cfg.naddrs;
+	uint32_t tries = s->nheld[h] ? 1 : A;
 	uint32_t want = s->grow_double && s->nheld[h] ? s->nheld[h] : 1;
 	uint32_t found = NONE;
-	for (uint32_t j = 0; j < want && s->nheld[h] < s->max_blocks; j++) {
-		uint32_t g = pba_claim(s, a, h);
-		if (g == NONE)
-			break;
-		if (found == NONE && pba_in_block(s, nat, req, g, idx, probes))
-			found = g;
+	for (uint32_t t = 0; t < tries && found == NONE; t++) {
+		uint32_t a = s->nheld[h] ? mine[0] / s->nblocks : (h + t) % A;
+		for (uint32_t j = 0; j < want && s->nheld[h] < s->max_blocks; j++) {
+			uint32_t g = pba_claim(s, a, h);
+			if (g == NONE)
+				break;
+			if (found == NONE && pba_in_block(s, nat, req, g, idx, probes))
+				found = g;
+		}
 	}
 	return found != NONE && pba_take(s, nat, found, *idx, addr);
 }

@@ -26,6 +26,8 @@ enum metric {
 	M_REUSED,
 	M_RETRIES,
 	M_ABANDONED,
+	M_NAT_FAILURES,
+	M_PEAK_NAT_MAPPINGS,
 	M_EVENTS,
 	M_COUNT
 };
@@ -49,6 +51,8 @@ static const char *const metric_names[M_COUNT] = {
 	[M_REUSED] = "reused",
 	[M_RETRIES] = "retries",
 	[M_ABANDONED] = "abandoned",
+	[M_NAT_FAILURES] = "nat_failures",
+	[M_PEAK_NAT_MAPPINGS] = "peak_nat_mappings",
 	[M_EVENTS] = "events",
 };
 
@@ -317,6 +321,8 @@ int ps_claim_metric(const struct ps_run_result *res, const char *metric, double 
 	case M_REUSED: *value = (double)m->reused; break;
 	case M_RETRIES: *value = (double)m->retries; break;
 	case M_ABANDONED: *value = (double)m->abandoned; break;
+	case M_NAT_FAILURES: *value = (double)m->nat_failures; break;
+	case M_PEAK_NAT_MAPPINGS: *value = (double)m->peak_nat_mappings; break;
 	case M_EVENTS: *value = (double)res->events; break;
 	case M_COUNT: return -1;
 	}

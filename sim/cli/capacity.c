@@ -1,6 +1,7 @@
 /* portsim capacity: the highest rate a scenario sustains, simulated and by closed forms. */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,12 +13,11 @@
 #include "portsim/capacity.h"
 #include "portsim/scenario.h"
 
-#define MAX_SETS 256
 
 static const char usage_text[] =
 	"usage: portsim capacity [SCENARIO] [--max-failure F] [--replications N]\n"
-	"                        [--sweep rate=FROM:TO:STEP] [--strategy S] [--seed N]\n"
-	"                        [--duration SECONDS] [--set SECTION.KEY=VALUE]...\n"
+	"                        [--sweep rate=FROM:TO:STEP | --solve KEY] [--strategy S]\n"
+	"                        [--seed N] [--duration SECONDS] [--set SECTION.KEY=VALUE]...\n"
 	"                        [--out DIR] [--quiet]\n"
 	"\n"
 	"Finds the highest total arrival rate at which SCENARIO (the built-in default\n"
@@ -34,6 +34,12 @@ static const char usage_text[] =
 	"  --sweep rate=FROM:TO:STEP  instead of searching, the failure ratio at every total\n"
 	"                           rate FROM, FROM+STEP, ... TO (0 < FROM <= TO, STEP > 0,\n"
 	"                           at most 1000 rates) into capacity.csv, for the knee plot\n"
+	"  --solve KEY              instead, at the scenario's own rates, the smallest value of\n"
+	"                           the integer KEY (nat.addresses, host.addresses,\n"
+	"                           workload.NAME.hosts, ...) whose failure ratio is at most F\n"
+	"                           in every replication: tries the key's minimum, doubling,\n"
+	"                           then bisects; prints the failure ratio there and one below;\n"
+	"                           writes capacity_solve.csv (every value simulated)\n"
 	"  --strategy S             same as --set host.strategy=S\n"
 	"  --seed N                 base seed, same as --set run.seed=N; replication k uses\n"
 	"                           splitmix64(seed + k), replication 0 the seed itself\n"
@@ -43,30 +49,8 @@ static const char usage_text[] =
 	"  -q, --quiet              print nothing but errors\n"
 	"  -h, --help               show this help\n"
 	"\n"
-	"Exit status: 0 done, 1 run-time failure (I/O), 2 bad command line or scenario.\n";
-
-struct setting {
-	const char *flag; /* the shorthand as typed, or NULL for --set */
-	char text[512];
-};
-
-static bool add_setting(struct setting *sets, unsigned *n, const char *flag, const char *key,
-			const char *value)
-{
-	if (*n == MAX_SETS) {
-		ps_cli_error("capacity: too many --set options (at most %d)", MAX_SETS);
-		return false;
-	}
-	struct setting *s = &sets[(*n)++];
-	s->flag = flag;
-	int len = key ? snprintf(s->text, sizeof(s->text), "%s=%s", key, value)
-		      : snprintf(s->text, sizeof(s->text), "%s", value);
-	if (len < 0 || (size_t)len >= sizeof(s->text)) {
-		ps_cli_error("capacity: option value too long: \"%.40s...\"", value);
-		return false;
-	}
-	return true;
-}
+	"Exit status: 0 done, 1 run-time failure (I/O), 2 bad command line or scenario,\n"
+	"or --solve finding no value that meets F.\n";
 
 /* A finite number filling all of text up to *end (or the whole string when end is NULL). */
 static bool number(const char *text, double *v, const char **end)
@@ -184,6 +168,47 @@ static void print_search(const struct ps_scenario *sc, const struct ps_capacity_
 	print_notes(b->notes);
 }
 
+static void solve_progress(void *arg, unsigned rep, double value, double fr)
+{
+	fprintf(stderr, "\rcapacity: %s = %.0f, replication %u: failure ratio %.4g\033[K",
+		(const char *)arg, value, rep, fr);
+}
+
+static void print_solve_point(const struct ps_solve_result *r, const struct ps_solve_point *p)
+{
+	const struct ps_ci *c = &p->failure_ratio;
+	printf("  %s = %" PRIu64 ": failure ratio %.4g", r->key, p->value, c->mean);
+	if (r->replications > 1)
+		printf(" (95 %% CI %.4g to %.4g, worst replication %.4g)\n", c->low, c->high, p->worst);
+	else
+		printf(" (one replication: no interval)\n");
+}
+
+static void print_solve(const struct ps_scenario *sc, const struct ps_solve_result *r)
+{
+	printf("%s under %s, at its own rates: %s = %" PRIu64 " is the smallest value keeping the "
+	       "failure ratio <= %g in ", sc->name, sc->strategy, r->key, r->answer, r->target);
+	if (r->replications == 1)
+		printf("its one replication\n");
+	else
+		printf("every one of %u replications\n", r->replications);
+	print_solve_point(r, ps_solve_find(r, r->answer));
+	if (r->answer == r->min) {
+		printf("  %s = %" PRIu64 " is the smallest value allowed\n", r->key, r->answer);
+	} else {
+		/* Bisection always ends with answer - 1 tried and failing. */
+		const struct ps_solve_point *below = ps_solve_find(r, r->answer - 1);
+		if (below && below->valid)
+			print_solve_point(r, below);
+		else if (below)
+			printf("  %s = %" PRIu64 " is refused: %s\n", r->key, r->answer - 1, below->why);
+	}
+	printf("values tried:");
+	for (size_t i = 0; i < r->ntried; i++)
+		printf(" %" PRIu64 "%s", r->tried[i].value, r->tried[i].valid ? "" : " (refused)");
+	printf("\n");
+}
+
 static void print_sweep(const struct ps_scenario *sc, const struct ps_capacity_result *r)
 {
 	printf("%s under %s: failure ratio by total rate, %u replication%s (mean ± 95 %% half-width)\n",
@@ -212,18 +237,20 @@ int ps_cmd_capacity(int argc, char **argv)
 		{ "seed", required_argument, NULL, 'r' },
 		{ "set", required_argument, NULL, 's' },
 		{ "strategy", required_argument, NULL, 'S' },
+		{ "solve", required_argument, NULL, 'v' },
 		{ "sweep", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct setting *sets = malloc(sizeof(*sets) * MAX_SETS);
+	struct ps_cli_overrides *sets = calloc(1, sizeof(*sets));
 	if (!sets) {
 		ps_cli_error("capacity: out of memory");
 		return PS_EXIT_RUNTIME;
 	}
-	unsigned nsets = 0, reps = 5;
+	sets->cmd = "capacity";
+	unsigned reps = 5;
 	double max_failure = 0.001;
 	struct sweep sweep = { 0 };
-	const char *out = "out/capacity";
+	const char *out = "out/capacity", *solve = NULL;
 	bool quiet = false;
 	int ch, rc = PS_EXIT_USAGE;
 	opterr = 0;
@@ -231,7 +258,7 @@ int ps_cmd_capacity(int argc, char **argv)
 		bool ok = true;
 		switch (ch) {
 		case 'd':
-			ok = add_setting(sets, &nsets, "--duration", "run.duration_s", optarg);
+			ok = ps_cli_override(sets, "--duration", "run.duration_s", optarg);
 			break;
 		case 'f':
 			ok = number(optarg, &max_failure, NULL) && max_failure > 0 && max_failure < 1;
@@ -253,13 +280,17 @@ int ps_cmd_capacity(int argc, char **argv)
 			quiet = true;
 			break;
 		case 'r':
-			ok = add_setting(sets, &nsets, "--seed", "run.seed", optarg);
+			ok = ps_cli_override(sets, "--seed", "run.seed", optarg);
 			break;
 		case 's':
-			ok = add_setting(sets, &nsets, NULL, NULL, optarg);
+			ok = ps_cli_override(sets, NULL, NULL, optarg);
 			break;
 		case 'S':
-			ok = add_setting(sets, &nsets, "--strategy", "host.strategy", optarg);
+			ok = ps_cli_override(sets, "--strategy", "host.strategy", optarg);
+			break;
+		case 'v':
+			/* The key itself is checked against the scenario, once it is loaded. */
+			solve = optarg;
 			break;
 		case 'w':
 			ok = parse_sweep(optarg, &sweep);
@@ -287,6 +318,12 @@ int ps_cmd_capacity(int argc, char **argv)
 		return PS_EXIT_USAGE;
 	}
 
+	if (solve && sweep.on) {
+		ps_cli_error("capacity: --solve and --sweep ask different questions; give one of them");
+		free(sets);
+		return PS_EXIT_USAGE;
+	}
+
 	char err[PS_ERR_MAX];
 	struct ps_scenario *sc = malloc(sizeof(*sc));
 	if (!sc) {
@@ -294,26 +331,8 @@ int ps_cmd_capacity(int argc, char **argv)
 		free(sets);
 		return PS_EXIT_RUNTIME;
 	}
-	ps_scenario_defaults(sc);
-	if (optind < argc ? ps_scenario_load(sc, argv[optind], err, sizeof(err))
-			  : ps_scenario_parse(sc, "built-in", ps_scenario_default_ini, err, sizeof(err))) {
-		ps_cli_error("%s", err);
+	if (!ps_cli_load(sc, optind < argc ? argv[optind] : NULL, sets))
 		goto done;
-	}
-	for (unsigned i = 0; i < nsets; i++) {
-		if (ps_scenario_set(sc, sets[i].text, err, sizeof(err)) != 0) {
-			const char *rest = strstr(err, ": "), *eq = strchr(sets[i].text, '=');
-			if (sets[i].flag)
-				ps_cli_error("%s %s%s", sets[i].flag, eq ? eq + 1 : "", rest ? rest : "");
-			else
-				ps_cli_error("%s", err);
-			goto done;
-		}
-	}
-	if (ps_scenario_validate(sc, err, sizeof(err)) != 0) {
-		ps_cli_error("%s", err);
-		goto done;
-	}
 	if (ps_cli_mkdirs(out) != 0) {
 		ps_cli_error("capacity: cannot create output directory \"%s\": %s", out, strerror(errno));
 		rc = PS_EXIT_RUNTIME;
@@ -324,6 +343,28 @@ int ps_cmd_capacity(int argc, char **argv)
 		.max_failure = max_failure, .replications = reps, .out_dir = out,
 		.progress = tty ? progress : NULL,
 	};
+	if (solve) {
+		if (tty) {
+			opt.progress = solve_progress;
+			opt.progress_arg = (void *)solve;
+		}
+		struct ps_solve_result sres;
+		enum ps_status st = ps_capacity_solve(sc, solve, &opt, &sres, err, sizeof(err));
+		if (tty)
+			fputs("\r\033[K", stderr);
+		if (st != PS_DONE) {
+			ps_cli_error("capacity: %s", err);
+			rc = st == PS_BAD_INPUT ? PS_EXIT_USAGE : PS_EXIT_RUNTIME;
+			goto done;
+		}
+		if (!quiet) {
+			print_solve(sc, &sres);
+			printf("wrote %s/capacity_solve.csv\n", out);
+		}
+		ps_solve_result_fini(&sres);
+		rc = PS_EXIT_OK;
+		goto done;
+	}
 	struct ps_capacity_result res;
 	enum ps_status st = sweep.on ? ps_capacity_sweep(sc, &opt, sweep.from, sweep.to, sweep.step, &res,
 							 err, sizeof(err))

@@ -8,8 +8,6 @@
 #include "cli.h"
 #include "portsim/scenario.h"
 
-#define MAX_SETS 256
-
 static const char usage_text[] =
 	"usage: portsim check [SCENARIO] [--set SECTION.KEY=VALUE]...\n"
 	"\n"
@@ -28,8 +26,7 @@ int ps_cmd_check(int argc, char **argv)
 		{ "set", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *sets[MAX_SETS];
-	unsigned nsets = 0;
+	struct ps_cli_overrides sets = { .cmd = "check" };
 	int ch;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -38,11 +35,8 @@ int ps_cmd_check(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return PS_EXIT_OK;
 		case 's':
-			if (nsets == MAX_SETS) {
-				ps_cli_error("check: too many --set options (at most %d)", MAX_SETS);
+			if (!ps_cli_override(&sets, NULL, NULL, optarg))
 				return PS_EXIT_USAGE;
-			}
-			sets[nsets++] = optarg;
 			break;
 		case ':':
 			ps_cli_error("check: option \"%s\" needs a value (see portsim check --help)", argv[optind - 1]);
@@ -61,24 +55,9 @@ int ps_cmd_check(int argc, char **argv)
 		ps_cli_error("check: out of memory");
 		return PS_EXIT_RUNTIME;
 	}
-	char err[PS_ERR_MAX];
 	int rc = PS_EXIT_USAGE;
-	ps_scenario_defaults(sc);
-	if (optind < argc ? ps_scenario_load(sc, argv[optind], err, sizeof(err))
-			  : ps_scenario_parse(sc, "built-in", ps_scenario_default_ini, err, sizeof(err))) {
-		ps_cli_error("%s", err);
+	if (!ps_cli_load(sc, optind < argc ? argv[optind] : NULL, &sets))
 		goto out;
-	}
-	for (unsigned i = 0; i < nsets; i++) {
-		if (ps_scenario_set(sc, sets[i], err, sizeof(err)) != 0) {
-			ps_cli_error("%s", err);
-			goto out;
-		}
-	}
-	if (ps_scenario_validate(sc, err, sizeof(err)) != 0) {
-		ps_cli_error("%s", err);
-		goto out;
-	}
 	size_t need = ps_scenario_format(sc, NULL, 0) + 1;
 	char *text = malloc(need);
 	if (!text) {

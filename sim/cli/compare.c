@@ -13,7 +13,6 @@
 #include "portsim/compare.h"
 #include "portsim/scenario.h"
 
-#define MAX_SETS 256
 
 static const char usage_text[] =
 	"usage: portsim compare [SCENARIO] [--strategies LIST|all] [--replications N]\n"
@@ -38,29 +37,6 @@ static const char usage_text[] =
 	"  -h, --help             show this help\n"
 	"\n"
 	"Exit status: 0 done, 1 run-time failure (I/O), 2 bad command line or scenario.\n";
-
-struct setting {
-	const char *flag; /* the shorthand as typed, or NULL for --set */
-	char text[512];
-};
-
-static bool add_setting(struct setting *sets, unsigned *n, const char *flag, const char *key,
-			const char *value)
-{
-	if (*n == MAX_SETS) {
-		ps_cli_error("compare: too many --set options (at most %d)", MAX_SETS);
-		return false;
-	}
-	struct setting *s = &sets[(*n)++];
-	s->flag = flag;
-	int len = key ? snprintf(s->text, sizeof(s->text), "%s=%s", key, value)
-		      : snprintf(s->text, sizeof(s->text), "%s", value);
-	if (len < 0 || (size_t)len >= sizeof(s->text)) {
-		ps_cli_error("compare: option value too long: \"%.40s...\"", value);
-		return false;
-	}
-	return true;
-}
 
 static bool parse_replications(const char *text, unsigned *out)
 {
@@ -141,12 +117,13 @@ int ps_cmd_compare(int argc, char **argv)
 		{ "strategies", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct setting *sets = malloc(sizeof(*sets) * MAX_SETS);
+	struct ps_cli_overrides *sets = calloc(1, sizeof(*sets));
 	if (!sets) {
 		ps_cli_error("compare: out of memory");
 		return PS_EXIT_RUNTIME;
 	}
-	unsigned nsets = 0, reps = 5;
+	sets->cmd = "compare";
+	unsigned reps = 5;
 	const char *out = "out/compare", *list = "all";
 	bool quiet = false;
 	int ch, rc = PS_EXIT_USAGE;
@@ -155,7 +132,7 @@ int ps_cmd_compare(int argc, char **argv)
 		bool ok = true;
 		switch (ch) {
 		case 'd':
-			ok = add_setting(sets, &nsets, "--duration", "run.duration_s", optarg);
+			ok = ps_cli_override(sets, "--duration", "run.duration_s", optarg);
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -171,13 +148,13 @@ int ps_cmd_compare(int argc, char **argv)
 			quiet = true;
 			break;
 		case 'r':
-			ok = add_setting(sets, &nsets, "--seed", "run.seed", optarg);
+			ok = ps_cli_override(sets, "--seed", "run.seed", optarg);
 			break;
 		case 's':
 			list = optarg;
 			break;
 		case 'S':
-			ok = add_setting(sets, &nsets, NULL, NULL, optarg);
+			ok = ps_cli_override(sets, NULL, NULL, optarg);
 			break;
 		case ':':
 			ps_cli_error("compare: option \"%s\" needs a value (see portsim compare --help)",
@@ -215,26 +192,8 @@ int ps_cmd_compare(int argc, char **argv)
 		ps_cli_error("compare: --strategies: %s", err);
 		goto done;
 	}
-	ps_scenario_defaults(sc);
-	if (optind < argc ? ps_scenario_load(sc, argv[optind], err, sizeof(err))
-			  : ps_scenario_parse(sc, "built-in", ps_scenario_default_ini, err, sizeof(err))) {
-		ps_cli_error("%s", err);
+	if (!ps_cli_load(sc, optind < argc ? argv[optind] : NULL, sets))
 		goto done;
-	}
-	for (unsigned i = 0; i < nsets; i++) {
-		if (ps_scenario_set(sc, sets[i].text, err, sizeof(err)) != 0) {
-			const char *rest = strstr(err, ": "), *eq = strchr(sets[i].text, '=');
-			if (sets[i].flag)
-				ps_cli_error("%s %s%s", sets[i].flag, eq ? eq + 1 : "", rest ? rest : "");
-			else
-				ps_cli_error("%s", err);
-			goto done;
-		}
-	}
-	if (ps_scenario_validate(sc, err, sizeof(err)) != 0) {
-		ps_cli_error("%s", err);
-		goto done;
-	}
 	if (ps_cli_mkdirs(out) != 0) {
 		ps_cli_error("compare: cannot create output directory \"%s\": %s", out, strerror(errno));
 		rc = PS_EXIT_RUNTIME;

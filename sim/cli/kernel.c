@@ -14,7 +14,6 @@
 #include "portsim/kernel.h"
 #include "portsim/scenario.h"
 
-#define MAX_SETS 256
 
 static const char usage_text[] =
 	"usage: portsim kernel [SCENARIO] [--set SECTION.KEY=VALUE]... [--seed N]\n"
@@ -96,18 +95,18 @@ int ps_cmd_kernel(int argc, char **argv)
 		{ "set", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char sets[MAX_SETS][512];
-	unsigned nsets = 0;
+	struct ps_cli_overrides sets = { .cmd = "kernel" };
 	const char *out = "out/kernel";
 	double limit = PS_KERNEL_DEFAULT_LIMIT_S;
 	bool fast = false, quiet = false;
 	int ch;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":fhl:o:q", longopts, NULL)) != -1) {
-		const char *key = NULL;
+		const char *key = NULL, *flag = NULL;
 		switch (ch) {
 		case 'd':
 			key = "run.duration_s";
+			flag = "--duration";
 			break;
 		case 'f':
 			fast = true;
@@ -129,6 +128,7 @@ int ps_cmd_kernel(int argc, char **argv)
 			continue;
 		case 'r':
 			key = "run.seed";
+			flag = "--seed";
 			break;
 		case 's':
 			break;
@@ -140,17 +140,8 @@ int ps_cmd_kernel(int argc, char **argv)
 			ps_cli_error("kernel: unknown option \"%s\" (see portsim kernel --help)", argv[optind - 1]);
 			return PS_EXIT_USAGE;
 		}
-		if (nsets == MAX_SETS) {
-			ps_cli_error("kernel: too many --set options (at most %d)", MAX_SETS);
+		if (!ps_cli_override(&sets, flag, key, optarg))
 			return PS_EXIT_USAGE;
-		}
-		int len = key ? snprintf(sets[nsets], sizeof(sets[0]), "%s=%s", key, optarg)
-			      : snprintf(sets[nsets], sizeof(sets[0]), "%s", optarg);
-		if (len < 0 || (size_t)len >= sizeof(sets[0])) {
-			ps_cli_error("kernel: option value too long: \"%.40s...\"", optarg);
-			return PS_EXIT_USAGE;
-		}
-		nsets++;
 	}
 	if (argc - optind > 1) {
 		ps_cli_error("kernel: one scenario at most, got \"%s\" and \"%s\"", argv[optind],
@@ -160,19 +151,8 @@ int ps_cmd_kernel(int argc, char **argv)
 
 	struct ps_scenario sc;
 	char err[PS_ERR_MAX];
-	ps_scenario_defaults(&sc);
-	int rc = optind < argc ? ps_scenario_load(&sc, argv[optind], err, sizeof(err))
-			       : ps_scenario_parse(&sc, "built-in", ps_scenario_default_ini, err, sizeof(err));
-	if (rc != 0) {
-		ps_cli_error("%s", err);
+	if (!ps_cli_load(&sc, optind < argc ? argv[optind] : NULL, &sets))
 		return PS_EXIT_USAGE;
-	}
-	for (unsigned i = 0; i < nsets; i++) {
-		if (ps_scenario_set(&sc, sets[i], err, sizeof(err)) != 0) {
-			ps_cli_error("%s", err);
-			return PS_EXIT_USAGE;
-		}
-	}
 	/* Refuse before anything is created: a scenario the kernel cannot play, or no kernel to play it. */
 	if (ps_kernel_check(&sc, limit, err, sizeof(err)) != PS_DONE) {
 		ps_cli_error("%s", err);

@@ -12,8 +12,6 @@
 #include "portsim/run.h"
 #include "portsim/scenario.h"
 
-#define MAX_SETS 256
-
 static const char usage_text[] =
 	"usage: portsim run [SCENARIO] [--strategy S] [--seed N] [--duration SECONDS]\n"
 	"                   [--set SECTION.KEY=VALUE]... [--out DIR] [--events] [--ports]\n"
@@ -37,41 +35,6 @@ static const char usage_text[] =
 	"\n"
 	"Exit status: 0 done, 1 run-time failure (I/O), 2 bad command line or scenario.\n";
 
-struct setting {
-	const char *flag;  /* the option as typed, for messages */
-	char text[512];    /* section.key=value */
-};
-
-/* Turns a shorthand's "--set a.b=v: problem" message into "--flag v: problem". */
-static void report_set_error(const struct setting *s, const char *err)
-{
-	if (!s->flag) {
-		ps_cli_error("%s", err);
-		return;
-	}
-	const char *rest = strstr(err, ": ");
-	const char *eq = strchr(s->text, '=');
-	ps_cli_error("%s %s%s", s->flag, eq ? eq + 1 : "", rest ? rest : "");
-}
-
-static bool add_setting(struct setting *sets, unsigned *n, const char *flag, const char *key,
-			const char *value)
-{
-	if (*n == MAX_SETS) {
-		ps_cli_error("run: too many --set options (at most %d)", MAX_SETS);
-		return false;
-	}
-	struct setting *s = &sets[(*n)++];
-	s->flag = flag;
-	int len = key ? snprintf(s->text, sizeof(s->text), "%s=%s", key, value)
-		      : snprintf(s->text, sizeof(s->text), "%s", value);
-	if (len < 0 || (size_t)len >= sizeof(s->text)) {
-		ps_cli_error("run: option value too long: \"%.40s...\"", value);
-		return false;
-	}
-	return true;
-}
-
 int ps_cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -86,8 +49,8 @@ int ps_cmd_run(int argc, char **argv)
 		{ "strategy", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct setting sets[MAX_SETS];
-	unsigned nsets = 0;
+	/* Both are plain data of a few hundred kilobytes: the stack holds them. */
+	struct ps_cli_overrides sets_buf = { .cmd = "run" }, *sets = &sets_buf;
 	const char *out = "out";
 	bool events = false, ports = false, quiet = false;
 	int ch;
@@ -96,7 +59,7 @@ int ps_cmd_run(int argc, char **argv)
 		bool ok = true;
 		switch (ch) {
 		case 'd':
-			ok = add_setting(sets, &nsets, "--duration", "run.duration_s", optarg);
+			ok = ps_cli_override(sets, "--duration", "run.duration_s", optarg);
 			break;
 		case 'e':
 			events = true;
@@ -114,13 +77,13 @@ int ps_cmd_run(int argc, char **argv)
 			quiet = true;
 			break;
 		case 'r':
-			ok = add_setting(sets, &nsets, "--seed", "run.seed", optarg);
+			ok = ps_cli_override(sets, "--seed", "run.seed", optarg);
 			break;
 		case 's':
-			ok = add_setting(sets, &nsets, NULL, NULL, optarg);
+			ok = ps_cli_override(sets, NULL, NULL, optarg);
 			break;
 		case 'S':
-			ok = add_setting(sets, &nsets, "--strategy", "host.strategy", optarg);
+			ok = ps_cli_override(sets, "--strategy", "host.strategy", optarg);
 			break;
 		case ':':
 			ps_cli_error("run: option \"%s\" needs a value (see portsim run --help)", argv[optind - 1]);
@@ -139,23 +102,8 @@ int ps_cmd_run(int argc, char **argv)
 
 	struct ps_scenario sc;
 	char err[PS_ERR_MAX];
-	ps_scenario_defaults(&sc);
-	int rc = optind < argc ? ps_scenario_load(&sc, argv[optind], err, sizeof(err))
-			       : ps_scenario_parse(&sc, "built-in", ps_scenario_default_ini, err, sizeof(err));
-	if (rc != 0) {
-		ps_cli_error("%s", err);
+	if (!ps_cli_load(&sc, optind < argc ? argv[optind] : NULL, sets))
 		return PS_EXIT_USAGE;
-	}
-	for (unsigned i = 0; i < nsets; i++) {
-		if (ps_scenario_set(&sc, sets[i].text, err, sizeof(err)) != 0) {
-			report_set_error(&sets[i], err);
-			return PS_EXIT_USAGE;
-		}
-	}
-	if (ps_scenario_validate(&sc, err, sizeof(err)) != 0) {
-		ps_cli_error("%s", err);
-		return PS_EXIT_USAGE;
-	}
 	if (ps_cli_mkdirs(out) != 0) {
 		ps_cli_error("run: cannot create output directory \"%s\": %s", out, strerror(errno));
 		return PS_EXIT_RUNTIME;
