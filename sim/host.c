@@ -23,9 +23,11 @@ int ps_host_init(struct ps_host *h, const struct ps_host_config *cfg, char *err,
 		.lo = cfg->lo, .hi = cfg->hi, .reserved = cfg->reserved,
 		.naddrs = cfg->naddrs, .ndsts = cfg->ndsts, .unique = cfg->unique,
 	};
-	if (ps_pool_init(&h->pool, &pc) != 0) {
+	/* Zeroed pages cost nothing until touched, so an unused UDP pool is nearly free. */
+	if (ps_pool_init(&h->pool, &pc) != 0 || ps_pool_init(&h->udp_pool, &pc) != 0) {
 		snprintf(err, size, "cannot set up the port pool (range %u-%u, %u addresses, %u destinations): "
 			 "invalid or out of memory", cfg->lo, cfg->hi, cfg->naddrs, cfg->ndsts);
+		ps_host_fini(h);
 		return -1;
 	}
 	unsigned ninst = 0;
@@ -61,6 +63,7 @@ void ps_host_fini(struct ps_host *h)
 		free(h->inst[j].state);
 	}
 	ps_pool_fini(&h->pool);
+	ps_pool_fini(&h->udp_pool);
 	free(h->conns);
 	memset(h, 0, sizeof(*h));
 }
@@ -88,7 +91,7 @@ static uint32_t conn_alloc(struct ps_host *h)
 static void conn_release(struct ps_host *h, uint32_t id)
 {
 	struct ps_conn *c = &h->conns[id];
-	ps_pool_remove(&h->pool, c->addr, c->idx, c->dst, c->mode == PS_MODE_BIND0);
+	ps_pool_remove(ps_host_pool(h, c->mode), c->addr, c->idx, c->dst, c->mode == PS_MODE_BIND0);
 	const struct ps_alloc_inst *in = &h->inst[h->inst_of[c->mode]];
 	if (in->ops->release)
 		in->ops->release(in->state, c->idx);
@@ -120,7 +123,8 @@ int ps_host_open(struct ps_host *h, enum ps_mode mode, uint32_t addr, uint32_t d
 		.now = now,
 	};
 	const struct ps_alloc_inst *in = &h->inst[h->inst_of[mode]];
-	struct ps_pick pick = in->ops->pick(in->state, &h->pool, &req);
+	struct ps_pool *pool = ps_host_pool(h, mode);
+	struct ps_pick pick = in->ops->pick(in->state, pool, &req);
 	memset(res, 0, sizeof(*res));
 	res->probes = pick.probes;
 	res->taken_over = PS_NO_CONN;
@@ -130,7 +134,7 @@ int ps_host_open(struct ps_host *h, enum ps_mode mode, uint32_t addr, uint32_t d
 		return 0;
 	}
 	uint32_t idx = (uint32_t)pick.idx;
-	uint32_t old = ps_pool_holder(&h->pool, addr, idx, dst);
+	uint32_t old = ps_pool_holder(pool, addr, idx, dst);
 	if (old != PS_NO_CONN) {
 		/* The pool offers a held 4-tuple only when its TIME_WAIT may be taken over. */
 		res->taken_over = old;
@@ -141,7 +145,7 @@ int ps_host_open(struct ps_host *h, enum ps_mode mode, uint32_t addr, uint32_t d
 	if (id == NO_SLOT)
 		return -1;
 	struct ps_conn *c = &h->conns[id];
-	if (ps_pool_add(&h->pool, addr, idx, dst, id, mode == PS_MODE_BIND0) != 0) {
+	if (ps_pool_add(pool, addr, idx, dst, id, mode == PS_MODE_BIND0) != 0) {
 		c->next_free = h->free_conn;
 		h->free_conn = id;
 		return -1;
@@ -166,7 +170,7 @@ bool ps_host_close(struct ps_host *h, uint32_t conn, ps_time now, bool active)
 	bool local = h->cfg.dsts[c->dst].loopback && h->cfg.no_local_time_wait;
 	if (active && c->mode != PS_MODE_UDP && h->cfg.time_wait > 0 && !local) {
 		c->state = PS_CONN_TIME_WAIT;
-		ps_pool_enter_time_wait(&h->pool, c->addr, c->idx, c->dst, now);
+		ps_pool_enter_time_wait(ps_host_pool(h, c->mode), c->addr, c->idx, c->dst, now);
 		h->established--;
 		h->time_wait++;
 		return true;
@@ -186,6 +190,16 @@ bool ps_host_time_wait_end(struct ps_host *h, uint32_t conn, uint32_t gen)
 const struct ps_conn *ps_host_conn(const struct ps_host *h, uint32_t conn)
 {
 	return &h->conns[conn];
+}
+
+struct ps_pool *ps_host_pool(struct ps_host *h, enum ps_mode mode)
+{
+	return mode == PS_MODE_UDP ? &h->udp_pool : &h->pool;
+}
+
+uint64_t ps_host_ports_in_use(const struct ps_host *h)
+{
+	return h->pool.ports_in_use + h->udp_pool.ports_in_use;
 }
 
 uint16_t ps_host_port(const struct ps_host *h, uint32_t conn)

@@ -91,7 +91,7 @@ static double wall_now(void)
 
 static void note_occupancy(struct run *r)
 {
-	ps_metrics_occupancy(r->m, r->host.established, r->host.time_wait, r->host.pool.ports_in_use);
+	ps_metrics_occupancy(r->m, r->host.established, r->host.time_wait, ps_host_ports_in_use(&r->host));
 }
 
 static void trace_conn(struct run *r, enum ps_trace_event ev, uint32_t conn)
@@ -159,10 +159,13 @@ static void idle_unlink(struct run *r, uint32_t conn)
 	s->idle = false;
 }
 
-/* Tells the observer when (addr, idx) has just lost its last socket. */
-static void note_release(struct run *r, uint32_t addr, uint32_t idx)
+/*
+ * Tells the observer when (addr, idx) has just lost its last TCP socket.
+ * It watches the TCP port space, where TIME_WAIT and reuse matter.
+ */
+static void note_release(struct run *r, enum ps_mode mode, uint32_t addr, uint32_t idx)
 {
-	if (ps_pool_users(&r->host.pool, addr, idx) == 0)
+	if (mode != PS_MODE_UDP && ps_pool_users(&r->host.pool, addr, idx) == 0)
 		ps_observe_release(r->obs, addr, idx, r->engine.now);
 }
 
@@ -182,7 +185,7 @@ static int close_conn(struct run *r, uint32_t conn, bool client_closes)
 		return ps_engine_schedule_lane(&r->engine, LANE_TIME_WAIT, r->engine.now + r->time_wait,
 					       EV_TW_END, conn, gen);
 	}
-	note_release(r, addr, idx);
+	note_release(r, udp ? PS_MODE_UDP : PS_MODE_CONNECT, addr, idx);
 	return 0;
 }
 
@@ -274,11 +277,13 @@ static int serve(struct run *r, unsigned pop, const struct ps_attempt *a, uint32
 		return schedule_retry(r, pop, a, tries + 1);
 	}
 	const struct ps_conn *c = ps_host_conn(&r->host, res.conn);
-	bool fresh = ps_pool_users(&r->host.pool, c->addr, c->idx) == 1;
-	if (res.taken_over != PS_NO_CONN && fresh)
-		ps_observe_release(r->obs, c->addr, c->idx, now);
-	if (ps_observe_alloc(r->obs, c->addr, c->idx, c->dst, now, fresh) != 0)
-		return -1;
+	if (a->mode != PS_MODE_UDP) {
+		bool fresh = ps_pool_users(&r->host.pool, c->addr, c->idx) == 1;
+		if (res.taken_over != PS_NO_CONN && fresh)
+			ps_observe_release(r->obs, c->addr, c->idx, now);
+		if (ps_observe_alloc(r->obs, c->addr, c->idx, c->dst, now, fresh) != 0)
+			return -1;
+	}
 	if (res.taken_over != PS_NO_CONN) {
 		r->m->tw_takeovers++;
 		if (r->tracing)
@@ -382,8 +387,9 @@ static void on_time_wait_end(struct run *r, const struct ps_event *ev)
 		return;
 	trace_conn(r, PS_EV_TW_END, ev->id);
 	uint32_t addr = c->addr, idx = c->idx;
+	enum ps_mode mode = c->mode;
 	ps_host_time_wait_end(&r->host, ev->id, ev->gen);
-	note_release(r, addr, idx);
+	note_release(r, mode, addr, idx);
 }
 
 static int dispatch(struct run *r, const struct ps_event *ev)
@@ -413,7 +419,7 @@ static void sample(struct run *r, ps_time t)
 {
 	if (r->tracing) {
 		ps_trace_sample(&r->trace, t, r->host.established, r->host.time_wait,
-				r->host.pool.ports_in_use, ps_pool_free_tightest(&r->host.pool), r->m);
+				ps_host_ports_in_use(&r->host), ps_pool_free_tightest(&r->host.pool), r->m);
 		ps_trace_ports(&r->trace, t, &r->host.pool);
 	} else
 		r->m->iv_attempts = r->m->iv_failures = r->m->iv_probes = 0;

@@ -117,6 +117,21 @@ static void test_client_close_keeps_the_4tuple_in_time_wait(void **state)
 	ps_host_fini(&h);
 }
 
+static void test_tcp_and_udp_have_separate_port_spaces(void **state)
+{
+	(void)state;
+	struct ps_host h;
+	host_up(&h, "sequential", 40000, 40000, NULL, PS_UNIQUE_PORT);
+	assert_int_equal(open1(&h, PS_MODE_CONNECT, 0, 0).err, PS_OK);
+	/* The one TCP port is taken; UDP port 40000 is another port altogether. */
+	struct ps_open_result u = open1(&h, PS_MODE_UDP, 1, 0);
+	assert_int_equal(u.err, PS_OK);
+	assert_int_equal(u.port, 40000);
+	assert_int_equal(open1(&h, PS_MODE_UDP, 2, 0).err, PS_EAGAIN);
+	assert_int_equal(ps_host_ports_in_use(&h), 2);
+	ps_host_fini(&h);
+}
+
 static void test_reserved_ports_are_never_chosen(void **state)
 {
 	(void)state;
@@ -290,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_bind0_port_is_unusable_for_every_destination),
 		cmocka_unit_test(test_server_close_frees_the_port_at_once),
 		cmocka_unit_test(test_client_close_keeps_the_4tuple_in_time_wait),
+		cmocka_unit_test(test_tcp_and_udp_have_separate_port_spaces),
 		cmocka_unit_test(test_reserved_ports_are_never_chosen),
 		cmocka_unit_test(test_time_wait_holds_the_port_for_exactly_its_length),
 		cmocka_unit_test(test_tw_reuse_takes_over_time_wait_after_the_delay),

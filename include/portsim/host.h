@@ -71,7 +71,8 @@ struct ps_alloc_inst {
 
 struct ps_host {
 	struct ps_host_config cfg;
-	struct ps_pool pool;
+	struct ps_pool pool;     /* TCP */
+	struct ps_pool udp_pool; /* UDP has a port space of its own */
 	struct ps_alloc_inst inst[PS_MODE_COUNT];
 	uint8_t inst_of[PS_MODE_COUNT]; /* modes served by one strategy share its instance */
 	struct ps_conn *conns;
@@ -108,6 +109,12 @@ bool ps_host_close(struct ps_host *h, uint32_t conn, ps_time now, bool active);
 bool ps_host_time_wait_end(struct ps_host *h, uint32_t conn, uint32_t gen);
 
 const struct ps_conn *ps_host_conn(const struct ps_host *h, uint32_t conn);
+
+/* The pool a socket mode draws from: TCP modes share one, UDP has its own. */
+struct ps_pool *ps_host_pool(struct ps_host *h, enum ps_mode mode);
+
+/* (address, port) pairs carrying a socket, TCP and UDP together. */
+uint64_t ps_host_ports_in_use(const struct ps_host *h);
 
 /* The port number of a connection. */
 uint16_t ps_host_port(const struct ps_host *h, uint32_t conn);
