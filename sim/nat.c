@@ -6,93 +6,9 @@
 
 #define NONE UINT32_MAX
 
-/* Inside endpoint -> its newest mapping: open addressing, linear probing, backward-shift delete. */
-struct endpoint_slot {
-	uint64_t key; /* EMPTY when free */
-	uint32_t map;
-};
-
-struct endpoint_table {
-	struct endpoint_slot *slots;
-	size_t cap, len;
-};
-
-#define EMPTY UINT64_MAX
-
 static uint64_t endpoint_key(uint32_t ip, uint16_t port)
 {
 	return ((uint64_t)ip << 16) | port;
-}
-
-static size_t slot_hash(uint64_t key, size_t mask)
-{
-	key ^= key >> 31;
-	key *= 0x9e3779b97f4a7c15ULL;
-	key ^= key >> 29;
-	return (size_t)key & mask;
-}
-
-static struct endpoint_slot *ep_find(const struct endpoint_table *t, uint64_t key)
-{
-	size_t mask = t->cap - 1;
-	for (size_t i = slot_hash(key, mask);; i = (i + 1) & mask) {
-		if (t->slots[i].key == key)
-			return &t->slots[i];
-		if (t->slots[i].key == EMPTY)
-			return NULL;
-	}
-}
-
-static void ep_place(struct endpoint_slot *tab, size_t cap, uint64_t key, uint32_t map)
-{
-	size_t mask = cap - 1, i = slot_hash(key, mask);
-	while (tab[i].key != EMPTY)
-		i = (i + 1) & mask;
-	tab[i] = (struct endpoint_slot){ .key = key, .map = map };
-}
-
-static int ep_set(struct endpoint_table *t, uint64_t key, uint32_t map)
-{
-	struct endpoint_slot *s = ep_find(t, key);
-	if (s) {
-		s->map = map;
-		return 0;
-	}
-	if ((t->len + 1) * 2 > t->cap) {
-		size_t cap = t->cap * 2;
-		struct endpoint_slot *tab = malloc(cap * sizeof(*tab));
-		if (!tab)
-			return -1;
-		for (size_t i = 0; i < cap; i++)
-			tab[i].key = EMPTY;
-		for (size_t i = 0; i < t->cap; i++)
-			if (t->slots[i].key != EMPTY)
-				ep_place(tab, cap, t->slots[i].key, t->slots[i].map);
-		free(t->slots);
-		t->slots = tab;
-		t->cap = cap;
-	}
-	ep_place(t->slots, t->cap, key, map);
-	t->len++;
-	return 0;
-}
-
-static void ep_delete(struct endpoint_table *t, struct endpoint_slot *slot)
-{
-	size_t mask = t->cap - 1, i = (size_t)(slot - t->slots), j = i;
-	for (;;) {
-		j = (j + 1) & mask;
-		if (t->slots[j].key == EMPTY)
-			break;
-		size_t home = slot_hash(t->slots[j].key, mask);
-		bool stays = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
-		if (!stays) {
-			t->slots[i] = t->slots[j];
-			i = j;
-		}
-	}
-	t->slots[i].key = EMPTY;
-	t->len--;
 }
 
 int ps_nat_init(struct ps_nat *nat, const struct ps_nat_config *cfg, const struct ps_nat_ops *ops,
@@ -107,25 +23,19 @@ int ps_nat_init(struct ps_nat *nat, const struct ps_nat_config *cfg, const struc
 		.lo = cfg->lo, .hi = cfg->hi, .naddrs = cfg->naddrs, .ndsts = cfg->ndsts,
 		.unique = PS_UNIQUE_4TUPLE,
 	};
-	struct endpoint_table *t = calloc(1, sizeof(*t));
-	nat->by_endpoint = t;
 	nat->dst_count = calloc((size_t)cfg->naddrs * cfg->ndsts, sizeof(uint32_t));
-	if (!t || !nat->dst_count || ps_pool_init(&nat->pool, &pc) != 0) {
+	if (!nat->dst_count || ps_pool_init(&nat->pool, &pc) != 0 || ps_map_init(&nat->by_endpoint, 1024) != 0) {
 		snprintf(err, size, "cannot set up the NAT's pool (%u addresses, ports %u-%u): out of memory",
 			 cfg->naddrs, cfg->lo, cfg->hi);
 		ps_nat_fini(nat);
 		return -1;
 	}
-	t->cap = 1024;
-	t->slots = malloc(t->cap * sizeof(*t->slots));
 	nat->state = calloc(1, ops->state_size ? ops->state_size : 1);
-	if (!t->slots || !nat->state) {
+	if (!nat->state) {
 		snprintf(err, size, "out of memory");
 		ps_nat_fini(nat);
 		return -1;
 	}
-	for (size_t i = 0; i < t->cap; i++)
-		t->slots[i].key = EMPTY;
 	struct ps_rng secret;
 	ps_rng_init(&secret, cfg->seed, PS_STREAM_SECRET, 1000);
 	nat->key = ps_rng_next(&secret);
@@ -144,10 +54,7 @@ void ps_nat_fini(struct ps_nat *nat)
 	if (nat->state && nat->ops && nat->ops->fini)
 		nat->ops->fini(nat->state);
 	free(nat->state);
-	struct endpoint_table *t = nat->by_endpoint;
-	if (t)
-		free(t->slots);
-	free(t);
+	ps_map_fini(&nat->by_endpoint);
 	free(nat->dst_count);
 	free(nat->maps);
 	ps_pool_fini(&nat->pool);
@@ -227,10 +134,9 @@ static void map_free(struct ps_nat *nat, uint32_t i)
 	ps_pool_remove(&nat->pool, m->addr, m->idx, m->dst, independent(nat));
 	nat->dst_count[(size_t)m->addr * nat->cfg.ndsts + m->dst]--;
 	nat->live_maps--;
-	struct endpoint_table *t = nat->by_endpoint;
-	struct endpoint_slot *s = ep_find(t, endpoint_key(m->inside_ip, m->inside_port));
-	if (s && s->map == i)
-		ep_delete(t, s);
+	struct ps_map_slot *s = ps_map_get(&nat->by_endpoint, endpoint_key(m->inside_ip, m->inside_port));
+	if (s && s->v[0] == i)
+		ps_map_del(&nat->by_endpoint, s);
 	if (nat->ops->release && ps_pool_users(&nat->pool, m->addr, m->idx) == 0)
 		nat->ops->release(nat->state, nat, m->addr, m->idx);
 	m->gen++;
@@ -241,26 +147,26 @@ static void map_free(struct ps_nat *nat, uint32_t i)
 
 enum ps_err ps_nat_open(struct ps_nat *nat, const struct ps_nat_request *req, uint32_t *map)
 {
-	struct endpoint_table *t = nat->by_endpoint;
 	uint64_t key = endpoint_key(req->inside_ip, req->inside_port);
-	struct endpoint_slot *s = ep_find(t, key);
+	struct ps_map_slot *s = ps_map_get(&nat->by_endpoint, key);
 	/*
 	 * Endpoint-independent: one external port per inside endpoint, whatever
 	 * the destination. Endpoint-dependent: a SYN on a flow whose mapping still
 	 * lingers revives it, as conntrack re-opens a TIME_WAIT entry
 	 * (tcp_packet in nf_conntrack_proto_tcp.c), keeping its external port.
 	 */
-	if (s && (independent(nat) || (nat->maps[s->map].lingering && nat->maps[s->map].dst == req->dst))) {
-		struct ps_nat_map *m = &nat->maps[s->map];
+	uint32_t old = s ? (uint32_t)s->v[0] : 0;
+	if (s && (independent(nat) || (nat->maps[old].lingering && nat->maps[old].dst == req->dst))) {
+		struct ps_nat_map *m = &nat->maps[old];
 		if (m->lingering) {
 			ps_pool_remove(&nat->pool, m->addr, m->idx, m->dst, independent(nat));
-			if (ps_pool_add(&nat->pool, m->addr, m->idx, m->dst, s->map, independent(nat)) != 0)
+			if (ps_pool_add(&nat->pool, m->addr, m->idx, m->dst, old, independent(nat)) != 0)
 				return PS_ERR_COUNT;
 			m->lingering = false;
 			m->gen++;
 		}
 		m->refs++;
-		*map = s->map;
+		*map = old;
 		return PS_OK;
 	}
 	uint32_t addr = 0, idx = 0, probes = 0;
@@ -286,8 +192,10 @@ enum ps_err ps_nat_open(struct ps_nat *nat, const struct ps_nat_request *req, ui
 	m->lingering = false;
 	nat->dst_count[(size_t)addr * nat->cfg.ndsts + req->dst]++;
 	nat->live_maps++;
-	if (ep_set(t, key, i) != 0)
+	struct ps_map_slot *e = ps_map_put(&nat->by_endpoint, key);
+	if (!e)
 		return PS_ERR_COUNT;
+	e->v[0] = i;
 	*map = i;
 	return PS_OK;
 }
@@ -327,10 +235,10 @@ uint16_t ps_nat_ext_port(const struct ps_nat *nat, uint32_t map)
 bool ps_nat_endpoint_map(const struct ps_nat *nat, uint32_t inside_ip, uint16_t inside_port,
 			 uint32_t *addr, uint32_t *idx)
 {
-	const struct endpoint_slot *s = ep_find(nat->by_endpoint, endpoint_key(inside_ip, inside_port));
+	const struct ps_map_slot *s = ps_map_get(&nat->by_endpoint, endpoint_key(inside_ip, inside_port));
 	if (!s)
 		return false;
-	*addr = nat->maps[s->map].addr;
-	*idx = nat->maps[s->map].idx;
+	*addr = nat->maps[s->v[0]].addr;
+	*idx = nat->maps[s->v[0]].idx;
 	return true;
 }

@@ -204,96 +204,23 @@ double ps_observe_predictability(const struct ps_observe *o, bool same_dst, unsi
 	return (double)p->hits[g] / (double)p->trials;
 }
 
-/* ---- the peer's TIME_WAIT 4-tuples: open addressing, linear probing ---- */
+/* ---- the peer's TIME_WAIT 4-tuples: key as the pool's, v[0] = held until ---- */
 
-struct tw_slot {
-	uint32_t addr, idx, dst;
-	ps_time until; /* 0: empty (a held entry always ends after time 0) */
-};
-
-struct tw_table {
-	struct tw_slot *slots;
-	size_t cap; /* a power of two, or 0 before the first entry */
-	size_t used;
-};
-
-enum { TW_MIN_CAP = 16 };
-
-static size_t tw_hash(uint32_t addr, uint32_t idx, uint32_t dst)
+static uint64_t tw_key(uint32_t addr, uint32_t idx, uint32_t dst)
 {
-	/* The splitmix64 finalizer: consecutive ports and destinations must not cluster. */
-	uint64_t x = ((uint64_t)addr << 32 | idx) ^ ((uint64_t)dst * 0x9e3779b97f4a7c15ULL);
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return (size_t)(x ^ (x >> 31));
+	return ((uint64_t)dst << 32) | ((uint64_t)addr << 16) | idx;
 }
 
-static bool tw_matches(const struct tw_slot *s, uint32_t addr, uint32_t idx, uint32_t dst)
+static bool still_held(const struct ps_map_slot *s, void *now)
 {
-	return s->until && s->addr == addr && s->idx == idx && s->dst == dst;
-}
-
-/* The slot holding the 4-tuple, or the empty slot where it would go. */
-static size_t tw_find(const struct tw_table *t, uint32_t addr, uint32_t idx, uint32_t dst)
-{
-	size_t mask = t->cap - 1, i = tw_hash(addr, idx, dst) & mask;
-	while (t->slots[i].until && !tw_matches(&t->slots[i], addr, idx, dst))
-		i = (i + 1) & mask;
-	return i;
-}
-
-/* Backward-shift deletion: keeps every probe chain unbroken without tombstones. */
-static void tw_remove(struct tw_table *t, size_t i)
-{
-	size_t mask = t->cap - 1, j = i;
-	for (;;) {
-		j = (j + 1) & mask;
-		if (!t->slots[j].until)
-			break;
-		size_t home = tw_hash(t->slots[j].addr, t->slots[j].idx, t->slots[j].dst) & mask;
-		/* j's entry may fill the hole at i unless its home lies cyclically in (i, j]. */
-		if (((j - home) & mask) >= ((j - i) & mask)) {
-			t->slots[i] = t->slots[j];
-			i = j;
-		}
-	}
-	t->slots[i].until = 0;
-	t->used--;
-}
-
-/*
- * Rebuilds with only the entries still held at now, sized for four times
- * their number: memory follows what the last peer_time_wait left alive,
- * and the next rebuild is at least a quarter of the table away (amortized O(1)).
- */
-static int tw_rebuild(struct tw_table *t, ps_time now)
-{
-	size_t live = 0;
-	for (size_t i = 0; i < t->cap; i++)
-		live += t->slots[i].until > now;
-	size_t cap = TW_MIN_CAP;
-	while (cap < 4 * (live + 1))
-		cap *= 2;
-	struct tw_slot *slots = calloc(cap, sizeof(*slots));
-	if (!slots)
-		return -1;
-	struct tw_table fresh = { .slots = slots, .cap = cap, .used = live };
-	for (size_t i = 0; i < t->cap; i++) {
-		const struct tw_slot *s = &t->slots[i];
-		if (s->until > now)
-			slots[tw_find(&fresh, s->addr, s->idx, s->dst)] = *s;
-	}
-	free(t->slots);
-	*t = fresh;
-	return 0;
+	return s->v[0] > *(const ps_time *)now;
 }
 
 /* For tests: the table's slot count, to show memory stays bounded. Not in the header on purpose. */
 size_t ps_observe_peer_tw_slots(const struct ps_observe *o);
 size_t ps_observe_peer_tw_slots(const struct ps_observe *o)
 {
-	const struct tw_table *t = o->peer_tw;
-	return t ? t->cap : 0;
+	return o->peer_time_wait ? o->peer_tw.cap : 0;
 }
 
 /* ---- the observer ---- */
@@ -325,11 +252,8 @@ int ps_observe_init(struct ps_observe *o, uint32_t naddrs, uint32_t n, uint32_t 
 	    ps_loghist_init(&o->reuse_allocs, 1.0, 1e12, 100) ||
 	    predict_init(&o->same_dst, n) || predict_init(&o->any_dst, n))
 		goto fail;
-	if (peer_time_wait) {
-		o->peer_tw = calloc(1, sizeof(struct tw_table));
-		if (!o->peer_tw)
-			goto fail;
-	}
+	if (peer_time_wait && ps_map_init(&o->peer_tw, 16) != 0)
+		goto fail;
 	return 0;
 fail:
 	ps_observe_fini(o);
@@ -338,10 +262,7 @@ fail:
 
 void ps_observe_fini(struct ps_observe *o)
 {
-	struct tw_table *t = o->peer_tw;
-	if (t)
-		free(t->slots);
-	free(t);
+	ps_map_fini(&o->peer_tw);
 	free(o->released_at);
 	free(o->released_alloc);
 	free(o->last_port_to);
@@ -370,14 +291,11 @@ int ps_observe_alloc(struct ps_observe *o, uint32_t addr, uint32_t idx, uint32_t
 		o->released_at[slot] = 0;
 	}
 
-	struct tw_table *t = o->peer_tw;
-	if (t && t->used) {
-		size_t i = tw_find(t, addr, idx, dst);
-		if (t->slots[i].until) {
-			if (now < t->slots[i].until)
-				o->peer_tw_collisions++;
-			tw_remove(t, i);
-		}
+	struct ps_map_slot *held = o->peer_time_wait ? ps_map_get(&o->peer_tw, tw_key(addr, idx, dst)) : NULL;
+	if (held) {
+		if (now < held->v[0])
+			o->peer_tw_collisions++;
+		ps_map_del(&o->peer_tw, held);
 	}
 
 	if (o->last_port_to[dst] != UINT32_MAX)
@@ -401,22 +319,21 @@ void ps_observe_release(struct ps_observe *o, uint32_t addr, uint32_t idx, ps_ti
 int ps_observe_server_close(struct ps_observe *o, uint32_t addr, uint32_t idx, uint32_t dst,
 			    ps_time now)
 {
-	struct tw_table *t = o->peer_tw;
-	if (!t)
+	if (!o->peer_time_wait)
 		return 0;
 	ps_time until = now > PS_TIME_MAX - o->peer_time_wait ? PS_TIME_MAX : now + o->peer_time_wait;
-	if (t->cap) {
-		size_t i = tw_find(t, addr, idx, dst);
-		if (t->slots[i].until) {
-			t->slots[i].until = until;
-			return 0;
-		}
-	}
-	/* Keep the load at most one half, so probe chains stay short. */
-	if (2 * (t->used + 1) > t->cap && tw_rebuild(t, now))
+	uint64_t key = tw_key(addr, idx, dst);
+	/*
+	 * Before the table would grow, drop what has expired, sized for four
+	 * times what is left: memory follows what the last peer_time_wait left
+	 * alive, and the next clean-up is a quarter of the table away.
+	 */
+	if (!ps_map_get(&o->peer_tw, key) && 2 * (o->peer_tw.len + 1) > o->peer_tw.cap &&
+	    ps_map_filter(&o->peer_tw, still_held, &now) != 0)
 		return -1;
-	size_t i = tw_find(t, addr, idx, dst);
-	t->slots[i] = (struct tw_slot){ .addr = addr, .idx = idx, .dst = dst, .until = until };
-	t->used++;
+	struct ps_map_slot *s = ps_map_put(&o->peer_tw, key);
+	if (!s)
+		return -1;
+	s->v[0] = until;
 	return 0;
 }

@@ -11,14 +11,8 @@ struct ps_pair {
 	uint32_t key;     /* addr * ndsts + dst, or the next free slot when recycled */
 };
 
-struct ps_tuple_slot {
-	uint64_t key;     /* EMPTY_KEY when free */
-	ps_time tw_since; /* when it entered TIME_WAIT */
-	uint32_t conn;
-	uint8_t in_tw;
-};
-
-#define EMPTY_KEY UINT64_MAX
+/* A 4-tuple's map entry: v[0] = connection | IN_TW, v[1] = when it entered TIME_WAIT. */
+#define IN_TW (1ULL << 32)
 #define NO_PAIR UINT32_MAX
 
 const char *ps_unique_name(enum ps_unique u)
@@ -29,14 +23,6 @@ const char *ps_unique_name(enum ps_unique u)
 static uint64_t tuple_key(uint32_t addr, uint32_t idx, uint32_t dst)
 {
 	return ((uint64_t)dst << 32) | ((uint64_t)addr << 16) | idx;
-}
-
-static size_t tuple_hash(uint64_t key, size_t mask)
-{
-	key ^= key >> 33;
-	key *= 0xff51afd7ed558ccdULL;
-	key ^= key >> 33;
-	return (size_t)key & mask;
 }
 
 static bool bit(const uint64_t *bm, uint32_t i)
@@ -74,16 +60,12 @@ int ps_pool_init(struct ps_pool *p, const struct ps_pool_config *cfg)
 	p->pair_of = calloc((size_t)p->naddrs * p->ndsts, sizeof(uint32_t));
 	p->addr_pairs = calloc(p->naddrs, sizeof(uint32_t));
 	p->addr_sockets = calloc(p->naddrs, sizeof(uint64_t));
-	p->tuples_cap = 1024;
-	p->tuples = malloc(p->tuples_cap * sizeof(*p->tuples));
 	p->free_pair = NO_PAIR;
-	if (!p->reserved || !p->any || !p->excl || !p->users || !p->pair_of || !p->tuples ||
-	    !p->addr_pairs || !p->addr_sockets) {
+	if (!p->reserved || !p->any || !p->excl || !p->users || !p->pair_of || !p->addr_pairs ||
+	    !p->addr_sockets || ps_map_init(&p->tuples, 1024) != 0) {
 		ps_pool_fini(p);
 		return -1;
 	}
-	for (size_t i = 0; i < p->tuples_cap; i++)
-		p->tuples[i].key = EMPTY_KEY;
 	if (cfg->reserved) {
 		for (uint32_t i = 0; i < p->n; i++) {
 			if (bit(cfg->reserved, p->lo + i)) {
@@ -109,74 +91,8 @@ void ps_pool_fini(struct ps_pool *p)
 	free(p->pair_of);
 	free(p->addr_pairs);
 	free(p->addr_sockets);
-	free(p->tuples);
+	ps_map_fini(&p->tuples);
 	memset(p, 0, sizeof(*p));
-}
-
-/* ---- 4-tuple table: open addressing, linear probing, backward-shift delete ---- */
-
-static struct ps_tuple_slot *tuple_find(const struct ps_pool *p, uint64_t key)
-{
-	size_t mask = p->tuples_cap - 1;
-	for (size_t i = tuple_hash(key, mask);; i = (i + 1) & mask) {
-		if (p->tuples[i].key == key)
-			return &p->tuples[i];
-		if (p->tuples[i].key == EMPTY_KEY)
-			return NULL;
-	}
-}
-
-static void tuple_place(struct ps_tuple_slot *tab, size_t cap, const struct ps_tuple_slot *s)
-{
-	size_t mask = cap - 1;
-	size_t i = tuple_hash(s->key, mask);
-	while (tab[i].key != EMPTY_KEY)
-		i = (i + 1) & mask;
-	tab[i] = *s;
-}
-
-static int tuple_insert(struct ps_pool *p, uint64_t key, uint32_t conn)
-{
-	/* Keep the load under 1/2 so probe chains stay short near exhaustion. */
-	if ((p->tuples_len + 1) * 2 > p->tuples_cap) {
-		size_t cap = p->tuples_cap * 2;
-		struct ps_tuple_slot *tab = malloc(cap * sizeof(*tab));
-		if (!tab)
-			return -1;
-		for (size_t i = 0; i < cap; i++)
-			tab[i].key = EMPTY_KEY;
-		for (size_t i = 0; i < p->tuples_cap; i++)
-			if (p->tuples[i].key != EMPTY_KEY)
-				tuple_place(tab, cap, &p->tuples[i]);
-		free(p->tuples);
-		p->tuples = tab;
-		p->tuples_cap = cap;
-	}
-	struct ps_tuple_slot s = { .key = key, .conn = conn };
-	tuple_place(p->tuples, p->tuples_cap, &s);
-	p->tuples_len++;
-	return 0;
-}
-
-static void tuple_delete(struct ps_pool *p, struct ps_tuple_slot *slot)
-{
-	size_t mask = p->tuples_cap - 1;
-	size_t i = (size_t)(slot - p->tuples);
-	size_t j = i;
-	for (;;) {
-		j = (j + 1) & mask;
-		if (p->tuples[j].key == EMPTY_KEY)
-			break;
-		size_t home = tuple_hash(p->tuples[j].key, mask);
-		/* Move j back into the hole unless its home lies cyclically in (i, j]. */
-		bool stays = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
-		if (!stays) {
-			p->tuples[i] = p->tuples[j];
-			i = j;
-		}
-	}
-	p->tuples[i].key = EMPTY_KEY;
-	p->tuples_len--;
 }
 
 /* ---- pairs ---- */
@@ -277,8 +193,8 @@ static uint64_t candidates(const struct ps_pool *p, const struct ps_request *req
 /* A TIME_WAIT entry may be taken over once it is old enough (tcp_twsk_unique). */
 static bool tw_old_enough(const struct ps_pool *p, const struct ps_request *req, uint32_t idx)
 {
-	const struct ps_tuple_slot *s = tuple_find(p, tuple_key(req->addr, idx, req->dst));
-	return s && s->in_tw && req->now >= s->tw_since && req->now - s->tw_since >= req->tw_min_age;
+	const struct ps_map_slot *s = ps_map_get(&p->tuples, tuple_key(req->addr, idx, req->dst));
+	return s && (s->v[0] & IN_TW) && req->now >= s->v[1] && req->now - s->v[1] >= req->tw_min_age;
 }
 
 bool ps_pool_usable(const struct ps_pool *p, const struct ps_request *req, uint32_t idx)
@@ -389,11 +305,13 @@ int ps_pool_add(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst, ui
 	struct ps_pair *pr = pair_make(p, addr, dst);
 	if (!pr)
 		return -1;
-	if (tuple_insert(p, tuple_key(addr, idx, dst), conn) != 0) {
+	struct ps_map_slot *t = ps_map_put(&p->tuples, tuple_key(addr, idx, dst));
+	if (!t) {
 		if (pr->count == 0)
 			pair_release(p, addr, dst);
 		return -1;
 	}
+	t->v[0] = conn;
 	set_bit(pr->used, idx);
 	pr->count++;
 	p->addr_sockets[addr]++;
@@ -411,22 +329,22 @@ int ps_pool_add(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst, ui
 void ps_pool_enter_time_wait(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst,
 			     ps_time now)
 {
-	struct ps_tuple_slot *s = tuple_find(p, tuple_key(addr, idx, dst));
+	struct ps_map_slot *s = ps_map_get(&p->tuples, tuple_key(addr, idx, dst));
 	uint32_t pi = pair_index(p, addr, dst);
 	if (!s || pi == NO_PAIR)
 		return;
-	s->in_tw = 1;
-	s->tw_since = now;
+	s->v[0] |= IN_TW;
+	s->v[1] = now;
 	set_bit(p->pairs[pi].tw, idx);
 }
 
 void ps_pool_remove(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst, bool exclusive)
 {
-	struct ps_tuple_slot *s = tuple_find(p, tuple_key(addr, idx, dst));
+	struct ps_map_slot *s = ps_map_get(&p->tuples, tuple_key(addr, idx, dst));
 	uint32_t pi = pair_index(p, addr, dst);
 	if (!s || pi == NO_PAIR)
 		return;
-	tuple_delete(p, s);
+	ps_map_del(&p->tuples, s);
 	struct ps_pair *pr = &p->pairs[pi];
 	clear_bit(pr->used, idx);
 	clear_bit(pr->tw, idx);
@@ -450,8 +368,8 @@ uint32_t ps_pool_users(const struct ps_pool *p, uint32_t addr, uint32_t idx)
 
 uint32_t ps_pool_holder(const struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst)
 {
-	const struct ps_tuple_slot *s = tuple_find(p, tuple_key(addr, idx, dst));
-	return s ? s->conn : PS_NO_CONN;
+	const struct ps_map_slot *s = ps_map_get(&p->tuples, tuple_key(addr, idx, dst));
+	return s ? (uint32_t)s->v[0] : PS_NO_CONN;
 }
 
 static uint32_t popcount_free(const struct ps_pool *p, const uint64_t *a, const uint64_t *b,

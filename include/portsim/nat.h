@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "portsim/host.h"
+#include "portsim/map.h"
 #include "portsim/pool.h"
 #include "portsim/rng.h"
 #include "portsim/types.h"
@@ -106,7 +107,7 @@ struct ps_nat {
 	uint32_t n;                 /* external ports per address */
 	struct ps_nat_map *maps;
 	uint32_t nmaps, maps_cap, free_map;
-	void *by_endpoint;          /* private: inside endpoint -> mapping (independent mapping) */
+	struct ps_map by_endpoint;  /* inside endpoint -> its newest mapping */
 	uint32_t *dst_count;        /* [naddrs * ndsts] live mappings per (address, destination) */
 	struct ps_rng rng;          /* allocator draws */
 	uint64_t key;               /* hash key for address choice */

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "portsim/map.h"
 #include "portsim/types.h"
 
 /* A histogram with logarithmic bins: quantiles of values spanning many decades, within ~1 %. */
@@ -59,7 +60,7 @@ struct ps_observe {
 	struct ps_loghist reuse_s;      /* seconds between a port's release and its next allocation */
 	struct ps_loghist reuse_allocs; /* allocations in between */
 	uint64_t peer_tw_collisions;    /* new connections on a 4-tuple in the peer's TIME_WAIT */
-	void *peer_tw;                  /* private: 4-tuples the peer holds in TIME_WAIT, until when */
+	struct ps_map peer_tw;          /* 4-tuples the peer holds in TIME_WAIT -> until when */
 	uint32_t *last_port_to;         /* [ndsts]: last port index toward each destination, or UINT32_MAX */
 	uint32_t last_port;             /* last port index toward any destination, or UINT32_MAX */
 	struct ps_predict same_dst, any_dst;

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "portsim/map.h"
 #include "portsim/types.h"
 
 /* Which sockets a connect() must not collide with. */
@@ -53,7 +54,6 @@ struct ps_pool_config {
 };
 
 struct ps_pair; /* bitmaps of one (address, destination) pair */
-struct ps_tuple_slot;
 
 struct ps_pool {
 	uint16_t lo, hi;
@@ -69,8 +69,7 @@ struct ps_pool {
 	uint64_t *addr_sockets;    /* [naddrs] sockets on each address */
 	struct ps_pair *pairs;
 	uint32_t npairs, pairs_cap, free_pair;
-	struct ps_tuple_slot *tuples; /* 4-tuple -> connection */
-	size_t tuples_cap, tuples_len;
+	struct ps_map tuples;      /* 4-tuple -> connection, TIME_WAIT entry time */
 	uint64_t ports_in_use;     /* (addr, port) pairs with at least one socket */
 	uint32_t reserved_in_range;
 };
