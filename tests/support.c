@@ -209,3 +209,28 @@ uint16_t pst_short(struct ps_host *h, enum ps_mode mode, uint32_t dst, ps_time n
 	ps_host_close(h, r.conn, now, false);
 	return r.port;
 }
+
+/* ---- scenarios and runs from INI text ---- */
+
+struct ps_scenario *pst_scenario(const char *ini)
+{
+	struct ps_scenario *sc = malloc(sizeof(*sc));
+	char err[PS_ERR_MAX];
+	if (!sc)
+		fail_msg("out of memory");
+	ps_scenario_defaults(sc);
+	if (ps_scenario_parse(sc, "test", ini, err, sizeof(err)) != 0 ||
+	    ps_scenario_validate(sc, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	return sc;
+}
+
+void pst_run_ini(const char *ini, struct ps_run_result *res)
+{
+	struct ps_scenario *sc = pst_scenario(ini);
+	struct ps_run_options opt = { 0 };
+	char err[PS_ERR_MAX];
+	if (ps_run(sc, &opt, res, err, sizeof(err)) != PS_DONE)
+		fail_msg("%s", err);
+	free(sc);
+}

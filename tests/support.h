@@ -24,6 +24,16 @@ void pst_rmtree(const char *dir);
 /* dir "/" name, malloc'd. */
 char *pst_path(const char *dir, const char *name);
 
+/* ---- scenarios and runs from INI text ---- */
+#include "portsim/run.h"
+#include "portsim/scenario.h"
+
+/* A scenario (malloc'd) from INI text on top of the defaults, validated; fails the test on error. */
+struct ps_scenario *pst_scenario(const char *ini);
+
+/* Runs INI text in memory (no files) into *res; fails the test on error. Free with ps_run_result_fini. */
+void pst_run_ini(const char *ini, struct ps_run_result *res);
+
 #endif
 
 /* ---- hosts for strategy tests ---- */

@@ -17,18 +17,6 @@
 #include "portsim/capacity.h"
 #include "support.h"
 
-static struct ps_scenario *scenario(const char *ini)
-{
-	struct ps_scenario *sc = malloc(sizeof(*sc));
-	char err[PS_ERR_MAX];
-	assert_non_null(sc);
-	ps_scenario_defaults(sc);
-	if (ps_scenario_parse(sc, "test", ini, err, sizeof(err)) != 0 ||
-	    ps_scenario_validate(sc, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
-	return sc;
-}
-
 /* 200 ports, one destination, constant arrivals, 1 s connections, 9 s TIME_WAIT: 200 / 10 s = 20/s. */
 static const char deterministic_ini[] =
 	"[run]\nduration_s = 40\nseed = 3\n"
@@ -46,7 +34,7 @@ static const char poisson_ini[] =
 static void test_bounds_of_the_deterministic_case(void **state)
 {
 	(void)state;
-	struct ps_scenario *sc = scenario(deterministic_ini);
+	struct ps_scenario *sc = pst_scenario(deterministic_ini);
 	struct ps_capacity_bounds b;
 	ps_capacity_bounds(sc, 0.001, &b);
 	assert_int_equal(b.usable_ports, 200);
@@ -61,7 +49,7 @@ static void test_bounds_of_the_deterministic_case(void **state)
 static void test_capacity_finds_ports_over_holding_time(void **state)
 {
 	(void)state;
-	struct ps_scenario *sc = scenario(deterministic_ini);
+	struct ps_scenario *sc = pst_scenario(deterministic_ini);
 	struct ps_capacity_options opt = { .max_failure = 0.001, .replications = 2 };
 	struct ps_capacity_result res;
 	char err[PS_ERR_MAX];
@@ -80,7 +68,7 @@ static void test_capacity_finds_ports_over_holding_time(void **state)
 static void test_capacity_agrees_with_erlang_b(void **state)
 {
 	(void)state;
-	struct ps_scenario *sc = scenario(poisson_ini);
+	struct ps_scenario *sc = pst_scenario(poisson_ini);
 	struct ps_capacity_options opt = { .max_failure = 0.01, .replications = 5 };
 	struct ps_capacity_result res;
 	char err[PS_ERR_MAX];
@@ -98,7 +86,7 @@ static void test_capacity_agrees_with_erlang_b(void **state)
 static void test_sweep_writes_the_knee(void **state)
 {
 	(void)state;
-	struct ps_scenario *sc = scenario(deterministic_ini);
+	struct ps_scenario *sc = pst_scenario(deterministic_ini);
 	char *dir = pst_tmpdir();
 	struct ps_capacity_options opt = { .replications = 2, .out_dir = dir };
 	struct ps_capacity_result res;
@@ -129,7 +117,7 @@ static void test_sweep_writes_the_knee(void **state)
 static void test_sweep_rejects_bad_ranges(void **state)
 {
 	(void)state;
-	struct ps_scenario *sc = scenario(deterministic_ini);
+	struct ps_scenario *sc = pst_scenario(deterministic_ini);
 	struct ps_capacity_options opt = { .replications = 1 };
 	struct ps_capacity_result res;
 	char err[PS_ERR_MAX];
@@ -143,7 +131,7 @@ static void test_sweep_rejects_bad_ranges(void **state)
 static void test_search_writes_points_and_summary(void **state)
 {
 	(void)state;
-	struct ps_scenario *sc = scenario(deterministic_ini);
+	struct ps_scenario *sc = pst_scenario(deterministic_ini);
 	char *dir = pst_tmpdir();
 	struct ps_capacity_options opt = { .max_failure = 0.001, .replications = 1, .out_dir = dir,
 					   .tolerance = 0.05 };
@@ -178,7 +166,7 @@ static void test_search_writes_points_and_summary(void **state)
 static void test_scale_multiplies_every_scaled_population(void **state)
 {
 	(void)state;
-	struct ps_scenario *sc = scenario("[workload.a]\nrate_per_s = 10\n"
+	struct ps_scenario *sc = pst_scenario("[workload.a]\nrate_per_s = 10\n"
 					  "[workload.b]\narrival = ramp\nrate_per_s = 30\nrate_end_per_s = 60\n"
 					  "[workload.c]\narrival = burst\nburst_size = 5\nrate_per_s = 1\n");
 	struct ps_scenario *out = malloc(sizeof(*out));
@@ -198,7 +186,7 @@ static void test_scale_multiplies_every_scaled_population(void **state)
 static void test_bounds_explain_what_the_formulas_miss(void **state)
 {
 	(void)state;
-	struct ps_scenario *sc = scenario("[host]\nstrategy = rfc6056-2\ntries = 10\n"
+	struct ps_scenario *sc = pst_scenario("[host]\nstrategy = rfc6056-2\ntries = 10\n"
 					  "port_range = 50000-50199\nreserved_ports = 50000-50009\n"
 					  "time_wait_s = 60\n"
 					  "[workload.a]\ndestinations = 4\nchoice = zipf\nduration = fixed\n"
@@ -214,7 +202,7 @@ static void test_bounds_explain_what_the_formulas_miss(void **state)
 	assert_true(b.notes & PS_CAP_NOTE_PER_POOL);
 	assert_true(strlen(ps_capacity_note_text(PS_CAP_NOTE_ZIPF)) > 10);
 	free(sc);
-	sc = scenario("[workload.a]\ndestinations = 4\nmode = bind0\n");
+	sc = pst_scenario("[workload.a]\ndestinations = 4\nmode = bind0\n");
 	ps_capacity_bounds(sc, 0.001, &b);
 	assert_int_equal(b.destinations, 1);
 	assert_true(b.notes & PS_CAP_NOTE_PORT_LEVEL);
@@ -234,7 +222,7 @@ static struct ps_scenario *held(const char *nat, unsigned hosts, unsigned attemp
 		 "[workload.vms]\nhosts = %u\narrival = constant\nrate_per_s = %.9g\nduration = fixed\n"
 		 "duration_s = 100000\ndestinations = 1\n",
 		 (attempts - 0.5) / rate, nat, hosts, rate);
-	return scenario(text);
+	return pst_scenario(text);
 }
 
 static void expect_point(const struct ps_solve_result *res, uint64_t v, double fr)
@@ -314,7 +302,7 @@ static void test_solve_any_integer_key(void **state)
 {
 	(void)state;
 	/* 1,000 connections held open on 200 ports toward one destination: 5 source addresses. */
-	struct ps_scenario *sc = scenario("[run]\nduration_s = 0.09995\nsample_interval_s = 0.01\n[host]\nstrategy = linux\n"
+	struct ps_scenario *sc = pst_scenario("[run]\nduration_s = 0.09995\nsample_interval_s = 0.01\n[host]\nstrategy = linux\n"
 					  "port_range = 50000-50199\n[workload.c]\narrival = constant\n"
 					  "rate_per_s = 10000\nduration = fixed\nduration_s = 100000\n");
 	struct ps_capacity_options opt = { .max_failure = 0.001, .replications = 1 };

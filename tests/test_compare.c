@@ -14,18 +14,6 @@
 #include "portsim/compare.h"
 #include "support.h"
 
-static struct ps_scenario *scenario(const char *ini)
-{
-	struct ps_scenario *sc = malloc(sizeof(*sc));
-	char err[PS_ERR_MAX];
-	assert_non_null(sc);
-	ps_scenario_defaults(sc);
-	if (ps_scenario_parse(sc, "test", ini, err, sizeof(err)) != 0 ||
-	    ps_scenario_validate(sc, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
-	return sc;
-}
-
 /* Two populations over 200 ports that run dry: the strategies differ, the workload must not. */
 static const char busy_ini[] =
 	"[run]\nduration_s = 30\nseed = 5\n"
@@ -109,7 +97,7 @@ static char *attempts_of(const struct ps_scenario *base, const char *strategy, u
 static void test_strategies_see_the_same_arrivals(void **state)
 {
 	(void)state;
-	struct ps_scenario *sc = scenario(busy_ini);
+	struct ps_scenario *sc = pst_scenario(busy_ini);
 	for (unsigned k = 0; k < 2; k++) {
 		char *a = attempts_of(sc, "sequential", k), *b = attempts_of(sc, "rfc6056-2", k);
 		assert_true(strlen(a) > 1000);
@@ -131,7 +119,7 @@ static void test_strategies_see_the_same_arrivals(void **state)
 static void test_one_replication_is_the_plain_run(void **state)
 {
 	(void)state;
-	struct ps_scenario *sc = scenario(busy_ini);
+	struct ps_scenario *sc = pst_scenario(busy_ini);
 	assert_int_equal(ps_replication_seed(sc->seed, 0), sc->seed);
 	assert_true(ps_replication_seed(sc->seed, 1) != sc->seed + 1);
 	struct ps_compare_result r = run_compare(sc, "linux", 1, NULL);
@@ -152,7 +140,7 @@ static void test_one_replication_is_the_plain_run(void **state)
 static void test_intervals_shrink_with_replications(void **state)
 {
 	(void)state;
-	struct ps_scenario *sc = scenario(busy_ini);
+	struct ps_scenario *sc = pst_scenario(busy_ini);
 	struct ps_compare_result few = run_compare(sc, "linux", 4, NULL);
 	struct ps_compare_result many = run_compare(sc, "linux", 16, NULL);
 	const enum ps_cmp_metric ms[] = { PS_CMP_FAILURE_RATIO, PS_CMP_PROBES_MEAN, PS_CMP_FIRST_FAILURE_S };
@@ -171,7 +159,7 @@ static void test_intervals_shrink_with_replications(void **state)
 static void test_predictability_of_sequential_linux_and_random(void **state)
 {
 	(void)state;
-	struct ps_scenario *sc = scenario(quiet_ini);
+	struct ps_scenario *sc = pst_scenario(quiet_ini);
 	struct ps_compare_result r = run_compare(sc, "sequential,linux,rfc6056-1", 2, NULL);
 	for (size_t s = 0; s < 3; s++)
 		print_message("%-10s same-destination G=1 %.4f G=10 %.4f; any destination G=1 %.4f G=10 %.4f\n",
@@ -197,7 +185,7 @@ static void test_peer_time_wait_collisions_are_counted(void **state)
 {
 	(void)state;
 	/* Sequential cycles through 200 ports in 2 s: every port comes back within the peer's 60 s. */
-	struct ps_scenario *sc = scenario(quiet_ini);
+	struct ps_scenario *sc = pst_scenario(quiet_ini);
 	struct ps_compare_result r = run_compare(sc, "sequential", 1, NULL);
 	double c = mean_of(&r, 0, PS_CMP_PEER_TW_COLLISIONS);
 	print_message("sequential: %.0f peer TIME_WAIT collisions\n", c);
@@ -214,7 +202,7 @@ static void test_peer_time_wait_collisions_are_counted(void **state)
 static void test_csv_files_in_long_form(void **state)
 {
 	(void)state;
-	struct ps_scenario *sc = scenario(busy_ini);
+	struct ps_scenario *sc = pst_scenario(busy_ini);
 	char *dir = pst_tmpdir();
 	struct ps_compare_result r = run_compare(sc, "sequential,linux", 2, dir);
 	char *p = pst_path(dir, "compare.csv");
@@ -247,7 +235,7 @@ static void test_csv_files_in_long_form(void **state)
 static void test_no_failure_omits_first_failure(void **state)
 {
 	(void)state;
-	struct ps_scenario *sc = scenario(quiet_ini);
+	struct ps_scenario *sc = pst_scenario(quiet_ini);
 	struct ps_compare_result r = run_compare(sc, "linux", 2, NULL);
 	assert_int_equal(r.s[0].ci[PS_CMP_FIRST_FAILURE_S].n, 0);
 	assert_true(r.s[0].ci[PS_CMP_FAILURE_RATIO].mean == 0);

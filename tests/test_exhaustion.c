@@ -15,25 +15,20 @@
 
 #include "portsim/run.h"
 #include "portsim/scenario.h"
+#include "support.h"
 
 static const char *const strategies[] = { "sequential", "rfc6056-1", "linux" };
 
 static void run_case(const char *strategy, double rate, double duration_s, double tw_s,
 		     unsigned ports, struct ps_run_result *res)
 {
-	char text[1024], err[PS_ERR_MAX];
+	char text[1024];
 	snprintf(text, sizeof(text),
 		 "[run]\nduration_s = 300\n[host]\nstrategy = %s\nport_range = 40000-%u\ntime_wait_s = %g\n"
 		 "[workload.c]\narrival = constant\nrate_per_s = %g\nduration = fixed\nduration_s = %g\n"
 		 "destinations = 1\ncloser = client\n",
 		 strategy, 40000 + ports - 1, tw_s, rate, duration_s);
-	struct ps_scenario sc;
-	ps_scenario_defaults(&sc);
-	if (ps_scenario_parse(&sc, "test", text, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
-	struct ps_run_options opt = { 0 };
-	if (ps_run(&sc, &opt, res, err, sizeof(err)) != PS_DONE)
-		fail_msg("%s", err);
+	pst_run_ini(text, res);
 }
 
 static void test_first_failure_is_attempt_r_plus_1_at_r_over_rate(void **state)

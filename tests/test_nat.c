@@ -15,21 +15,7 @@
 #include "portsim/nat.h"
 #include "portsim/run.h"
 #include "portsim/scenario.h"
-
-/* Runs INI text (connections that never close unless it says otherwise) and returns the result. */
-static void run_text(const char *text, struct ps_run_result *res)
-{
-	char err[PS_ERR_MAX];
-	struct ps_scenario *sc = malloc(sizeof(*sc));
-	assert_non_null(sc);
-	ps_scenario_defaults(sc);
-	if (ps_scenario_parse(sc, "test", text, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
-	struct ps_run_options opt = { 0 };
-	if (ps_run(sc, &opt, res, err, sizeof(err)) != PS_DONE)
-		fail_msg("%s", err);
-	free(sc);
-}
+#include "support.h"
 
 /* `attempts` connections held open, one every millisecond, from `hosts` VMs in turn. */
 static void held(char *buf, size_t size, const char *nat, unsigned hosts, unsigned attempts,
@@ -48,7 +34,7 @@ static void test_gcp_vm_with_64_ports_refuses_its_65th_connection_to_one_destina
 	char text[1024];
 	struct ps_run_result res;
 	held(text, sizeof(text), "preset = gcp-cloud-nat", 1, 70, "destinations = 1");
-	run_text(text, &res);
+	pst_run_ini(text, &res);
 	assert_int_equal(res.m.successes, 64);
 	assert_true(res.m.failed);
 	assert_int_equal(res.m.first_failure_attempt, 65);
@@ -58,7 +44,7 @@ static void test_gcp_vm_with_64_ports_refuses_its_65th_connection_to_one_destina
 	/* Its 64 ports serve another destination too (endpoint-dependent). */
 	held(text, sizeof(text), "preset = gcp-cloud-nat", 1, 140,
 	     "destination_list = 10.0.0.1:443, 10.0.0.2:443\nchoice = uniform");
-	run_text(text, &res);
+	pst_run_ini(text, &res);
 	assert_int_equal(res.m.successes, 128);
 	ps_run_result_fini(&res);
 }
@@ -70,12 +56,12 @@ static void test_gcp_fits_1008_vms_on_one_address(void **state)
 	struct ps_run_result res;
 	/* 64,512 ports / 64 per VM: one connection each from 1,009 VMs. */
 	held(text, sizeof(text), "preset = gcp-cloud-nat", 1009, 1009, "destinations = 1");
-	run_text(text, &res);
+	pst_run_ini(text, &res);
 	assert_int_equal(res.m.successes, 1008);
 	assert_int_equal(res.m.first_failure_attempt, 1009);
 	ps_run_result_fini(&res);
 	held(text, sizeof(text), "preset = gcp-cloud-nat\naddresses = 2", 1009, 1009, "destinations = 1");
-	run_text(text, &res);
+	pst_run_ini(text, &res);
 	assert_int_equal(res.m.successes, 1009);
 	ps_run_result_fini(&res);
 }
@@ -88,7 +74,7 @@ static void test_gcp_dynamic_allocation_grows_a_busy_vm(void **state)
 	/* min 64, max 1024: a hot VM reaches 1,024 connections to one destination. */
 	held(text, sizeof(text), "preset = gcp-cloud-nat\ndynamic = true\nmax_blocks = 16", 1, 1100,
 	     "destinations = 1");
-	run_text(text, &res);
+	pst_run_ini(text, &res);
 	assert_int_equal(res.m.successes, 1024);
 	ps_run_result_fini(&res);
 }
@@ -106,7 +92,7 @@ static void test_aws_address_refuses_the_55001st_connection_to_one_destination(v
 		 "duration_s = 100000\ndestinations = 1\n"
 		 "[workload.late]\narrival = constant\nrate_per_s = 1\nstart_s = 55.1\nduration = fixed\n"
 		 "duration_s = 100000\ndestination_list = 10.0.0.2:80\n");
-	run_text(text, &res);
+	pst_run_ini(text, &res);
 	/* 55,200 attempts to the first destination, one to the second. */
 	assert_int_equal(res.m.attempts, 55201);
 	assert_int_equal(res.m.successes, 55001);
@@ -121,7 +107,7 @@ static void test_aws_second_address_doubles_the_limit(void **state)
 	char text[1024];
 	struct ps_run_result res;
 	held(text, sizeof(text), "preset = aws-nat-gateway\naddresses = 2", 5, 110100, "destinations = 1");
-	run_text(text, &res);
+	pst_run_ini(text, &res);
 	assert_int_equal(res.m.successes, 110000);
 	ps_run_result_fini(&res);
 }
@@ -132,7 +118,7 @@ static void test_azure_nat_gateway_caps_one_destination_at_50000_per_address(voi
 	char text[1024];
 	struct ps_run_result res;
 	held(text, sizeof(text), "preset = azure-nat-gateway", 3, 50100, "destinations = 1");
-	run_text(text, &res);
+	pst_run_ini(text, &res);
 	assert_int_equal(res.m.successes, 50000);
 	assert_int_equal(res.m.first_failure_attempt, 50001);
 	ps_run_result_fini(&res);
@@ -173,7 +159,7 @@ static void test_azure_preallocation_follows_the_pool_size_table(void **state)
 		struct ps_run_result res;
 		snprintf(nat, sizeof(nat), "preset = azure-lb-outbound\npool_size = %u", tiers[i].pool);
 		held(text, sizeof(text), nat, 1, tiers[i].ports + 10, "destinations = 1");
-		run_text(text, &res);
+		pst_run_ini(text, &res);
 		if (res.m.successes != tiers[i].ports)
 			fail_msg("pool of %u VMs: %llu ports per VM, expected %u", tiers[i].pool,
 				 (unsigned long long)res.m.successes, tiers[i].ports);
@@ -189,7 +175,7 @@ static void test_nf_nat_gives_up_after_248_probes_with_ports_left(void **state)
 	/* 1,024 external ports, randomized: the bounded search fails before the range is full. */
 	held(text, sizeof(text), "allocator = nf-nat\nrandom = random-fully\nport_range = 10000-11023\nhold_s = 0", 4,
 	     1100, "destinations = 1");
-	run_text(text, &res);
+	pst_run_ini(text, &res);
 	assert_true(res.m.nat_failures > 0);
 	assert_true(res.m.nat_probes_max <= 248);
 	assert_int_equal(res.m.fail_by_err[PS_NAT_DROP], res.m.nat_failures);

@@ -12,34 +12,17 @@
 #include "portsim/rng.h"
 #include "portsim/run.h"
 #include "portsim/scenario.h"
+#include "support.h"
 
-static const struct ps_endpoint dsts[3] = {
-	{ .ip = 0x0A000001, .port = 80 },
-	{ .ip = 0x0A000002, .port = 80 },
-	{ .ip = 0x7F000001, .port = 80, .loopback = true },
-};
-
+/* The shared test host (tests/support.h) with a reserved set and a uniqueness rule. */
 static void host_up(struct ps_host *h, const char *strategy, uint16_t lo, uint16_t hi,
 		    const uint64_t *reserved, enum ps_unique unique)
 {
-	struct ps_host_config cfg = {
-		.lo = lo, .hi = hi, .reserved = reserved, .naddrs = 1, .first_ip = 0xC0000201,
-		.dsts = dsts, .ndsts = 3, .time_wait = 60 * PS_NS_PER_S, .tw_reuse = PS_TW_REUSE_NEVER,
-		.tw_reuse_delay = PS_NS_PER_S, .unique = unique, .seed = 7,
-	};
-	ps_alloc_params_default(&cfg.params);
-	for (int m = 0; m < PS_MODE_COUNT; m++)
-		cfg.alloc[m] = ps_alloc_find(strategy);
-	char err[256];
-	assert_int_equal(ps_host_init(h, &cfg, err, sizeof(err)), 0);
-}
-
-static struct ps_open_result open1(struct ps_host *h, enum ps_mode mode, uint32_t dst, ps_time now)
-{
-	static uint64_t serial;
-	struct ps_open_result r;
-	assert_int_equal(ps_host_open(h, mode, 0, dst, now, ++serial, 0, &r), 0);
-	return r;
+	struct ps_host_config cfg;
+	pst_host_config(&cfg, strategy, lo, hi, 7);
+	cfg.reserved = reserved;
+	cfg.unique = unique;
+	pst_host_init(h, &cfg);
 }
 
 static void test_connect_shares_a_port_across_destinations(void **state)
@@ -47,9 +30,9 @@ static void test_connect_shares_a_port_across_destinations(void **state)
 	(void)state;
 	struct ps_host h;
 	host_up(&h, "sequential", 40000, 40000, NULL, PS_UNIQUE_4TUPLE);
-	struct ps_open_result a = open1(&h, PS_MODE_CONNECT, 0, 0);
-	struct ps_open_result b = open1(&h, PS_MODE_CONNECT, 1, 0);
-	struct ps_open_result c = open1(&h, PS_MODE_CONNECT, 0, 0);
+	struct ps_open_result a = pst_open(&h, PS_MODE_CONNECT, 0, 0);
+	struct ps_open_result b = pst_open(&h, PS_MODE_CONNECT, 1, 0);
+	struct ps_open_result c = pst_open(&h, PS_MODE_CONNECT, 0, 0);
 	assert_int_equal(a.err, PS_OK);
 	assert_int_equal(b.err, PS_OK);
 	assert_int_equal(a.port, 40000);
@@ -64,8 +47,8 @@ static void test_port_rule_gives_one_socket_per_port(void **state)
 	(void)state;
 	struct ps_host h;
 	host_up(&h, "sequential", 40000, 40000, NULL, PS_UNIQUE_PORT);
-	assert_int_equal(open1(&h, PS_MODE_CONNECT, 0, 0).err, PS_OK);
-	assert_int_equal(open1(&h, PS_MODE_CONNECT, 1, 0).err, PS_EADDRNOTAVAIL);
+	assert_int_equal(pst_open(&h, PS_MODE_CONNECT, 0, 0).err, PS_OK);
+	assert_int_equal(pst_open(&h, PS_MODE_CONNECT, 1, 0).err, PS_EADDRNOTAVAIL);
 	ps_host_fini(&h);
 }
 
@@ -74,17 +57,17 @@ static void test_bind0_port_is_unusable_for_every_destination(void **state)
 	(void)state;
 	struct ps_host h;
 	host_up(&h, "sequential", 40000, 40001, NULL, PS_UNIQUE_4TUPLE);
-	struct ps_open_result a = open1(&h, PS_MODE_BIND0, 0, 0);
+	struct ps_open_result a = pst_open(&h, PS_MODE_BIND0, 0, 0);
 	assert_int_equal(a.err, PS_OK);
 	/* connect() to another destination must skip the explicitly bound port. */
-	struct ps_open_result b = open1(&h, PS_MODE_CONNECT, 1, 0);
+	struct ps_open_result b = pst_open(&h, PS_MODE_CONNECT, 1, 0);
 	assert_int_equal(b.err, PS_OK);
 	assert_int_not_equal(b.port, a.port);
 	/* bind(0) refuses a port that carries any socket, even toward another destination. */
-	assert_int_equal(open1(&h, PS_MODE_BIND0, 2, 0).err, PS_EADDRINUSE);
-	assert_int_equal(open1(&h, PS_MODE_CONNECT, 2, 0).err, PS_OK);
-	assert_int_equal(open1(&h, PS_MODE_CONNECT, 0, 0).err, PS_OK);
-	assert_int_equal(open1(&h, PS_MODE_CONNECT, 1, 0).err, PS_EADDRNOTAVAIL);
+	assert_int_equal(pst_open(&h, PS_MODE_BIND0, 2, 0).err, PS_EADDRINUSE);
+	assert_int_equal(pst_open(&h, PS_MODE_CONNECT, 2, 0).err, PS_OK);
+	assert_int_equal(pst_open(&h, PS_MODE_CONNECT, 0, 0).err, PS_OK);
+	assert_int_equal(pst_open(&h, PS_MODE_CONNECT, 1, 0).err, PS_EADDRNOTAVAIL);
 	ps_host_fini(&h);
 }
 
@@ -93,9 +76,9 @@ static void test_server_close_frees_the_port_at_once(void **state)
 	(void)state;
 	struct ps_host h;
 	host_up(&h, "sequential", 40000, 40000, NULL, PS_UNIQUE_4TUPLE);
-	struct ps_open_result a = open1(&h, PS_MODE_CONNECT, 0, 0);
+	struct ps_open_result a = pst_open(&h, PS_MODE_CONNECT, 0, 0);
 	assert_false(ps_host_close(&h, a.conn, PS_NS_PER_S, false));
-	assert_int_equal(open1(&h, PS_MODE_CONNECT, 0, PS_NS_PER_S).err, PS_OK);
+	assert_int_equal(pst_open(&h, PS_MODE_CONNECT, 0, PS_NS_PER_S).err, PS_OK);
 	ps_host_fini(&h);
 }
 
@@ -104,16 +87,16 @@ static void test_client_close_keeps_the_4tuple_in_time_wait(void **state)
 	(void)state;
 	struct ps_host h;
 	host_up(&h, "sequential", 40000, 40000, NULL, PS_UNIQUE_4TUPLE);
-	struct ps_open_result a = open1(&h, PS_MODE_CONNECT, 0, 0);
+	struct ps_open_result a = pst_open(&h, PS_MODE_CONNECT, 0, 0);
 	assert_true(ps_host_close(&h, a.conn, 0, true));
 	assert_int_equal(h.time_wait, 1);
-	assert_int_equal(open1(&h, PS_MODE_CONNECT, 0, PS_NS_PER_S).err, PS_EADDRNOTAVAIL);
+	assert_int_equal(pst_open(&h, PS_MODE_CONNECT, 0, PS_NS_PER_S).err, PS_EADDRNOTAVAIL);
 	/* TIME_WAIT blocks the 4-tuple, not the port: another destination may use it. */
-	assert_int_equal(open1(&h, PS_MODE_CONNECT, 1, PS_NS_PER_S).err, PS_OK);
+	assert_int_equal(pst_open(&h, PS_MODE_CONNECT, 1, PS_NS_PER_S).err, PS_OK);
 	uint32_t gen = ps_host_conn(&h, a.conn)->gen;
 	assert_true(ps_host_time_wait_end(&h, a.conn, gen));
 	assert_false(ps_host_time_wait_end(&h, a.conn, gen));
-	assert_int_equal(open1(&h, PS_MODE_CONNECT, 0, 61 * PS_NS_PER_S).err, PS_OK);
+	assert_int_equal(pst_open(&h, PS_MODE_CONNECT, 0, 61 * PS_NS_PER_S).err, PS_OK);
 	ps_host_fini(&h);
 }
 
@@ -122,12 +105,12 @@ static void test_tcp_and_udp_have_separate_port_spaces(void **state)
 	(void)state;
 	struct ps_host h;
 	host_up(&h, "sequential", 40000, 40000, NULL, PS_UNIQUE_PORT);
-	assert_int_equal(open1(&h, PS_MODE_CONNECT, 0, 0).err, PS_OK);
+	assert_int_equal(pst_open(&h, PS_MODE_CONNECT, 0, 0).err, PS_OK);
 	/* The one TCP port is taken; UDP port 40000 is another port altogether. */
-	struct ps_open_result u = open1(&h, PS_MODE_UDP, 1, 0);
+	struct ps_open_result u = pst_open(&h, PS_MODE_UDP, 1, 0);
 	assert_int_equal(u.err, PS_OK);
 	assert_int_equal(u.port, 40000);
-	assert_int_equal(open1(&h, PS_MODE_UDP, 2, 0).err, PS_EAGAIN);
+	assert_int_equal(pst_open(&h, PS_MODE_UDP, 2, 0).err, PS_EAGAIN);
 	assert_int_equal(ps_host_ports_in_use(&h), 2);
 	ps_host_fini(&h);
 }
@@ -143,46 +126,32 @@ static void test_reserved_ports_are_never_chosen(void **state)
 		struct ps_host h;
 		host_up(&h, strategies[s], 40000, 40009, reserved, PS_UNIQUE_4TUPLE);
 		for (int i = 0; i < 5; i++) {
-			struct ps_open_result r = open1(&h, PS_MODE_CONNECT, 0, 0);
+			struct ps_open_result r = pst_open(&h, PS_MODE_CONNECT, 0, 0);
 			assert_int_equal(r.err, PS_OK);
 			assert_true(r.port < 40002 || r.port > 40006);
 		}
-		assert_int_equal(open1(&h, PS_MODE_CONNECT, 0, 0).err, PS_EADDRNOTAVAIL);
+		assert_int_equal(pst_open(&h, PS_MODE_CONNECT, 0, 0).err, PS_EADDRNOTAVAIL);
 		ps_host_fini(&h);
 	}
-}
-
-/* Builds a scenario from INI text on top of the defaults. */
-static void scenario_from(struct ps_scenario *sc, const char *text)
-{
-	char err[PS_ERR_MAX];
-	ps_scenario_defaults(sc);
-	if (ps_scenario_parse(sc, "test", text, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
 }
 
 static void test_time_wait_holds_the_port_for_exactly_its_length(void **state)
 {
 	(void)state;
 	/* One port, one attempt a second, TIME_WAIT 10 s: the port comes back at 10 s, not 9.999. */
-	struct ps_scenario sc;
-	scenario_from(&sc, "[run]\nduration_s = 30\n[host]\nstrategy = sequential\nport_range = 40000-40000\n"
-			   "time_wait_s = 10\n[workload.c]\narrival = constant\nrate_per_s = 1\n"
-			   "duration = fixed\nduration_s = 0\ncloser = client\n");
-	struct ps_run_options opt = { 0 };
 	struct ps_run_result res;
-	char err[PS_ERR_MAX];
-	assert_int_equal(ps_run(&sc, &opt, &res, err, sizeof(err)), PS_DONE);
+	pst_run_ini("[run]\nduration_s = 30\n[host]\nstrategy = sequential\nport_range = 40000-40000\n"
+		    "time_wait_s = 10\n[workload.c]\narrival = constant\nrate_per_s = 1\n"
+		    "duration = fixed\nduration_s = 0\ncloser = client\n", &res);
 	assert_int_equal(res.m.attempts, 30);
 	assert_int_equal(res.m.successes, 3); /* at 0, 10 and 20 s */
 	assert_int_equal(res.m.first_failure, PS_NS_PER_S);
 	ps_run_result_fini(&res);
 
 	/* Arrivals every 0.999 s: the 11th comes at 9.99 s, one tick too early. */
-	scenario_from(&sc, "[run]\nduration_s = 10.5\n[host]\nstrategy = sequential\nport_range = 40000-40000\n"
-			   "time_wait_s = 10\n[workload.c]\narrival = constant\nrate_per_s = 1.001001001001001\n"
-			   "duration = fixed\nduration_s = 0\n");
-	assert_int_equal(ps_run(&sc, &opt, &res, err, sizeof(err)), PS_DONE);
+	pst_run_ini("[run]\nduration_s = 10.5\n[host]\nstrategy = sequential\nport_range = 40000-40000\n"
+		    "time_wait_s = 10\n[workload.c]\narrival = constant\nrate_per_s = 1.001001001001001\n"
+		    "duration = fixed\nduration_s = 0\n", &res);
 	assert_int_equal(res.m.attempts, 11);
 	assert_int_equal(res.m.successes, 1);
 	ps_run_result_fini(&res);
@@ -194,10 +163,10 @@ static void test_tw_reuse_takes_over_time_wait_after_the_delay(void **state)
 	struct ps_host h;
 	host_up(&h, "sequential", 40000, 40000, NULL, PS_UNIQUE_4TUPLE);
 	h.cfg.tw_reuse = PS_TW_REUSE_ANY;
-	struct ps_open_result a = open1(&h, PS_MODE_CONNECT, 0, 0);
+	struct ps_open_result a = pst_open(&h, PS_MODE_CONNECT, 0, 0);
 	assert_true(ps_host_close(&h, a.conn, 0, true));
-	assert_int_equal(open1(&h, PS_MODE_CONNECT, 0, PS_NS_PER_S - 1).err, PS_EADDRNOTAVAIL);
-	struct ps_open_result b = open1(&h, PS_MODE_CONNECT, 0, PS_NS_PER_S);
+	assert_int_equal(pst_open(&h, PS_MODE_CONNECT, 0, PS_NS_PER_S - 1).err, PS_EADDRNOTAVAIL);
+	struct ps_open_result b = pst_open(&h, PS_MODE_CONNECT, 0, PS_NS_PER_S);
 	assert_int_equal(b.err, PS_OK);
 	assert_int_equal(b.port, 40000);
 	assert_int_equal(b.taken_over, a.conn);

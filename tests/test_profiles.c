@@ -14,6 +14,7 @@
 
 #include "portsim/run.h"
 #include "portsim/scenario.h"
+#include "support.h"
 
 struct expectation {
 	const char *profile;
@@ -25,21 +26,15 @@ struct expectation {
 /* Successes among `attempts` connect() calls that never close, spread over k destinations. */
 static uint64_t successes(const struct expectation *e, unsigned k, uint64_t attempts)
 {
-	char text[1024], err[PS_ERR_MAX];
+	char text[1024];
 	double rate = 10000;
 	snprintf(text, sizeof(text),
 		 "[run]\nduration_s = %.6f\nsample_interval_s = 0.001\n[host]\nprofile = %s\n%s\n"
 		 "[workload.c]\narrival = constant\nrate_per_s = %.0f\nduration = fixed\nduration_s = 1000000\n"
 		 "destinations = %u\n",
 		 ((double)attempts - 0.5) / rate, e->profile, e->extra, rate, k);
-	struct ps_scenario sc;
-	ps_scenario_defaults(&sc);
-	if (ps_scenario_parse(&sc, "test", text, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
-	struct ps_run_options opt = { 0 };
 	struct ps_run_result res;
-	if (ps_run(&sc, &opt, &res, err, sizeof(err)) != PS_DONE)
-		fail_msg("%s", err);
+	pst_run_ini(text, &res);
 	assert_int_equal(res.m.attempts, attempts);
 	uint64_t s = res.m.successes;
 	ps_run_result_fini(&res);

@@ -10,27 +10,14 @@
 
 #include "portsim/run.h"
 #include "portsim/scenario.h"
-
-static void run_text(const char *text, struct ps_run_result *res)
-{
-	char err[PS_ERR_MAX];
-	struct ps_scenario *sc = malloc(sizeof(*sc));
-	assert_non_null(sc);
-	ps_scenario_defaults(sc);
-	if (ps_scenario_parse(sc, "test", text, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
-	struct ps_run_options opt = { 0 };
-	if (ps_run(sc, &opt, res, err, sizeof(err)) != PS_DONE)
-		fail_msg("%s", err);
-	free(sc);
-}
+#include "support.h"
 
 static void test_keepalive_serves_sequential_requests_on_one_connection(void **state)
 {
 	(void)state;
 	struct ps_run_result res;
 	/* A request every second lasting 0.1 s: the connection is idle, never busy, when the next comes. */
-	run_text("[run]\nduration_s = 100\n[workload.c]\narrival = constant\nrate_per_s = 1\nduration = fixed\n"
+	pst_run_ini("[run]\nduration_s = 100\n[workload.c]\narrival = constant\nrate_per_s = 1\nduration = fixed\n"
 		 "duration_s = 0.1\nkeepalive = true\nidle_timeout_s = 60\n", &res);
 	assert_int_equal(res.m.requests, 100);
 	assert_int_equal(res.m.attempts, 1);
@@ -42,7 +29,7 @@ static void test_keepalive_opens_a_new_connection_after_max_requests(void **stat
 {
 	(void)state;
 	struct ps_run_result res;
-	run_text("[run]\nduration_s = 100\n[workload.c]\narrival = constant\nrate_per_s = 1\nduration = fixed\n"
+	pst_run_ini("[run]\nduration_s = 100\n[workload.c]\narrival = constant\nrate_per_s = 1\nduration = fixed\n"
 		 "duration_s = 0.1\nkeepalive = true\nmax_requests = 10\n", &res);
 	assert_int_equal(res.m.attempts, 10);
 	assert_int_equal(res.m.reused, 90);
@@ -54,7 +41,7 @@ static void test_keepalive_closes_idle_connections_after_the_timeout(void **stat
 	(void)state;
 	struct ps_run_result res;
 	/* Requests 5 s apart, idle timeout 2 s: every request finds the pool empty. */
-	run_text("[run]\nduration_s = 100\n[workload.c]\narrival = constant\nrate_per_s = 0.2\nduration = fixed\n"
+	pst_run_ini("[run]\nduration_s = 100\n[workload.c]\narrival = constant\nrate_per_s = 0.2\nduration = fixed\n"
 		 "duration_s = 0.1\nkeepalive = true\nidle_timeout_s = 2\n", &res);
 	assert_int_equal(res.m.requests, 20);
 	assert_int_equal(res.m.attempts, 20);
@@ -69,7 +56,7 @@ static void test_concurrent_requests_open_parallel_connections(void **state)
 	(void)state;
 	struct ps_run_result res;
 	/* Ten requests at once: the pool has nothing idle, so ten connections. */
-	run_text("[run]\nduration_s = 10\n[workload.c]\narrival = burst\nburst_size = 10\nduration = fixed\n"
+	pst_run_ini("[run]\nduration_s = 10\n[workload.c]\narrival = burst\nburst_size = 10\nduration = fixed\n"
 		 "duration_s = 1\nkeepalive = true\n", &res);
 	assert_int_equal(res.m.attempts, 10);
 	assert_int_equal(res.m.peak_established, 10);
@@ -85,7 +72,7 @@ static void test_retries_with_fixed_backoff_wait_for_a_port(void **state)
 	 * at 0.5 s fails, retries at 1.5 and 2.5 s (fail) and 3.5 s (the port is
 	 * free): four tries, three of them retries.
 	 */
-	run_text("[run]\nduration_s = 20\n[host]\nport_range = 40000-40000\n"
+	pst_run_ini("[run]\nduration_s = 20\n[host]\nport_range = 40000-40000\n"
 		 "[workload.holder]\narrival = burst\nburst_size = 1\nduration = fixed\nduration_s = 3.4\n"
 		 "closer = server\n"
 		 "[workload.late]\narrival = burst\nburst_size = 1\nstart_s = 0.5\nduration = fixed\n"
@@ -99,7 +86,7 @@ static void test_retries_with_fixed_backoff_wait_for_a_port(void **state)
 	ps_run_result_fini(&res);
 
 	/* Held until 10 s instead: five retries are not enough, the request is abandoned. */
-	run_text("[run]\nduration_s = 20\n[host]\nport_range = 40000-40000\n"
+	pst_run_ini("[run]\nduration_s = 20\n[host]\nport_range = 40000-40000\n"
 		 "[workload.holder]\narrival = burst\nburst_size = 1\nduration = fixed\nduration_s = 10\n"
 		 "closer = server\n"
 		 "[workload.late]\narrival = burst\nburst_size = 1\nstart_s = 0.5\nduration = fixed\n"
@@ -120,7 +107,7 @@ static void test_exponential_backoff_doubles_the_delay(void **state)
 	 * then retries at 1.5, 3.5 and 7.5 s (delays 1, 2, 4): the first two fail,
 	 * the third gets the port. Four attempts in that request, three retries.
 	 */
-	run_text("[run]\nduration_s = 20\n[host]\nport_range = 40000-40000\n"
+	pst_run_ini("[run]\nduration_s = 20\n[host]\nport_range = 40000-40000\n"
 		 "[workload.holder]\narrival = burst\nburst_size = 1\nduration = fixed\nduration_s = 6.5\n"
 		 "closer = server\n"
 		 "[workload.late]\narrival = burst\nburst_size = 1\nstart_s = 0.5\nduration = fixed\n"
@@ -134,7 +121,7 @@ static void test_exponential_backoff_doubles_the_delay(void **state)
 	ps_run_result_fini(&res);
 
 	/* With two retries only, the request is abandoned after its tries at 0.5, 1.5 and 3.5 s. */
-	run_text("[run]\nduration_s = 20\n[host]\nport_range = 40000-40000\n"
+	pst_run_ini("[run]\nduration_s = 20\n[host]\nport_range = 40000-40000\n"
 		 "[workload.holder]\narrival = burst\nburst_size = 1\nduration = fixed\nduration_s = 6.5\n"
 		 "closer = server\n"
 		 "[workload.late]\narrival = burst\nburst_size = 1\nstart_s = 0.5\nduration = fixed\n"
