@@ -735,6 +735,32 @@ size_t ps_endpoints_parse(const char *list, struct ps_endpoint *out, size_t max,
 	return n;
 }
 
+/* For a key naming a registry entry: NULL when v is one it accepts, else what is wrong. */
+static const char *name_problem(enum type t, const char *v)
+{
+	/* A name too long for its field can be no entry's name. */
+	bool fits = strlen(v) < PS_NAME_MAX, none = !strcmp(v, "none"), known;
+	switch (t) {
+	case T_STRATEGY:
+		known = ps_alloc_find(v);
+		return fits && known ? NULL : "unknown strategy";
+	case T_STRATEGY_OR_SAME:
+		known = ps_alloc_find(v) || !strcmp(v, "same");
+		return fits && known ? NULL : "unknown strategy";
+	case T_PROFILE:
+		known = none || ps_profile_find(v);
+		return fits && known ? NULL : "unknown profile";
+	case T_PRESET:
+		known = none || ps_nat_preset_find(v);
+		return fits && known ? NULL : "unknown preset";
+	case T_NATALLOC:
+		known = none || ps_nat_find(v);
+		return fits && known ? NULL : "unknown NAT allocator";
+	default:
+		return "not a name";
+	}
+}
+
 /* Parses v into the key's field of base; on failure fills pr and leaves the field alone. */
 static int set_value(const struct key *k, void *base, const char *v, struct problem *pr)
 {
@@ -788,34 +814,17 @@ static int set_value(const struct key *k, void *base, const char *v, struct prob
 		return 0;
 	case T_STRATEGY:
 	case T_STRATEGY_OR_SAME:
-		if (strlen(v) >= PS_NAME_MAX ||
-		    (!ps_alloc_find(v) && (k->type == T_STRATEGY || strcmp(v, "same")))) {
-			set_problem(pr, "unknown strategy");
-			break;
-		}
-		memcpy(field, v, strlen(v) + 1);
-		return 0;
 	case T_PROFILE:
-		if (strlen(v) >= PS_NAME_MAX || (strcmp(v, "none") && !ps_profile_find(v))) {
-			set_problem(pr, "unknown profile");
-			break;
-		}
-		memcpy(field, v, strlen(v) + 1);
-		return 0;
 	case T_PRESET:
-		if (strlen(v) >= PS_NAME_MAX || (strcmp(v, "none") && !ps_nat_preset_find(v))) {
-			set_problem(pr, "unknown preset");
+	case T_NATALLOC: {
+		const char *what = name_problem(k->type, v);
+		if (what) {
+			set_problem(pr, what);
 			break;
 		}
 		memcpy(field, v, strlen(v) + 1);
 		return 0;
-	case T_NATALLOC:
-		if (strlen(v) >= PS_NAME_MAX || (strcmp(v, "none") && !ps_nat_find(v))) {
-			set_problem(pr, "unknown NAT allocator");
-			break;
-		}
-		memcpy(field, v, strlen(v) + 1);
-		return 0;
+	}
 	case T_RANGE:
 		if (parse_span(v, strlen(v), &lo, &hi, true)) {
 			set_problem(pr, "not a range of ports");
