@@ -1,56 +1,15 @@
 /* portsim capacity: the highest rate a scenario sustains, simulated and by closed forms. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "portsim/capacity.h"
 #include "portsim/scenario.h"
-
-
-static const char usage_text[] =
-	"usage: portsim capacity [SCENARIO] [--max-failure F] [--replications N]\n"
-	"                        [--sweep rate=FROM:TO:STEP | --solve KEY] [--strategy S]\n"
-	"                        [--seed N] [--duration SECONDS] [--set SECTION.KEY=VALUE]...\n"
-	"                        [--out DIR] [--quiet]\n"
-	"\n"
-	"Finds the highest total arrival rate at which SCENARIO (the built-in default\n"
-	"when omitted) keeps its failure ratio at or below F, by bisection on simulated\n"
-	"runs (to 1 %), once per replication, and prints it with its 95 % interval\n"
-	"beside two closed forms: the deterministic bound (usable ports x destinations\n"
-	"x addresses / mean holding time) and Erlang-B with the pool as servers.\n"
-	"Every population's rate_per_s (and rate_end_per_s) is scaled by one factor;\n"
-	"burst and replay populations are not scaled. Writes capacity.csv (the runs\n"
-	"tried) and capacity_summary.csv into DIR.\n"
-	"\n"
-	"  --max-failure F          target failure ratio, above 0 and below 1 (default: 0.001)\n"
-	"  -n, --replications N     replications, 1 to 1000 (default: 5)\n"
-	"  --sweep rate=FROM:TO:STEP  instead of searching, the failure ratio at every total\n"
-	"                           rate FROM, FROM+STEP, ... TO (0 < FROM <= TO, STEP > 0,\n"
-	"                           at most 1000 rates) into capacity.csv, for the knee plot\n"
-	"  --solve KEY              instead, at the scenario's own rates, the smallest value of\n"
-	"                           the integer KEY (nat.addresses, host.addresses,\n"
-	"                           workload.NAME.hosts, ...) whose failure ratio is at most F\n"
-	"                           in every replication: tries the key's minimum, doubling,\n"
-	"                           then bisects; prints the failure ratio there and one below;\n"
-	"                           writes capacity_solve.csv (every value simulated)\n"
-	"  --strategy S             same as --set host.strategy=S\n"
-	"  --seed N                 base seed, same as --set run.seed=N; replication k uses\n"
-	"                           splitmix64(seed + k), replication 0 the seed itself\n"
-	"  --duration SECONDS       simulated time of each run, same as --set run.duration_s=SECONDS\n"
-	"  --set K=V                override any scenario key; may be repeated\n"
-	"  -o, --out DIR            output directory, created if missing (default: out/capacity)\n"
-	"  -q, --quiet              print nothing but errors\n"
-	"  -h, --help               show this help\n"
-	"\n"
-	"Exit status: 0 done, 1 run-time failure (I/O), 2 bad command line or scenario,\n"
-	"or --solve finding no value that meets F.\n";
 
 /* A finite number filling all of text up to *end (or the whole string when end is NULL). */
 static bool number(const char *text, double *v, const char **end)
@@ -63,20 +22,6 @@ static bool number(const char *text, double *v, const char **end)
 	if (end)
 		*end = e;
 	return end || *e == '\0';
-}
-
-static bool parse_replications(const char *text, unsigned *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(text, &end, 10);
-	if (text[0] < '0' || text[0] > '9' || *end || errno || v < 1 || v > PS_REPLICATIONS_MAX) {
-		ps_cli_error("capacity: --replications \"%s\": allowed: a whole number from 1 to %d", text,
-			     PS_REPLICATIONS_MAX);
-		return false;
-	}
-	*out = (unsigned)v;
-	return true;
 }
 
 struct sweep {
@@ -225,170 +170,117 @@ static void print_sweep(const struct ps_scenario *sc, const struct ps_capacity_r
 	print_notes(r->bounds.notes);
 }
 
-int ps_cmd_capacity(int argc, char **argv)
+/* --solve: the smallest value of an integer key meeting the target at the scenario's own rates. */
+static int solve(const struct ps_scenario *sc, const char *key, struct ps_capacity_options *opt, bool quiet)
 {
-	static const struct option longopts[] = {
-		{ "duration", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "max-failure", required_argument, NULL, 'f' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "replications", required_argument, NULL, 'n' },
-		{ "seed", required_argument, NULL, 'r' },
-		{ "set", required_argument, NULL, 's' },
-		{ "strategy", required_argument, NULL, 'S' },
-		{ "solve", required_argument, NULL, 'v' },
-		{ "sweep", required_argument, NULL, 'w' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct ps_cli_overrides *sets = calloc(1, sizeof(*sets));
-	if (!sets) {
-		ps_cli_error("capacity: out of memory");
-		return PS_EXIT_RUNTIME;
-	}
-	sets->cmd = "capacity";
-	unsigned reps = 5;
-	double max_failure = 0.001;
-	struct sweep sweep = { 0 };
-	const char *out = "out/capacity", *solve = NULL;
-	bool quiet = false;
-	int ch, rc = PS_EXIT_USAGE;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":hn:o:q", longopts, NULL)) != -1) {
-		bool ok = true;
-		switch (ch) {
-		case 'd':
-			ok = ps_cli_override(sets, "--duration", "run.duration_s", optarg);
-			break;
-		case 'f':
-			ok = number(optarg, &max_failure, NULL) && max_failure > 0 && max_failure < 1;
-			if (!ok)
-				ps_cli_error("capacity: --max-failure \"%s\": allowed: a number above 0 and below 1",
-					     optarg);
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			free(sets);
-			return PS_EXIT_OK;
-		case 'n':
-			ok = parse_replications(optarg, &reps);
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'q':
-			quiet = true;
-			break;
-		case 'r':
-			ok = ps_cli_override(sets, "--seed", "run.seed", optarg);
-			break;
-		case 's':
-			ok = ps_cli_override(sets, NULL, NULL, optarg);
-			break;
-		case 'S':
-			ok = ps_cli_override(sets, "--strategy", "host.strategy", optarg);
-			break;
-		case 'v':
-			/* The key itself is checked against the scenario, once it is loaded. */
-			solve = optarg;
-			break;
-		case 'w':
-			ok = parse_sweep(optarg, &sweep);
-			break;
-		case ':':
-			ps_cli_error("capacity: option \"%s\" needs a value (see portsim capacity --help)",
-				     argv[optind - 1]);
-			ok = false;
-			break;
-		default:
-			ps_cli_error("capacity: unknown option \"%s\" (see portsim capacity --help)",
-				     argv[optind - 1]);
-			ok = false;
-			break;
-		}
-		if (!ok) {
-			free(sets);
-			return PS_EXIT_USAGE;
-		}
-	}
-	if (argc - optind > 1) {
-		ps_cli_error("capacity: one scenario at most, got \"%s\" and \"%s\"", argv[optind],
-			     argv[optind + 1]);
-		free(sets);
-		return PS_EXIT_USAGE;
-	}
-
-	if (solve && sweep.on) {
-		ps_cli_error("capacity: --solve and --sweep ask different questions; give one of them");
-		free(sets);
-		return PS_EXIT_USAGE;
-	}
-
 	char err[PS_ERR_MAX];
-	struct ps_scenario *sc = malloc(sizeof(*sc));
-	if (!sc) {
-		ps_cli_error("capacity: out of memory");
-		free(sets);
-		return PS_EXIT_RUNTIME;
+	if (opt->progress) {
+		opt->progress = solve_progress;
+		opt->progress_arg = (void *)key;
 	}
-	if (!ps_cli_load(sc, optind < argc ? argv[optind] : NULL, sets))
-		goto done;
-	if (ps_cli_mkdirs(out) != 0) {
-		ps_cli_error("capacity: cannot create output directory \"%s\": %s", out, strerror(errno));
-		rc = PS_EXIT_RUNTIME;
-		goto done;
-	}
-	bool tty = !quiet && isatty(fileno(stderr));
-	struct ps_capacity_options opt = {
-		.max_failure = max_failure, .replications = reps, .out_dir = out,
-		.progress = tty ? progress : NULL,
-	};
-	if (solve) {
-		if (tty) {
-			opt.progress = solve_progress;
-			opt.progress_arg = (void *)solve;
-		}
-		struct ps_solve_result sres;
-		enum ps_status st = ps_capacity_solve(sc, solve, &opt, &sres, err, sizeof(err));
-		if (tty)
-			fputs("\r\033[K", stderr);
-		if (st != PS_DONE) {
-			ps_cli_error("capacity: %s", err);
-			rc = st == PS_BAD_INPUT ? PS_EXIT_USAGE : PS_EXIT_RUNTIME;
-			goto done;
-		}
-		if (!quiet) {
-			print_solve(sc, &sres);
-			printf("wrote %s/capacity_solve.csv\n", out);
-		}
-		ps_solve_result_fini(&sres);
-		rc = PS_EXIT_OK;
-		goto done;
-	}
-	struct ps_capacity_result res;
-	enum ps_status st = sweep.on ? ps_capacity_sweep(sc, &opt, sweep.from, sweep.to, sweep.step, &res,
-							 err, sizeof(err))
-				     : ps_capacity_search(sc, &opt, &res, err, sizeof(err));
-	if (tty)
+	struct ps_solve_result res;
+	enum ps_status st = ps_capacity_solve(sc, key, opt, &res, err, sizeof(err));
+	if (opt->progress)
 		fputs("\r\033[K", stderr);
 	if (st != PS_DONE) {
 		ps_cli_error("capacity: %s", err);
-		rc = st == PS_BAD_INPUT ? PS_EXIT_USAGE : PS_EXIT_RUNTIME;
-		goto done;
+		return st == PS_BAD_INPUT ? PS_EXIT_USAGE : PS_EXIT_RUNTIME;
 	}
 	if (!quiet) {
-		if (sweep.on) {
-			print_sweep(sc, &res);
-			printf("wrote %s/capacity.csv\n", out);
-		} else {
-			print_search(sc, &res);
-			printf("wrote %s/capacity.csv, %s/capacity_summary.csv\n", out, out);
-		}
+		print_solve(sc, &res);
+		printf("wrote %s/capacity_solve.csv\n", opt->out_dir);
+	}
+	ps_solve_result_fini(&res);
+	return PS_EXIT_OK;
+}
+
+/* The search for the capacity, or with --sweep the failure ratio at every rate. */
+static int search(const struct ps_scenario *sc, const struct sweep *sweep, const struct ps_capacity_options *opt,
+		  bool quiet)
+{
+	char err[PS_ERR_MAX];
+	struct ps_capacity_result res;
+	enum ps_status st = sweep->on ? ps_capacity_sweep(sc, opt, sweep->from, sweep->to, sweep->step, &res, err,
+							  sizeof(err))
+				      : ps_capacity_search(sc, opt, &res, err, sizeof(err));
+	if (opt->progress)
+		fputs("\r\033[K", stderr);
+	if (st != PS_DONE) {
+		ps_cli_error("capacity: %s", err);
+		return st == PS_BAD_INPUT ? PS_EXIT_USAGE : PS_EXIT_RUNTIME;
+	}
+	if (!quiet && sweep->on) {
+		print_sweep(sc, &res);
+		printf("wrote %s/capacity.csv\n", opt->out_dir);
+	} else if (!quiet) {
+		print_search(sc, &res);
+		printf("wrote %s/capacity.csv, %s/capacity_summary.csv\n", opt->out_dir, opt->out_dir);
 	}
 	ps_capacity_result_fini(&res);
-	rc = PS_EXIT_OK;
-done:
+	return PS_EXIT_OK;
+}
+
+static int capacity(const struct ps_cli_parsed *p)
+{
+	struct sweep sweep = { 0 };
+	const char *sweep_text = ps_cli_text(p, "sweep"), *key = ps_cli_text(p, "solve");
+	if (sweep_text && !parse_sweep(sweep_text, &sweep))
+		return PS_EXIT_USAGE;
+	/* The key itself is checked against the scenario, once it is loaded. */
+	if (key && sweep.on) {
+		ps_cli_error("capacity: --solve and --sweep ask different questions; give one of them");
+		return PS_EXIT_USAGE;
+	}
+	struct ps_scenario *sc;
+	int rc = ps_cli_load(p, &sc);
+	if (rc != PS_EXIT_OK)
+		return rc;
+	struct ps_capacity_options opt = {
+		.max_failure = ps_cli_number(p, "max-failure"),
+		.replications = (unsigned)ps_cli_number(p, "replications"), .out_dir = ps_cli_out(p),
+		.progress = ps_cli_progress(p) ? progress : NULL,
+	};
+	bool quiet = ps_cli_flag(p, "quiet");
+	rc = !opt.out_dir ? PS_EXIT_RUNTIME : key ? solve(sc, key, &opt, quiet) : search(sc, &sweep, &opt, quiet);
 	free(sc);
-	free(sets);
 	return rc;
 }
+
+static const struct ps_cli_option opts[] = {
+	PS_OPT_NUMBER_OPEN(0, "max-failure", "F", "0.001", 0, 1, "target failure ratio"),
+	PS_OPT_WHOLE('n', "replications", "N", "5", 1, PS_REPLICATIONS_MAX, "replications"),
+	PS_OPT_TEXT(0, "sweep", "rate=FROM:TO:STEP", NULL,
+		    "instead of searching, the failure ratio at every total rate FROM, FROM+STEP, ... TO "
+		    "(0 < FROM <= TO, STEP > 0, at most " PS_CLI_STR(PS_SWEEP_MAX) " rates) into capacity.csv, "
+		    "for the knee plot"),
+	PS_OPT_TEXT(0, "solve", "KEY", NULL,
+		    "instead, at the scenario's own rates, the smallest value of the integer KEY (nat.addresses, "
+		    "host.addresses, workload.NAME.hosts, ...) whose failure ratio is at most F in every "
+		    "replication: tries the key's minimum, doubling, then bisects; prints the failure ratio "
+		    "there and one below; writes capacity_solve.csv (every value simulated)"),
+	PS_OPT_STRATEGY("allocation strategy"),
+	PS_OPT_SEED("base seed; replication k uses splitmix64(seed + k), replication 0 the seed itself"),
+	PS_OPT_DURATION("simulated time of each run"),
+	PS_OPT_SET,
+	PS_OPT_OUT("out/capacity"),
+	PS_OPT_QUIET,
+	PS_OPT_END,
+};
+
+const struct ps_cli_command ps_cmd_capacity = {
+	.name = "capacity",
+	.summary = "highest rate with failures below a target, beside closed forms",
+	.about = "Finds the highest total arrival rate at which SCENARIO (the built-in default when omitted) "
+		 "keeps its failure ratio at or below F, by bisection on simulated runs (to 1 %), once per "
+		 "replication, and prints it with its 95 % interval beside two closed forms: the "
+		 "deterministic bound (usable ports x destinations x addresses / mean holding time) and "
+		 "Erlang-B with the pool as servers. Every population's rate_per_s (and rate_end_per_s) is "
+		 "scaled by one factor; burst and replay populations are not scaled. Writes capacity.csv (the "
+		 "runs tried) and capacity_summary.csv into DIR. --sweep and --solve ask other questions; "
+		 "give one of them at most.",
+	.exits = "0 done, 1 run-time failure (I/O), 2 bad command line or scenario, or --solve finding no "
+		 "value that meets F.",
+	.scenario = true,
+	.opts = opts,
+	.main = capacity,
+};

@@ -1,56 +1,13 @@
 /* portsim compare: one scenario under several strategies, common random numbers, replications. */
-#include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "portsim/compare.h"
 #include "portsim/scenario.h"
-
-
-static const char usage_text[] =
-	"usage: portsim compare [SCENARIO] [--strategies LIST|all] [--replications N]\n"
-	"                       [--seed N] [--duration SECONDS] [--set SECTION.KEY=VALUE]...\n"
-	"                       [--out DIR] [--quiet]\n"
-	"\n"
-	"Runs SCENARIO (the built-in default when omitted) under each strategy with\n"
-	"common random numbers: every strategy sees the same arrivals, durations and\n"
-	"destinations; only the allocator differs. Replication k uses seed\n"
-	"splitmix64(seed + k), and replication 0 the seed itself, so one replication\n"
-	"equals 'portsim run'. Writes compare.csv (strategy, metric, mean, 95 %\n"
-	"interval, n) and reuse_cdf.csv into DIR, and prints a table.\n"
-	"\n"
-	"  -s, --strategies LIST  comma-separated strategies, or all (default: all;\n"
-	"                         see 'portsim strategies')\n"
-	"  -n, --replications N   replications per strategy, 1 to 1000 (default: 5)\n"
-	"  --seed N               base seed, same as --set run.seed=N (default: the scenario's)\n"
-	"  --duration SECONDS     simulated time, same as --set run.duration_s=SECONDS\n"
-	"  --set K=V              override any scenario key; may be repeated\n"
-	"  -o, --out DIR          output directory, created if missing (default: out/compare)\n"
-	"  -q, --quiet            print nothing but errors\n"
-	"  -h, --help             show this help\n"
-	"\n"
-	"Exit status: 0 done, 1 run-time failure (I/O), 2 bad command line or scenario.\n";
-
-static bool parse_replications(const char *text, unsigned *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(text, &end, 10);
-	if (text[0] < '0' || text[0] > '9' || *end || errno || v < 1 || v > PS_REPLICATIONS_MAX) {
-		ps_cli_error("compare: --replications \"%s\": allowed: a whole number from 1 to %d", text,
-			     PS_REPLICATIONS_MAX);
-		return false;
-	}
-	*out = (unsigned)v;
-	return true;
-}
 
 static void progress(void *arg, unsigned done, unsigned total, const char *strategy, unsigned rep)
 {
@@ -104,105 +61,29 @@ static void print_table(const struct ps_scenario *sc, const struct ps_compare_re
 		printf("first_failure_s is over the replications that failed (n in compare.csv).\n");
 }
 
-int ps_cmd_compare(int argc, char **argv)
+static int compare(const struct ps_cli_parsed *p)
 {
-	static const struct option longopts[] = {
-		{ "duration", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "replications", required_argument, NULL, 'n' },
-		{ "seed", required_argument, NULL, 'r' },
-		{ "set", required_argument, NULL, 'S' },
-		{ "strategies", required_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct ps_cli_overrides *sets = calloc(1, sizeof(*sets));
-	if (!sets) {
-		ps_cli_error("compare: out of memory");
-		return PS_EXIT_RUNTIME;
-	}
-	sets->cmd = "compare";
-	unsigned reps = 5;
-	const char *out = "out/compare", *list = "all";
-	bool quiet = false;
-	int ch, rc = PS_EXIT_USAGE;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":hn:o:qs:", longopts, NULL)) != -1) {
-		bool ok = true;
-		switch (ch) {
-		case 'd':
-			ok = ps_cli_override(sets, "--duration", "run.duration_s", optarg);
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			free(sets);
-			return PS_EXIT_OK;
-		case 'n':
-			ok = parse_replications(optarg, &reps);
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'q':
-			quiet = true;
-			break;
-		case 'r':
-			ok = ps_cli_override(sets, "--seed", "run.seed", optarg);
-			break;
-		case 's':
-			list = optarg;
-			break;
-		case 'S':
-			ok = ps_cli_override(sets, NULL, NULL, optarg);
-			break;
-		case ':':
-			ps_cli_error("compare: option \"%s\" needs a value (see portsim compare --help)",
-				     argv[optind - 1]);
-			ok = false;
-			break;
-		default:
-			ps_cli_error("compare: unknown option \"%s\" (see portsim compare --help)", argv[optind - 1]);
-			ok = false;
-			break;
-		}
-		if (!ok) {
-			free(sets);
-			return PS_EXIT_USAGE;
-		}
-	}
-	if (argc - optind > 1) {
-		ps_cli_error("compare: one scenario at most, got \"%s\" and \"%s\"", argv[optind],
-			     argv[optind + 1]);
-		free(sets);
-		return PS_EXIT_USAGE;
-	}
-
 	char err[PS_ERR_MAX];
 	const char **names = NULL;
 	char *namebuf = NULL;
 	size_t nnames = 0;
-	struct ps_scenario *sc = malloc(sizeof(*sc));
-	if (!sc) {
-		ps_cli_error("compare: out of memory");
-		free(sets);
-		return PS_EXIT_RUNTIME;
-	}
-	if (ps_compare_parse_strategies(list, &names, &nnames, &namebuf, err, sizeof(err)) != 0) {
+	if (ps_compare_parse_strategies(ps_cli_text(p, "strategies"), &names, &nnames, &namebuf, err,
+					sizeof(err)) != 0) {
 		ps_cli_error("compare: --strategies: %s", err);
-		goto done;
+		return PS_EXIT_USAGE;
 	}
-	if (!ps_cli_load(sc, optind < argc ? argv[optind] : NULL, sets))
+	struct ps_scenario *sc;
+	int rc = ps_cli_load(p, &sc);
+	if (rc != PS_EXIT_OK)
 		goto done;
-	if (ps_cli_mkdirs(out) != 0) {
-		ps_cli_error("compare: cannot create output directory \"%s\": %s", out, strerror(errno));
-		rc = PS_EXIT_RUNTIME;
-		goto done;
-	}
 	struct ps_compare_options opt = {
-		.strategies = names, .nstrategies = nnames, .replications = reps, .out_dir = out,
-		.progress = !quiet && isatty(fileno(stderr)) ? progress : NULL,
+		.strategies = names, .nstrategies = nnames, .out_dir = ps_cli_out(p),
+		.replications = (unsigned)ps_cli_number(p, "replications"),
+		.progress = ps_cli_progress(p) ? progress : NULL,
 	};
+	rc = PS_EXIT_RUNTIME;
+	if (!opt.out_dir)
+		goto done;
 	struct ps_compare_result res;
 	enum ps_status st = ps_compare(sc, &opt, &res, err, sizeof(err));
 	if (st != PS_DONE) {
@@ -210,9 +91,9 @@ int ps_cmd_compare(int argc, char **argv)
 		rc = st == PS_BAD_INPUT ? PS_EXIT_USAGE : PS_EXIT_RUNTIME;
 		goto done;
 	}
-	if (!quiet) {
+	if (!ps_cli_flag(p, "quiet")) {
 		print_table(sc, &res);
-		printf("wrote %s/compare.csv, %s/reuse_cdf.csv\n", out, out);
+		printf("wrote %s/compare.csv, %s/reuse_cdf.csv\n", opt.out_dir, opt.out_dir);
 	}
 	ps_compare_result_fini(&res);
 	rc = PS_EXIT_OK;
@@ -220,6 +101,29 @@ done:
 	free(names);
 	free(namebuf);
 	free(sc);
-	free(sets);
 	return rc;
 }
+
+static const struct ps_cli_option opts[] = {
+	PS_OPT_TEXT('s', "strategies", "LIST", "all", "comma-separated strategies (see 'portsim strategies'), or all"),
+	PS_OPT_WHOLE('n', "replications", "N", "5", 1, PS_REPLICATIONS_MAX, "replications per strategy"),
+	PS_OPT_SEED("base seed (default: the scenario's)"),
+	PS_OPT_DURATION("simulated time"),
+	PS_OPT_SET,
+	PS_OPT_OUT("out/compare"),
+	PS_OPT_QUIET,
+	PS_OPT_END,
+};
+
+const struct ps_cli_command ps_cmd_compare = {
+	.name = "compare",
+	.summary = "run under several strategies with common random numbers",
+	.about = "Runs SCENARIO (the built-in default when omitted) under each strategy with common random "
+		 "numbers: every strategy sees the same arrivals, durations and destinations; only the "
+		 "allocator differs. Replication k uses seed splitmix64(seed + k), and replication 0 the seed "
+		 "itself, so one replication equals 'portsim run'. Writes compare.csv (strategy, metric, mean, "
+		 "95 % interval, n) and reuse_cdf.csv into DIR, and prints a table.",
+	.scenario = true,
+	.opts = opts,
+	.main = compare,
+};

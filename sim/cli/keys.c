@@ -1,16 +1,8 @@
 /* portsim keys: the scenario schema as a Markdown table (scenarios/README.md holds a copy). */
 #include <stdio.h>
-#include <string.h>
 
 #include "cli.h"
 #include "portsim/scenario.h"
-
-static const char usage_text[] =
-	"usage: portsim keys\n"
-	"\n"
-	"Prints every scenario key as a Markdown table: section, key, default,\n"
-	"allowed values and meaning. It is generated from the parser's own table,\n"
-	"so it cannot drift from what portsim accepts.\n";
 
 /* Markdown table cells must not hold a bare '|'. */
 static void cell(const char *s)
@@ -23,16 +15,9 @@ static void cell(const char *s)
 	}
 }
 
-int ps_cmd_keys(int argc, char **argv)
+static int keys(const struct ps_cli_parsed *p)
 {
-	if (argc > 1) {
-		if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-			fputs(usage_text, stdout);
-			return PS_EXIT_OK;
-		}
-		ps_cli_error("keys: unexpected argument \"%s\" (see portsim keys --help)", argv[1]);
-		return PS_EXIT_USAGE;
-	}
+	(void)p;
 	puts("| section | key | default | allowed | meaning |");
 	puts("| --- | --- | --- | --- | --- |");
 	for (size_t i = 0; i < ps_scenario_nkeys(); i++) {
@@ -52,3 +37,12 @@ int ps_cmd_keys(int argc, char **argv)
 	}
 	return PS_EXIT_OK;
 }
+
+const struct ps_cli_command ps_cmd_keys = {
+	.name = "keys",
+	.summary = "list every scenario key (Markdown)",
+	.about = "Prints every scenario key as a Markdown table: section, key, default, allowed values and "
+		 "meaning. It is generated from the parser's own table, so it cannot drift from what portsim "
+		 "accepts.",
+	.main = keys,
+};

@@ -1,105 +1,93 @@
-/* portsim: entry point and subcommand dispatch. */
-#include <errno.h>
-#include <stdarg.h>
+/* portsim: entry point, the registry of subcommands, and the program's own help. */
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 
-static const char usage_text[] =
-	"usage: portsim COMMAND [OPTIONS]\n"
-	"\n"
-	"Simulates how clients draw source ports from an ephemeral pool under the\n"
-	"allocation strategies of real systems, and when the pool runs dry.\n"
-	"\n"
-	"commands:\n"
-	"  run [SCENARIO]   run a scenario (the built-in default when none is given)\n"
-	"  check [SCENARIO] validate a scenario and print it fully resolved\n"
-	"  keys             list every scenario key (Markdown)\n"
-	"  compare [SCENARIO]  run under several strategies with common random numbers\n"
-	"  capacity [SCENARIO] highest rate with failures below a target, beside closed forms\n"
-	"  kernel [SCENARIO]   play a scenario against the live Linux kernel (root)\n"
-	"  strategies       list the allocation strategies\n"
-	"  profiles         list the system profiles (host.profile)\n"
-	"\n"
-	"options:\n"
-	"  -h, --help       show this help\n"
-	"  -V, --version    show the version\n"
-	"\n"
-	"'portsim COMMAND --help' shows the options of a command.\n";
+static const struct ps_cli_command *const commands[] = {
+	&ps_cmd_run, &ps_cmd_check, &ps_cmd_keys, &ps_cmd_compare, &ps_cmd_capacity, &ps_cmd_kernel,
+	&ps_cmd_strategies, &ps_cmd_profiles,
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-void ps_cli_error(const char *fmt, ...)
+static const struct ps_cli_command *find(const char *name)
 {
-	va_list ap;
-	fputs("portsim: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i]->name, name))
+			return commands[i];
+	return NULL;
 }
 
-int ps_cli_mkdirs(const char *dir)
+static void usage(FILE *f)
 {
-	char path[4096];
-	size_t n = strlen(dir);
-	if (n == 0 || n >= sizeof(path)) {
-		errno = ENAMETOOLONG;
-		return -1;
+	char left[NCOMMANDS][64];
+	int col = 0;
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		int w = snprintf(left[i], sizeof(left[i]), "  %s%s", commands[i]->name,
+				 commands[i]->scenario ? " [SCENARIO]" : "");
+		col = w + 2 > col ? w + 2 : col;
 	}
-	memcpy(path, dir, n + 1);
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0777) != 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
+	fputs("usage: portsim COMMAND [OPTIONS]\n"
+	      "       portsim help [COMMAND]\n"
+	      "\n"
+	      "Simulates how clients draw source ports from an ephemeral pool under the\n"
+	      "allocation strategies of real systems, and when the pool runs dry.\n"
+	      "\n"
+	      "commands:\n",
+	      f);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		ps_cli_row(f, left[i], commands[i]->summary, col);
+	fputs("\noptions:\n", f);
+	ps_cli_row(f, "  -h, --help", "show this help", col);
+	ps_cli_row(f, "  -V, --version", "show the version", col);
+	fputs("\n'portsim help COMMAND' or 'portsim COMMAND --help' shows a command's options.\n", f);
+}
+
+static int unknown(const char *name)
+{
+	char names[256] = "";
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "",
+			 commands[i]->name);
+	ps_cli_error("unknown command \"%s\"; commands: %s (see portsim --help)", name, names);
+	return PS_EXIT_USAGE;
+}
+
+/* portsim help [COMMAND]: the program's help, or a command's as COMMAND --help prints it. */
+static int help(int argc, char **argv)
+{
+	if (argc > 2) {
+		ps_cli_error("help: one command at most, got \"%s\" and \"%s\"", argv[1], argv[2]);
+		return PS_EXIT_USAGE;
 	}
-	if (mkdir(path, 0777) != 0 && errno != EEXIST)
-		return -1;
-	struct stat st;
-	if (stat(path, &st) != 0)
-		return -1;
-	if (!S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		return -1;
+	if (argc < 2) {
+		usage(stdout);
+		return PS_EXIT_OK;
 	}
-	return 0;
+	const struct ps_cli_command *cmd = find(argv[1]);
+	if (!cmd)
+		return unknown(argv[1]);
+	ps_cli_help(cmd, stdout);
+	return PS_EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fputs(usage_text, stderr);
+		usage(stderr);
 		return PS_EXIT_USAGE;
 	}
-	const char *cmd = argv[1];
-	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
-		fputs(usage_text, stdout);
-		return PS_EXIT_OK;
-	}
-	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+	const char *name = argv[1];
+	if (!strcmp(name, "-h") || !strcmp(name, "--help"))
+		return help(1, argv + 1);
+	if (!strcmp(name, "help"))
+		return help(argc - 1, argv + 1);
+	if (!strcmp(name, "-V") || !strcmp(name, "--version")) {
 		printf("portsim %s\n", PORTSIM_VERSION);
 		return PS_EXIT_OK;
 	}
-	if (!strcmp(cmd, "run"))
-		return ps_cmd_run(argc - 1, argv + 1);
-	if (!strcmp(cmd, "strategies"))
-		return ps_cmd_strategies(argc - 1, argv + 1);
-	if (!strcmp(cmd, "profiles"))
-		return ps_cmd_profiles(argc - 1, argv + 1);
-	if (!strcmp(cmd, "check"))
-		return ps_cmd_check(argc - 1, argv + 1);
-	if (!strcmp(cmd, "keys"))
-		return ps_cmd_keys(argc - 1, argv + 1);
-	if (!strcmp(cmd, "compare"))
-		return ps_cmd_compare(argc - 1, argv + 1);
-	if (!strcmp(cmd, "capacity"))
-		return ps_cmd_capacity(argc - 1, argv + 1);
-	if (!strcmp(cmd, "kernel"))
-		return ps_cmd_kernel(argc - 1, argv + 1);
-	ps_cli_error("unknown command \"%s\"; commands: run, check, keys, compare, capacity, kernel, "
-		     "strategies, profiles (see portsim --help)", cmd);
-	return PS_EXIT_USAGE;
+	const struct ps_cli_command *cmd = find(name);
+	if (!cmd)
+		return unknown(name);
+	return ps_cli_dispatch(cmd, argc - 1, argv + 1);
 }

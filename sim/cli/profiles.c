@@ -1,22 +1,9 @@
 /* portsim profiles: the whole-system presets, as a table or as CSV. */
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "cli.h"
 #include "portsim/profile.h"
-
-static const char usage_text[] =
-	"usage: portsim profiles [--csv]\n"
-	"\n"
-	"Lists every profile (the value of host.profile): the system it models, the\n"
-	"[host] settings it applies to keys a scenario does not set itself, where the\n"
-	"values come from, and what is assumed rather than documented; then the\n"
-	"cloud NAT presets (the value of nat.preset), which set [nat] keys.\n"
-	"\n"
-	"  --csv        print CSV (kind,name,summary,settings,source,assumed)\n"
-	"  -h, --help   show this help\n";
 
 static void settings_line(const struct ps_profile *p, const char *sep)
 {
@@ -43,34 +30,9 @@ static void list(const struct ps_profile *ps, size_t n, const char *kind, bool c
 	}
 }
 
-int ps_cmd_profiles(int argc, char **argv)
+static int profiles(const struct ps_cli_parsed *p)
 {
-	static const struct option longopts[] = {
-		{ "csv", no_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool csv = false;
-	int ch;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			csv = true;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return PS_EXIT_OK;
-		default:
-			ps_cli_error("profiles: unknown option \"%s\" (see portsim profiles --help)",
-				     argv[optind - 1]);
-			return PS_EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		ps_cli_error("profiles: unexpected argument \"%s\"", argv[optind]);
-		return PS_EXIT_USAGE;
-	}
+	bool csv = ps_cli_flag(p, "csv");
 	if (csv)
 		puts("kind,name,summary,settings,source,assumed");
 	else
@@ -81,3 +43,19 @@ int ps_cmd_profiles(int argc, char **argv)
 	list(ps_nat_presets, ps_nat_presets_len, "nat", csv);
 	return PS_EXIT_OK;
 }
+
+static const struct ps_cli_option opts[] = {
+	PS_OPT_FLAG(0, "csv", "print CSV (kind,name,summary,settings,source,assumed) instead of a table"),
+	PS_OPT_END,
+};
+
+const struct ps_cli_command ps_cmd_profiles = {
+	.name = "profiles",
+	.summary = "list the system profiles (host.profile)",
+	.about = "Lists every profile (the value of host.profile): the system it models, the [host] settings "
+		 "it applies to keys a scenario does not set itself, where the values come from, and what is "
+		 "assumed rather than documented; then the cloud NAT presets (the value of nat.preset), which "
+		 "set [nat] keys.",
+	.opts = opts,
+	.main = profiles,
+};

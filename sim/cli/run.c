@@ -1,135 +1,76 @@
 /* portsim run: load a scenario, apply overrides, play it, write the CSV files. */
-#include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "portsim/run.h"
 #include "portsim/scenario.h"
 
-static const char usage_text[] =
-	"usage: portsim run [SCENARIO] [--strategy S] [--seed N] [--duration SECONDS]\n"
-	"                   [--set SECTION.KEY=VALUE]... [--out DIR] [--events] [--ports]\n"
-	"                   [--quiet]\n"
-	"\n"
-	"Runs SCENARIO (an INI file; the built-in default scenario when omitted) and\n"
-	"writes summary.csv, timeseries.csv and scenario.ini (the resolved scenario)\n"
-	"into DIR.\n"
-	"\n"
-	"  --strategy S        allocation strategy, same as --set host.strategy=S\n"
-	"                      (default: the scenario's; see 'portsim strategies')\n"
-	"  --seed N            random seed, same as --set run.seed=N (default: the scenario's, 1)\n"
-	"  --duration SECONDS  simulated time, same as --set run.duration_s=SECONDS\n"
-	"  --set K=V           override any scenario key, e.g. --set workload.client.rate_per_s=300;\n"
-	"                      may be repeated, applied in order after the file\n"
-	"  -o, --out DIR       output directory, created if missing (default: out)\n"
-	"  -e, --events        also write events.csv, one row per connection event\n"
-	"      --ports         also write ports.csv, ports in use per bin of 64 at every sample\n"
-	"  -q, --quiet         print nothing but errors\n"
-	"  -h, --help          show this help\n"
-	"\n"
-	"Exit status: 0 done, 1 run-time failure (I/O), 2 bad command line or scenario.\n";
+static const struct ps_cli_option opts[] = {
+	PS_OPT_STRATEGY("allocation strategy (default: the scenario's; see 'portsim strategies')"),
+	PS_OPT_SEED("random seed (default: the scenario's, 1)"),
+	PS_OPT_DURATION("simulated time"),
+	PS_OPT_SET,
+	PS_OPT_OUT("out"),
+	PS_OPT_FLAG('e', "events", "also write events.csv, one row per connection event"),
+	PS_OPT_FLAG(0, "ports", "also write ports.csv, ports in use per bin of 64 at every sample"),
+	PS_OPT_QUIET,
+	PS_OPT_END,
+};
 
-int ps_cmd_run(int argc, char **argv)
+static void print_result(const struct ps_scenario *sc, const struct ps_run_options *opt,
+			 const struct ps_metrics *m)
 {
-	static const struct option longopts[] = {
-		{ "duration", required_argument, NULL, 'd' },
-		{ "events", no_argument, NULL, 'e' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "ports", no_argument, NULL, 'p' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "seed", required_argument, NULL, 'r' },
-		{ "set", required_argument, NULL, 's' },
-		{ "strategy", required_argument, NULL, 'S' },
-		{ NULL, 0, NULL, 0 },
-	};
-	/* Both are plain data of a few hundred kilobytes: the stack holds them. */
-	struct ps_cli_overrides sets_buf = { .cmd = "run" }, *sets = &sets_buf;
-	const char *out = "out";
-	bool events = false, ports = false, quiet = false;
-	int ch;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":eho:q", longopts, NULL)) != -1) {
-		bool ok = true;
-		switch (ch) {
-		case 'd':
-			ok = ps_cli_override(sets, "--duration", "run.duration_s", optarg);
-			break;
-		case 'e':
-			events = true;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return PS_EXIT_OK;
-		case 'o':
-			out = optarg;
-			break;
-		case 'p':
-			ports = true;
-			break;
-		case 'q':
-			quiet = true;
-			break;
-		case 'r':
-			ok = ps_cli_override(sets, "--seed", "run.seed", optarg);
-			break;
-		case 's':
-			ok = ps_cli_override(sets, NULL, NULL, optarg);
-			break;
-		case 'S':
-			ok = ps_cli_override(sets, "--strategy", "host.strategy", optarg);
-			break;
-		case ':':
-			ps_cli_error("run: option \"%s\" needs a value (see portsim run --help)", argv[optind - 1]);
-			return PS_EXIT_USAGE;
-		default:
-			ps_cli_error("run: unknown option \"%s\" (see portsim run --help)", argv[optind - 1]);
-			return PS_EXIT_USAGE;
-		}
-		if (!ok)
-			return PS_EXIT_USAGE;
-	}
-	if (argc - optind > 1) {
-		ps_cli_error("run: one scenario at most, got \"%s\" and \"%s\"", argv[optind], argv[optind + 1]);
-		return PS_EXIT_USAGE;
-	}
+	const char *out = opt->out_dir;
+	printf("%s under %s, seed %" PRIu64 ": %" PRIu64 " attempts, %" PRIu64 " failed", sc->name, sc->strategy,
+	       sc->seed, m->attempts, m->failures);
+	if (m->failed)
+		printf(" (first at %.3f s, attempt %" PRIu64 ")", (double)m->first_failure / 1e9,
+		       m->first_failure_attempt);
+	printf("; mean %.2f probes, max %u\n", ps_metrics_probes_mean(m), m->probes_max);
+	printf("wrote %s/summary.csv, %s/timeseries.csv%s%s%s%s%s%s, %s/scenario.ini\n", out, out,
+	       opt->events ? ", " : "", opt->events ? out : "", opt->events ? "/events.csv" : "",
+	       opt->ports ? ", " : "", opt->ports ? out : "", opt->ports ? "/ports.csv" : "", out);
+}
 
-	struct ps_scenario sc;
-	char err[PS_ERR_MAX];
-	if (!ps_cli_load(&sc, optind < argc ? argv[optind] : NULL, sets))
-		return PS_EXIT_USAGE;
-	if (ps_cli_mkdirs(out) != 0) {
-		ps_cli_error("run: cannot create output directory \"%s\": %s", out, strerror(errno));
-		return PS_EXIT_RUNTIME;
-	}
-
+static int run(const struct ps_cli_parsed *p)
+{
+	struct ps_scenario *sc;
+	int rc = ps_cli_load(p, &sc);
+	if (rc != PS_EXIT_OK)
+		return rc;
 	struct ps_run_options opt = {
-		.out_dir = out, .events = events, .ports = ports, .progress = !quiet && isatty(fileno(stderr)),
+		.out_dir = ps_cli_out(p), .events = ps_cli_flag(p, "events"), .ports = ps_cli_flag(p, "ports"),
+		.progress = ps_cli_progress(p),
 	};
+	rc = PS_EXIT_RUNTIME;
+	if (!opt.out_dir)
+		goto done;
 	struct ps_run_result res;
-	enum ps_status st = ps_run(&sc, &opt, &res, err, sizeof(err));
+	char err[PS_ERR_MAX];
+	enum ps_status st = ps_run(sc, &opt, &res, err, sizeof(err));
 	if (st != PS_DONE) {
 		ps_cli_error("%s", err);
-		return st == PS_BAD_INPUT ? PS_EXIT_USAGE : PS_EXIT_RUNTIME;
+		rc = st == PS_BAD_INPUT ? PS_EXIT_USAGE : PS_EXIT_RUNTIME;
+		goto done;
 	}
-	if (!quiet) {
-		const struct ps_metrics *m = &res.m;
-		printf("%s under %s, seed %" PRIu64 ": %" PRIu64 " attempts, %" PRIu64 " failed",
-		       sc.name, sc.strategy, sc.seed, m->attempts, m->failures);
-		if (m->failed)
-			printf(" (first at %.3f s, attempt %" PRIu64 ")", (double)m->first_failure / 1e9,
-			       m->first_failure_attempt);
-		printf("; mean %.2f probes, max %u\n", ps_metrics_probes_mean(m), m->probes_max);
-		printf("wrote %s/summary.csv, %s/timeseries.csv%s%s%s%s%s%s, %s/scenario.ini\n", out, out,
-		       events ? ", " : "", events ? out : "", events ? "/events.csv" : "", ports ? ", " : "",
-		       ports ? out : "", ports ? "/ports.csv" : "", out);
-	}
+	if (!ps_cli_flag(p, "quiet"))
+		print_result(sc, &opt, &res.m);
 	ps_run_result_fini(&res);
-	return PS_EXIT_OK;
+	rc = PS_EXIT_OK;
+done:
+	free(sc);
+	return rc;
 }
+
+const struct ps_cli_command ps_cmd_run = {
+	.name = "run",
+	.summary = "run a scenario (the built-in default when none is given)",
+	.about = "Runs SCENARIO (an INI file; the built-in default scenario when omitted) and writes "
+		 "summary.csv, timeseries.csv and scenario.ini (the resolved scenario) into DIR.",
+	.scenario = true,
+	.opts = opts,
+	.main = run,
+};

@@ -1,57 +1,73 @@
 /* The scenario a subcommand works on: a file or the built-in one, then the overrides. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-bool ps_cli_override(struct ps_cli_overrides *o, const char *flag, const char *key, const char *value)
-{
-	if (o->n == PS_CLI_MAX_SETS) {
-		ps_cli_error("%s: too many --set options (at most %d)", o->cmd, PS_CLI_MAX_SETS);
-		return false;
-	}
-	struct ps_cli_override *s = &o->item[o->n];
-	s->flag = flag;
-	int len = key ? snprintf(s->text, sizeof(s->text), "%s=%s", key, value)
-		      : snprintf(s->text, sizeof(s->text), "%s", value);
-	if (len < 0 || (size_t)len >= sizeof(s->text)) {
-		ps_cli_error("%s: option value too long: \"%.40s...\"", o->cmd, value);
-		return false;
-	}
-	o->n++;
-	return true;
-}
-
 /* A shorthand's error says "--seed abc: ..." rather than "--set run.seed=abc: ...". */
 static void report(const struct ps_cli_override *s, const char *err)
 {
-	if (!s->flag) {
+	if (s->opt->kind == PS_CLI_SET) {
 		ps_cli_error("%s", err);
 		return;
 	}
 	const char *rest = strstr(err, ": ");
-	const char *eq = strchr(s->text, '=');
-	ps_cli_error("%s %s%s", s->flag, eq ? eq + 1 : "", rest ? rest : "");
+	ps_cli_error("--%s %s%s", s->opt->name, s->value, rest ? rest : "");
 }
 
-bool ps_cli_load(struct ps_scenario *sc, const char *path, const struct ps_cli_overrides *o)
+static int apply(struct ps_scenario *sc, const struct ps_cli_override *s)
+{
+	char err[PS_ERR_MAX], text[1024];
+	const char *assignment = s->value;
+	if (s->opt->kind == PS_CLI_SHORTHAND) {
+		int len = snprintf(text, sizeof(text), "%s=%s", s->opt->set_key, s->value);
+		if (len < 0 || (size_t)len >= sizeof(text)) {
+			ps_cli_error("--%s \"%.40s...\": value too long", s->opt->name, s->value);
+			return PS_EXIT_USAGE;
+		}
+		assignment = text;
+	}
+	if (ps_scenario_set(sc, assignment, err, sizeof(err)) != 0) {
+		report(s, err);
+		return PS_EXIT_USAGE;
+	}
+	return PS_EXIT_OK;
+}
+
+static int load(const struct ps_cli_parsed *p, struct ps_scenario *sc)
 {
 	char err[PS_ERR_MAX];
 	ps_scenario_defaults(sc);
-	if (path ? ps_scenario_load(sc, path, err, sizeof(err))
-		 : ps_scenario_parse(sc, "built-in", ps_scenario_default_ini, err, sizeof(err))) {
+	if (p->scenario ? ps_scenario_load(sc, p->scenario, err, sizeof(err))
+			: ps_scenario_parse(sc, "built-in", ps_scenario_default_ini, err, sizeof(err))) {
 		ps_cli_error("%s", err);
-		return false;
+		return PS_EXIT_USAGE;
 	}
-	for (unsigned i = 0; i < o->n; i++) {
-		if (ps_scenario_set(sc, o->item[i].text, err, sizeof(err)) != 0) {
-			report(&o->item[i], err);
-			return false;
-		}
+	for (size_t i = 0; i < p->nsets; i++) {
+		int rc = apply(sc, &p->sets[i]);
+		if (rc != PS_EXIT_OK)
+			return rc;
 	}
 	if (ps_scenario_validate(sc, err, sizeof(err)) != 0) {
 		ps_cli_error("%s", err);
-		return false;
+		return PS_EXIT_USAGE;
 	}
-	return true;
+	return PS_EXIT_OK;
+}
+
+int ps_cli_load(const struct ps_cli_parsed *p, struct ps_scenario **sc)
+{
+	/* Plain data of a few hundred kilobytes: the heap holds it. */
+	*sc = malloc(sizeof(**sc));
+	if (!*sc) {
+		ps_cli_error("%s: out of memory", p->cmd->name);
+		return PS_EXIT_RUNTIME;
+	}
+	int rc = load(p, *sc);
+	if (rc != PS_EXIT_OK) {
+		free(*sc);
+		*sc = NULL;
+	}
+	return rc;
 }

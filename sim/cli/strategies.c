@@ -1,21 +1,10 @@
 /* portsim strategies: the registry, as a table or as CSV. */
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 
 #include "cli.h"
 #include "portsim/alloc.h"
 #include "portsim/nat.h"
-
-static const char usage_text[] =
-	"usage: portsim strategies [--csv]\n"
-	"\n"
-	"Lists every allocation strategy: its name (the value of host.strategy),\n"
-	"what it does, and the kernel source or RFC section it follows; then the\n"
-	"NAT allocators (the value of nat.allocator).\n"
-	"\n"
-	"  --csv        print CSV (kind,name,summary,source) instead of a table\n"
-	"  -h, --help   show this help\n";
 
 /* Quotes a CSV field when it holds a comma or a quote. */
 static void csv_field(const char *s)
@@ -47,33 +36,9 @@ static void csv_row(const char *kind, const char *name, const char *summary, con
 	putchar('\n');
 }
 
-int ps_cmd_strategies(int argc, char **argv)
+static int strategies(const struct ps_cli_parsed *p)
 {
-	static const struct option longopts[] = {
-		{ "csv", no_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool csv = false;
-	int ch;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			csv = true;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return PS_EXIT_OK;
-		default:
-			ps_cli_error("strategies: unknown option \"%s\"\n%s", argv[optind - 1], usage_text);
-			return PS_EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		ps_cli_error("strategies: unexpected argument \"%s\"", argv[optind]);
-		return PS_EXIT_USAGE;
-	}
+	bool csv = ps_cli_flag(p, "csv");
 	if (csv) {
 		puts("kind,name,summary,source");
 		for (size_t i = 0; i < ps_alloc_registry_len; i++)
@@ -96,3 +61,18 @@ int ps_cmd_strategies(int argc, char **argv)
 	}
 	return PS_EXIT_OK;
 }
+
+static const struct ps_cli_option opts[] = {
+	PS_OPT_FLAG(0, "csv", "print CSV (kind,name,summary,source) instead of a table"),
+	PS_OPT_END,
+};
+
+const struct ps_cli_command ps_cmd_strategies = {
+	.name = "strategies",
+	.summary = "list the allocation strategies",
+	.about = "Lists every allocation strategy: its name (the value of host.strategy), what it does, and "
+		 "the kernel source or RFC section it follows; then the NAT allocators (the value of "
+		 "nat.allocator).",
+	.opts = opts,
+	.main = strategies,
+};
