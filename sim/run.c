@@ -518,7 +518,7 @@ static void run_fini(struct run *r)
 	free(r->hosts);
 }
 
-/* Azure's default outbound SNAT preallocation per VM by backend pool size (FIELD.md §2.2). */
+/* Azure's default outbound SNAT preallocation per VM by backend pool size (docs/profiles.md#azure-lb-outbound). */
 static uint32_t azure_ports_per_vm(uint32_t pool)
 {
 	return pool <= 50 ? 1024 : pool <= 100 ? 512 : pool <= 200 ? 256 : pool <= 400 ? 128 : pool <= 800 ? 64 : 32;

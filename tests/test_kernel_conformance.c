@@ -1,5 +1,5 @@
 /*
- * The live kernel against the `linux` model (ALLOCATORS.md §11.3): each case
+ * The live kernel against the `linux` model (docs/allocators.md#live-kernel-checks): each case
  * is a small scenario played once by `ps_kernel_run` in a forked child (which
  * enters a fresh network namespace) and once by `ps_run`; both write
  * events.csv, and the test reads the two files the same way.

@@ -1,5 +1,5 @@
 /*
- * Replaying a scenario against the live Linux kernel (ALLOCATORS.md §11.3).
+ * Replaying a scenario against the live Linux kernel (docs/allocators.md#live-kernel-checks).
  *
  * ps_kernel_run moves the *calling process* into a fresh network namespace
  * (unshare(CLONE_NEWNET)): call it in a forked child so the caller's

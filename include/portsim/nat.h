@@ -1,5 +1,5 @@
 /*
- * A NAT between the inside hosts and the destinations (ALLOCATORS.md §7).
+ * A NAT between the inside hosts and the destinations (docs/allocators.md#nat-model).
  * Every connection an inside host opens is translated to an external
  * (address, port) from the NAT's pool; the NAT keeps the mapping while the
  * connection lives and for its own timers after (conntrack TIME_WAIT, UDP

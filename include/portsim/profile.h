@@ -1,8 +1,9 @@
 /*
  * Profiles: whole systems. A profile is the [host] settings of one real
  * system — range, TIME_WAIT, tw_reuse, uniqueness rule, the strategy
- * serving each socket mode — as ALLOCATORS.md §9 gives them. Setting
- * host.profile applies them to every [host] key not set explicitly.
+ * serving each socket mode — as docs/profiles.md#system-profiles gives
+ * them. Setting host.profile applies them to every [host] key not set
+ * explicitly.
  */
 #ifndef PORTSIM_PROFILE_H
 #define PORTSIM_PROFILE_H

@@ -1,6 +1,6 @@
 /*
  * The statistics the analyses report: means and Student-t confidence
- * intervals over independent replications (FIELD.md §3.3), and the
+ * intervals over independent replications (docs/field.md#replications-and-confidence-intervals), and the
  * Erlang-B loss formula a capacity search is checked against.
  */
 #ifndef PORTSIM_STATS_H

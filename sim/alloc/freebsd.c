@@ -1,5 +1,5 @@
 /*
- * FreeBSD's ephemeral port choice (ALLOCATORS.md §3).
+ * FreeBSD's ephemeral port choice (docs/allocators.md#freebsd).
  *
  * freebsd: in_pcb_lport_dest() in sys/netinet/in_pcb.c (13 and later).
  * With net.inet.ip.portrange.randomized = 1 (the default) the range's

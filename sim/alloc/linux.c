@@ -1,6 +1,6 @@
 /*
  * Linux's ephemeral port choice, one strategy per code path and era
- * (ALLOCATORS.md §2):
+ * (docs/allocators.md#linux):
  *
  *   linux       connect(), 5.18 and later: __inet_hash_connect()
  *   linux-5.12  connect(), 5.12-5.17: 256 perturbation counters

@@ -1,6 +1,6 @@
 /*
  * NAT allocators: how a NAT picks the external (address, port) of a new
- * mapping (ALLOCATORS.md §7). Whether a candidate is usable — the mapping
+ * mapping (docs/allocators.md#nat-model). Whether a candidate is usable — the mapping
  * rule, lingering mappings, a per-destination limit — is ps_nat_usable's
  * business; these decide the order and when to give up.
  */

@@ -1,5 +1,5 @@
 /*
- * OpenBSD's in_pcbpickport() in sys/netinet/in_pcb.c (ALLOCATORS.md §4.1).
+ * OpenBSD's in_pcbpickport() in sys/netinet/in_pcb.c (docs/allocators.md#openbsd).
  *
  * count = higher - lower; candidate = lower + arc4random_uniform(count),
  * which lies in [lower, higher - 1]. Each round of the inner loop checks

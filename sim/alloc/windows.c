@@ -1,5 +1,5 @@
 /*
- * Windows (Vista and later) wildcard-port assignment (ALLOCATORS.md §5).
+ * Windows (Vista and later) wildcard-port assignment (docs/allocators.md#windows).
  *
  * The stack is closed and Microsoft does not document the order in which it
  * hands out dynamic ports, so the order is a parameter:

@@ -1,7 +1,7 @@
 /*
  * macOS: in_pcbbind() in XNU's bsd/netinet/in_pcb.c, the implicit bind
- * (lport == 0) that connect() and bind(port 0) both reach (ALLOCATORS.md
- * §4.3).
+ * (lport == 0) that connect() and bind(port 0) both reach
+ * (docs/allocators.md#xnu).
  *
  * The random start is taken when the socket has SOF_BINDRANDOMPORT or the
  * protocol's sysctl says so: net.inet.tcp.randomize_ports
