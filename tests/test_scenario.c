@@ -531,6 +531,66 @@ static void test_same_key_in_two_populations_is_not_a_duplicate(void **state)
 	assert_int_equal(parse(&sc, "[workload.a]\nrate_per_s = 1\n[workload.b]\nrate_per_s = 2\n", err), 0);
 }
 
+/* Regression: an empty value once scanned on into the next lines and cut them at a comment. */
+static void test_empty_value_keeps_every_later_key(void **state)
+{
+	(void)state;
+	static const char *const texts[] = {
+		"[workload.c]\ndestination_list =\ncloser = server\nkeepalive = true\n",
+		"[workload.c]\ndestination_list =\ncloser = server   # the server closes\n"
+		"keepalive = true ; pooled\n",
+		"[workload.c]\r\ndestination_list =\r\ncloser = server # x\r\nkeepalive = true\r\n",
+	};
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct ps_scenario sc;
+		char err[PS_ERR_MAX];
+		if (parse(&sc, texts[i], err))
+			fail_msg("%s", err);
+		assert_int_equal(sc.npop, 1);
+		assert_string_equal(sc.pop[0].destination_list, "");
+		assert_true(sc.pop[0].client_closes == 0.0);
+		assert_true(sc.pop[0].keepalive);
+	}
+}
+
+static void test_empty_value_is_an_error_for_a_key_that_needs_one(void **state)
+{
+	(void)state;
+	/* At the end of the text, without a newline: the reader must stop at the end. */
+	expect_error("[run]\nseed =", "s.ini:2: [run] seed = \"\": not a whole number; allowed: 0 to ", NULL);
+	expect_error("[workload.w]\ncloser =\nmode = udp\n",
+		     "s.ini:2: [workload.w] closer = \"\": neither client, server nor a probability", NULL);
+}
+
+static void test_empty_value_gives_a_list_or_file_key_its_default(void **state)
+{
+	(void)state;
+	struct ps_scenario sc;
+	char err[PS_ERR_MAX];
+	assert_int_equal(parse(&sc, "[workload.w]\ntrace_file = t.csv\n", err), 0);
+	assert_int_equal(ps_scenario_parse(&sc, "t.ini", "[workload.w]\ntrace_file =", err, sizeof(err)), 0);
+	assert_string_equal(sc.pop[0].trace_file, "");
+	assert_int_equal(parse(&sc, "[host]\nreserved_ports = # none\n[run]\nseed = 4\n", err), 0);
+	assert_false(reserved(&sc, 50000));
+	assert_true(sc.seed == 4);
+}
+
+static void test_unterminated_quote_is_an_error(void **state)
+{
+	(void)state;
+	expect_error("[workload.w]\ntrace_file = \"a.csv\n",
+		     "s.ini:2: \"trace_file = \"a.csv\": malformed quoted value; allowed: ", NULL);
+}
+
+static void test_byte_order_mark_at_the_top_is_ignored(void **state)
+{
+	(void)state;
+	struct ps_scenario sc;
+	char err[PS_ERR_MAX];
+	assert_int_equal(parse(&sc, "\xEF\xBB\xBF[run]\nseed = 9\n", err), 0);
+	assert_true(sc.seed == 9);
+}
+
 static void test_failed_parse_leaves_scenario_unchanged(void **state)
 {
 	(void)state;
@@ -637,21 +697,34 @@ static void test_load_names_the_scenario_after_the_file_stem(void **state)
 	free(dir);
 }
 
-static void test_load_errors_carry_the_path_and_line(void **state)
+/* Writes text to bad.ini, loads it, and expects an error of the file's path then after_path. */
+static void expect_load_error(const char *text, const char *after_path)
 {
-	(void)state;
 	char *dir = pst_tmpdir();
 	char *path = pst_path(dir, "bad.ini");
 	struct ps_scenario sc;
 	char err[PS_ERR_MAX], want[PS_ERR_MAX];
-	assert_int_equal(pst_write_file(path, "[run]\nseed = x\n"), 0);
+	assert_int_equal(pst_write_file(path, text), 0);
 	ps_scenario_defaults(&sc);
 	assert_int_equal(ps_scenario_load(&sc, path, err, sizeof(err)), -1);
-	snprintf(want, sizeof(want), "%s:2: [run] seed = \"x\": not a whole number", path);
+	snprintf(want, sizeof(want), "%s%s", path, after_path);
 	assert_non_null(strstr(err, want));
 	free(path);
 	pst_rmtree(dir);
 	free(dir);
+}
+
+static void test_load_errors_carry_the_path_and_line(void **state)
+{
+	(void)state;
+	expect_load_error("[run]\nseed = x\n", ":2: [run] seed = \"x\": not a whole number");
+}
+
+/* Regression: this file was read past its end (the value scan ran beyond the buffer). */
+static void test_load_reads_an_empty_value_at_end_of_file(void **state)
+{
+	(void)state;
+	expect_load_error("[run]\nseed =", ":2: [run] seed = \"\": not a whole number");
 }
 
 static void test_load_missing_file_says_why(void **state)
@@ -822,6 +895,19 @@ static void test_format_truncates_like_snprintf(void **state)
 	assert_memory_equal(small, full, sizeof(small) - 1);
 }
 
+static void test_quoted_file_name_keeps_its_hash_and_writes_back_quoted(void **state)
+{
+	(void)state;
+	struct ps_scenario sc, back;
+	char err[PS_ERR_MAX], text[8192];
+	assert_int_equal(parse(&sc, "[workload.w]\ntrace_file = \"runs #3.csv\"  # quoted\n", err), 0);
+	assert_string_equal(sc.pop[0].trace_file, "runs #3.csv");
+	ps_scenario_format(&sc, text, sizeof(text));
+	assert_non_null(strstr(text, "\ntrace_file = \"runs #3.csv\"\n"));
+	round_trip(&sc, &back);
+	assert_memory_equal(&sc, &back, sizeof(sc));
+}
+
 static void test_profile_sets_every_host_key_the_file_leaves_alone(void **state)
 {
 	(void)state;
@@ -952,6 +1038,11 @@ int main(void)
 		cmocka_unit_test(test_malformed_line_is_an_error),
 		cmocka_unit_test(test_duplicate_key_names_both_lines),
 		cmocka_unit_test(test_same_key_in_two_populations_is_not_a_duplicate),
+		cmocka_unit_test(test_empty_value_keeps_every_later_key),
+		cmocka_unit_test(test_empty_value_is_an_error_for_a_key_that_needs_one),
+		cmocka_unit_test(test_empty_value_gives_a_list_or_file_key_its_default),
+		cmocka_unit_test(test_unterminated_quote_is_an_error),
+		cmocka_unit_test(test_byte_order_mark_at_the_top_is_ignored),
 		cmocka_unit_test(test_failed_parse_leaves_scenario_unchanged),
 		cmocka_unit_test(test_error_is_truncated_to_the_buffer),
 		cmocka_unit_test(test_set_overrides_a_file_value),
@@ -962,6 +1053,7 @@ int main(void)
 		cmocka_unit_test(test_set_failure_creates_no_population),
 		cmocka_unit_test(test_load_names_the_scenario_after_the_file_stem),
 		cmocka_unit_test(test_load_errors_carry_the_path_and_line),
+		cmocka_unit_test(test_load_reads_an_empty_value_at_end_of_file),
 		cmocka_unit_test(test_load_missing_file_says_why),
 		cmocka_unit_test(test_load_rejects_files_over_one_mebibyte),
 		cmocka_unit_test(test_validate_wants_a_population),
@@ -973,6 +1065,7 @@ int main(void)
 		cmocka_unit_test(test_format_writes_every_key_and_compact_ranges),
 		cmocka_unit_test(test_format_of_defaults_writes_an_empty_list_without_trailing_space),
 		cmocka_unit_test(test_format_truncates_like_snprintf),
+		cmocka_unit_test(test_quoted_file_name_keeps_its_hash_and_writes_back_quoted),
 		cmocka_unit_test(test_profile_sets_every_host_key_the_file_leaves_alone),
 		cmocka_unit_test(test_explicit_key_beats_profile_before_or_after_it),
 		cmocka_unit_test(test_no_profile_keeps_the_iana_pool),

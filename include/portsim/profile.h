@@ -1,14 +1,16 @@
 /*
- * Profiles: whole systems. A profile is the [host] settings of one real
- * system — range, TIME_WAIT, tw_reuse, uniqueness rule, the strategy
- * serving each socket mode — as docs/profiles.md#system-profiles gives
- * them. Setting host.profile applies them to every [host] key not set
- * explicitly.
+ * Presets (sim/presets/): whole systems and cloud NATs. A profile is the
+ * [host] settings of one real system — range, TIME_WAIT, tw_reuse,
+ * uniqueness rule, the strategy serving each socket mode — with where the
+ * values come from. Setting host.profile applies them to every [host] key
+ * not set explicitly (docs/profiles.md#system-profiles). A cloud NAT preset has the same shape for [nat]
+ * keys (nat.preset), plus the limits and tables of the vendor's service.
  */
 #ifndef PORTSIM_PROFILE_H
 #define PORTSIM_PROFILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct ps_profile {
 	const char *name;
@@ -17,6 +19,7 @@ struct ps_profile {
 	const char *assumed;   /* what is assumed rather than documented, or NULL */
 	/* [host] key and value pairs, as they would be written in a scenario; NULL-terminated */
 	const char *const *settings;
+	uint32_t max_addresses; /* NAT presets: external addresses the service allows; 0 = no limit of its own */
 };
 
 extern const struct ps_profile ps_profiles[];
@@ -28,6 +31,26 @@ const struct ps_profile *ps_profile_find(const char *name);
 /* Cloud NAT presets: the same shape, their settings are [nat] keys. */
 extern const struct ps_profile ps_nat_presets[];
 extern const size_t ps_nat_presets_len;
+
+/* The cloud NAT preset called name, or NULL. */
 const struct ps_profile *ps_nat_preset_find(const char *name);
+
+/* The most external addresses a NAT has in the model ([nat] addresses' largest value). */
+#define PS_NAT_ADDRESSES_MAX 256
+
+/*
+ * External addresses the preset called name allows: its own limit (AWS NAT
+ * Gateway 8, Azure NAT Gateway 16), or PS_NAT_ADDRESSES_MAX for "none", an
+ * unknown name, and presets without a limit of their own.
+ */
+uint32_t ps_nat_preset_max_addresses(const char *name);
+
+/*
+ * Azure Load Balancer's default outbound SNAT ports per VM for a backend
+ * pool of pool_size VMs (Microsoft Learn, load-balancer-outbound-connections,
+ * "Default port allocation"): up to 50 VMs 1024, 100: 512, 200: 256,
+ * 400: 128, 800: 64, more: 32. Returns the ports per VM.
+ */
+uint32_t ps_preset_azure_ports_per_vm(uint32_t pool_size);
 
 #endif

@@ -12,6 +12,15 @@
  *   [workload.NAME]  arrival and its parameters, duration and its parameters,
  *                    destinations, destination_list, choice, closer, mode,
  *                    source_choice, keepalive, retries, ...
+ *
+ * The text follows the INI syntax of portsim/ini.h: '#' and ';' comments
+ * (inline after a blank), values in double quotes when they hold " #".
+ * An empty value ("key =", or "key = # comment") is the value "" like any
+ * other and never more: the keys whose allowed values include nothing
+ * (reserved_ports, destination_list, trace_file, duration_file) take it,
+ * which is also their default; every other key rejects it with the usual
+ * error naming the file, line and key. A key set twice in one section is
+ * an error naming both lines.
  */
 #ifndef PORTSIM_SCENARIO_H
 #define PORTSIM_SCENARIO_H

@@ -1,0 +1,172 @@
+/*
+ * Operating-system profiles: the [host] settings of each real system, one
+ * settings list per system and one table row naming it. Each row's source
+ * field says where the values come from (the kernel function, sysctl or
+ * vendor page) and its assumed field what is not documented; `portsim
+ * profiles` prints both, so a reader checks a value against its source
+ * without opening this file.
+ */
+#include "portsim/profile.h"
+
+#include <string.h>
+
+static const char *const linux_settings[] = {
+	"port_range", "32768-60999",
+	"time_wait_s", "60",
+	"tw_reuse", "2",
+	"tw_reuse_delay_ms", "1000",
+	"unique", "4tuple",
+	"local_time_wait", "true",
+	"strategy", "linux",
+	"bind_strategy", "linux-bind",
+	"udp_strategy", "linux-udp",
+	NULL,
+};
+
+static const char *const freebsd_settings[] = {
+	"port_range", "10000-65535",
+	"time_wait_s", "60",
+	"tw_reuse", "0",
+	"unique", "4tuple",
+	"local_time_wait", "false",
+	"strategy", "freebsd",
+	"bind_strategy", "freebsd",
+	"udp_strategy", "freebsd",
+	NULL,
+};
+
+static const char *const macos_settings[] = {
+	"port_range", "49152-65535",
+	"time_wait_s", "30",
+	"tw_reuse", "0",
+	"unique", "port",
+	"local_time_wait", "true",
+	"strategy", "xnu",
+	"bind_strategy", "xnu",
+	"udp_strategy", "xnu",
+	NULL,
+};
+
+static const char *const openbsd_settings[] = {
+	"port_range", "1024-49151",
+	"time_wait_s", "60",
+	"tw_reuse", "0",
+	"unique", "port",
+	"local_time_wait", "true",
+	"strategy", "openbsd",
+	"bind_strategy", "openbsd",
+	"udp_strategy", "openbsd",
+	NULL,
+};
+
+static const char *const netbsd_settings[] = {
+	"port_range", "49152-65535",
+	"time_wait_s", "60",
+	"tw_reuse", "0",
+	"unique", "port",
+	"local_time_wait", "true",
+	"strategy", "sequential",
+	"bind_strategy", "sequential",
+	"udp_strategy", "sequential",
+	"descending", "true",
+	"first_port", "65535",
+	NULL,
+};
+
+static const char *const windows_settings[] = {
+	"port_range", "49152-65535",
+	"time_wait_s", "120",
+	"tw_reuse", "0",
+	"unique", "port",
+	"local_time_wait", "true",
+	"strategy", "windows",
+	"bind_strategy", "windows",
+	"udp_strategy", "windows",
+	"order", "sequential",
+	NULL,
+};
+
+static const char *const ns3_settings[] = {
+	"port_range", "49152-65535",
+	"time_wait_s", "240",
+	"tw_reuse", "0",
+	"unique", "port",
+	"local_time_wait", "true",
+	"strategy", "sequential",
+	"bind_strategy", "sequential",
+	"udp_strategy", "sequential",
+	"descending", "false",
+	"first_port", "49153",
+	NULL,
+};
+
+static const char *const rfc6056_settings[] = {
+	"port_range", "1024-65535",
+	"time_wait_s", "240",
+	"tw_reuse", "0",
+	"unique", "4tuple",
+	"local_time_wait", "true",
+	"strategy", "rfc6056-4",
+	"bind_strategy", "rfc6056-2",
+	"udp_strategy", "rfc6056-2",
+	NULL,
+};
+
+const struct ps_profile ps_profiles[] = {
+	{
+		.name = "linux",
+		.summary = "Linux 5.18 and later (6.x): connect() per destination, bind(0) odd ports first, UDP random",
+		.source = "docs/profiles.md#linux; net/ipv4/inet_hashtables.c, inet_connection_sock.c, udp.c; TCP_TIMEWAIT_LEN",
+		.settings = linux_settings,
+	},
+	{
+		.name = "freebsd",
+		.summary = "FreeBSD 14/15: random start then +1, 4-tuple for connect, no TIME_WAIT toward local peers",
+		.source = "docs/profiles.md#freebsd; sys/netinet/in_pcb.c in_pcb_lport_dest; net.inet.tcp.msl 30 s; 14.0 nolocaltimewait",
+		.settings = freebsd_settings,
+	},
+	{
+		.name = "macos",
+		.summary = "macOS (XNU): TCP sequential, UDP random start, one socket per port, TIME_WAIT 30 s",
+		.source = "docs/profiles.md#macos; bsd/netinet/in_pcb.c in_pcbbind; net.inet.tcp.msl 15 s",
+		.assumed = "probe direction as in the BSD code; not re-checked against every XNU tag",
+		.settings = macos_settings,
+	},
+	{
+		.name = "openbsd",
+		.summary = "OpenBSD: uniform start then +1 over 1024-49151, skipping baddynamic ports",
+		.source = "docs/profiles.md#openbsd; sys/netinet/in_pcb.c in_pcbpickport; sys/netinet/in.h",
+		.assumed = "TIME_WAIT 60 s is the classic BSD value, not re-read for OpenBSD",
+		.settings = openbsd_settings,
+	},
+	{
+		.name = "netbsd",
+		.summary = "NetBSD default \"bsd\" algorithm: sequential, descending from 65535",
+		.source = "docs/profiles.md#netbsd; sys/netinet/portalgo.c",
+		.assumed = "TIME_WAIT 60 s and port-level uniqueness are assumed",
+		.settings = netbsd_settings,
+	},
+	{
+		.name = "windows",
+		.summary = "Windows Vista and later: 49152-65535, one socket per port, TIME_WAIT 120 s",
+		.source = "docs/profiles.md#windows; Microsoft KB 929851 (range); TcpTimedWaitDelay",
+		.assumed = "allocation order is not documented (sequential assumed, order = random is the alternative); "
+		  "TcpTimedWaitDelay default conflicts between 120 s and 240 s in Microsoft's own pages",
+		.settings = windows_settings,
+	},
+	{
+		.name = "ns3",
+		.summary = "ns-3: one sequential counter per node, first port 49153, TIME_WAIT 240 s, one socket per port",
+		.source = "docs/profiles.md#ns3; src/internet/model/ipv4-end-point-demux.cc; TcpSocketBase MaxSegLifetime 120 s",
+		.settings = ns3_settings,
+	},
+	{
+		.name = "rfc6056",
+		.summary = "RFC 6056 as recommended: Algorithm 4 for connect(), Algorithm 2 for bind(0) and UDP, 1024-65535",
+		.source = "docs/profiles.md#rfc6056; RFC 6056 §3.2 (range), §3.3.4, §3.5; RFC 793 2 MSL = 240 s",
+		.assumed = "the RFC recommends no single algorithm; Algorithm 4 is the one current Linux follows",
+		.settings = rfc6056_settings,
+	},
+};
+
+const size_t ps_profiles_len = sizeof(ps_profiles) / sizeof(ps_profiles[0]);
