@@ -241,3 +241,9 @@ const struct ps_profile *ps_nat_preset_find(const char *name)
 			return &ps_nat_presets[i];
 	return NULL;
 }
+
+/* The tiers of Azure Load Balancer's default outbound SNAT preallocation (temporary, superseded by presets). */
+uint32_t ps_preset_azure_ports_per_vm(uint32_t pool)
+{
+	return pool <= 50 ? 1024 : pool <= 100 ? 512 : pool <= 200 ? 256 : pool <= 400 ? 128 : pool <= 800 ? 64 : 32;
+}

@@ -8,6 +8,7 @@
 #define PORTSIM_PROFILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct ps_profile {
 	const char *name;
@@ -28,5 +29,8 @@ const struct ps_profile *ps_profile_find(const char *name);
 extern const struct ps_profile ps_nat_presets[];
 extern const size_t ps_nat_presets_len;
 const struct ps_profile *ps_nat_preset_find(const char *name);
+
+/* Azure's default outbound SNAT ports preallocated per VM for a backend pool of pool_size VMs. */
+uint32_t ps_preset_azure_ports_per_vm(uint32_t pool_size);
 
 #endif
