@@ -1,4 +1,10 @@
-#include "portsim/run.h"
+/*
+ * One run of a resolved configuration: the engine, workload, host, NAT
+ * and observers wired together, and the event loop that plays arrivals,
+ * closes, keepalive requests, idle timeouts, TIME_WAIT ends, retries and
+ * NAT expiries in time order.
+ */
+#include "wiring.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -8,7 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "wiring.h"
 #include "portsim/engine.h"
 #include "portsim/host.h"
 #include "portsim/nat.h"
