@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,4 +234,63 @@ void pst_run_ini(const char *ini, struct ps_run_result *res)
 	if (ps_run(sc, &opt, res, err, sizeof(err)) != PS_DONE)
 		fail_msg("%s", err);
 	free(sc);
+}
+
+/* ---- workloads resolved from scenarios ---- */
+
+struct ps_run_config *pst_config(const struct ps_scenario *sc)
+{
+	char err[PS_ERR_MAX];
+	struct ps_run_config *cfg = malloc(sizeof(*cfg));
+	if (!cfg)
+		fail_msg("out of memory");
+	if (ps_run_config_resolve(sc, cfg, err, sizeof(err)) != 0)
+		fail_msg("resolve: %s", err);
+	return cfg;
+}
+
+void pst_config_free(struct ps_run_config *cfg)
+{
+	ps_run_config_fini(cfg);
+	free(cfg);
+}
+
+/* A workload and the configuration it was made from, freed together. */
+struct resolved {
+	struct ps_workload w; /* first: a workload's address is its struct resolved's */
+	struct ps_run_config cfg;
+};
+
+struct ps_workload *pst_workload(const struct ps_scenario *sc, uint64_t seed)
+{
+	char err[PS_ERR_MAX];
+	struct resolved *r = malloc(sizeof(*r));
+	if (!r)
+		fail_msg("out of memory");
+	if (ps_run_config_resolve(sc, &r->cfg, err, sizeof(err)) != 0)
+		fail_msg("resolve: %s", err);
+	r->cfg.workload.seed = seed;
+	if (ps_workload_init(&r->w, &r->cfg.workload, err, sizeof(err)) != 0)
+		fail_msg("workload: %s", err);
+	return &r->w;
+}
+
+const struct ps_workload_config *pst_workload_config(struct ps_workload *w)
+{
+	return &((struct resolved *)w)->cfg.workload;
+}
+
+void pst_workload_free(struct ps_workload *w)
+{
+	struct resolved *r = (struct resolved *)w;
+	ps_workload_fini(&r->w);
+	ps_run_config_fini(&r->cfg);
+	free(r);
+}
+
+void pst_assert_within(double observed, double expected, double sd, double z, const char *what)
+{
+	if (!(fabs(observed - expected) <= z * sd))
+		fail_msg("%s: observed %.6g, expected %.6g +- %.3g (%.1f sd)", what, observed, expected,
+			 z * sd, z);
 }

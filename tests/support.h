@@ -34,6 +34,26 @@ struct ps_scenario *pst_scenario(const char *ini);
 /* Runs INI text in memory (no files) into *res; fails the test on error. Free with ps_run_result_fini. */
 void pst_run_ini(const char *ini, struct ps_run_result *res);
 
+/* ---- workloads resolved from scenarios ---- */
+#include "portsim/config.h"
+#include "portsim/workload.h"
+
+/* sc resolved (malloc'd); fails the test on error. Free with pst_config_free. */
+struct ps_run_config *pst_config(const struct ps_scenario *sc);
+void pst_config_free(struct ps_run_config *cfg);
+
+/* sc resolved and its workload made with seed (malloc'd); fails the test on error. */
+struct ps_workload *pst_workload(const struct ps_scenario *sc, uint64_t seed);
+
+/* The configuration a pst_workload was made from, to make it again. */
+const struct ps_workload_config *pst_workload_config(struct ps_workload *w);
+
+/* Frees a pst_workload with its configuration. */
+void pst_workload_free(struct ps_workload *w);
+
+/* |observed - expected| within z standard deviations, with a message that shows both sides. */
+void pst_assert_within(double observed, double expected, double sd, double z, const char *what);
+
 #endif
 
 /* ---- hosts for strategy tests ---- */

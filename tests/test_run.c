@@ -132,6 +132,33 @@ static void test_exponential_backoff_doubles_the_delay(void **state)
 	ps_run_result_fini(&res);
 }
 
+/* One resolution may serve several runs; each plays exactly as ps_run plays the scenario. */
+static void test_a_resolved_configuration_runs_as_the_scenario_does(void **state)
+{
+	(void)state;
+	struct ps_scenario *sc = pst_scenario("[run]\nduration_s = 200\n[host]\nport_range = 40000-40099\n"
+					      "[workload.c]\nrate_per_s = 5\nduration = exponential\n"
+					      "destinations = 1\ncloser = 0.5\n");
+	struct ps_run_options opt = { 0 };
+	struct ps_run_result want, got;
+	char err[PS_ERR_MAX];
+	assert_int_equal(ps_run(sc, &opt, &want, err, sizeof(err)), PS_DONE);
+	struct ps_run_config *cfg = pst_config(sc);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(ps_run_resolved(cfg, &opt, &got, err, sizeof(err)), PS_DONE);
+		assert_int_equal(got.m.attempts, want.m.attempts);
+		assert_int_equal(got.m.failures, want.m.failures);
+		assert_int_equal(got.m.probes_sum, want.m.probes_sum);
+		assert_int_equal(got.m.peak_time_wait, want.m.peak_time_wait);
+		assert_int_equal(got.events, want.events);
+		ps_run_result_fini(&got);
+	}
+	assert_true(want.m.failures > 0);
+	ps_run_result_fini(&want);
+	pst_config_free(cfg);
+	free(sc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +168,7 @@ int main(void)
 		cmocka_unit_test(test_concurrent_requests_open_parallel_connections),
 		cmocka_unit_test(test_retries_with_fixed_backoff_wait_for_a_port),
 		cmocka_unit_test(test_exponential_backoff_doubles_the_delay),
+		cmocka_unit_test(test_a_resolved_configuration_runs_as_the_scenario_does),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "portsim/config.h"
 #include "portsim/scenario.h"
 #include "portsim/workload.h"
 #include "support.h"
@@ -32,18 +33,12 @@ static struct ps_scenario *scenario(const char *ini)
 
 static struct ps_workload *workload(const struct ps_scenario *sc)
 {
-	char err[PS_ERR_MAX];
-	struct ps_workload *w = malloc(sizeof(*w));
-	assert_non_null(w);
-	if (ps_workload_init(w, sc, SEED, err, sizeof(err)) != 0)
-		fail_msg("workload: %s", err);
-	return w;
+	return pst_workload(sc, SEED);
 }
 
 static void done(struct ps_workload *w, struct ps_scenario *sc)
 {
-	ps_workload_fini(w);
-	free(w);
+	pst_workload_free(w);
 	free(sc);
 }
 
@@ -58,18 +53,10 @@ static uint64_t count_until(struct ps_workload *w, unsigned pop, double end_s, d
 	return n;
 }
 
-/* |observed - expected| within z standard deviations, with a message that shows both sides. */
-static void assert_within(double observed, double expected, double sd, double z, const char *what)
-{
-	if (!(fabs(observed - expected) <= z * sd))
-		fail_msg("%s: observed %.6g, expected %.6g +- %.3g (%.1f sd)", what, observed, expected,
-			 z * sd, z);
-}
-
 /* A Poisson count: within 4 standard errors (sd = sqrt(mean)); fails by chance 6e-5 of the time. */
 static void assert_poisson_count(uint64_t n, double mean, const char *what)
 {
-	assert_within((double)n, mean, sqrt(mean), 4, what);
+	pst_assert_within((double)n, mean, sqrt(mean), 4, what);
 }
 
 /* ---- arrivals ---- */
@@ -107,7 +94,7 @@ static void test_poisson_rate_within_four_standard_errors(void **state)
 	ps_time first = ps_workload_next_arrival(w, 0, 0);
 	assert_true(first >= 10 * PS_NS_PER_S);
 	ps_workload_fini(w);
-	assert_int_equal(ps_workload_init(w, sc, SEED, NULL, 0), 0);
+	assert_int_equal(ps_workload_init(w, pst_workload_config(w), NULL, 0), 0);
 	/* 90 s at 1000/s after start_s = 10. */
 	assert_poisson_count(count_until(w, 0, 100, 0), 90000, "poisson count");
 	done(w, sc);
@@ -130,8 +117,8 @@ static void test_onoff_rate_is_rate_times_on_fraction(void **state)
 	double f = on / (on + off);
 	double var_on = T / (on + off) * ((1 - f) * (1 - f) * on * on + f * f * off * off);
 	double sd = sqrt(mean + rate * rate * var_on);
-	assert_within((double)count_until(w, 0, T, 0), mean, sd, 4, "onoff count");
-	assert_within(ps_workload_mean_rate(sc, 0), 2500, 1e-9, 1, "onoff mean rate");
+	pst_assert_within((double)count_until(w, 0, T, 0), mean, sd, 4, "onoff count");
+	pst_assert_within(ps_scenario_mean_rate(sc, 0), 2500, 1e-9, 1, "onoff mean rate");
 	done(w, sc);
 }
 
@@ -145,12 +132,12 @@ static void test_ramp_rate_goes_from_start_rate_to_end_rate(void **state)
 	struct ps_workload *w = workload(sc);
 	assert_poisson_count(count_until(w, 0, 10, 0), 10 * (100 + 9 * 5), "ramp first tenth");
 	ps_workload_fini(w);
-	assert_int_equal(ps_workload_init(w, sc, SEED, NULL, 0), 0);
+	assert_int_equal(ps_workload_init(w, pst_workload_config(w), NULL, 0), 0);
 	assert_poisson_count(count_until(w, 0, 100, 90), 10 * (100 + 9 * 95), "ramp last tenth");
 	ps_workload_fini(w);
-	assert_int_equal(ps_workload_init(w, sc, SEED, NULL, 0), 0);
+	assert_int_equal(ps_workload_init(w, pst_workload_config(w), NULL, 0), 0);
 	assert_poisson_count(count_until(w, 0, 100, 0), 55000, "ramp total");
-	assert_within(ps_workload_mean_rate(sc, 0), 550, 1e-9, 1, "ramp mean rate");
+	pst_assert_within(ps_scenario_mean_rate(sc, 0), 550, 1e-9, 1, "ramp mean rate");
 	done(w, sc);
 }
 
@@ -214,8 +201,8 @@ static void test_burst_repeats_one_time_then_jumps_one_interval(void **state)
 	for (unsigned i = 0; i < 3; i++)
 		assert_true(ps_workload_next_arrival(w, 1, 0) == 0);
 	assert_true(ps_workload_next_arrival(w, 1, 0) == PS_TIME_MAX);
-	assert_within(ps_workload_mean_rate(sc, 0), 20, 1e-9, 1, "burst mean rate");
-	assert_within(ps_workload_mean_rate(sc, 1), 0.03, 1e-12, 1, "single burst mean rate");
+	pst_assert_within(ps_scenario_mean_rate(sc, 0), 20, 1e-9, 1, "burst mean rate");
+	pst_assert_within(ps_scenario_mean_rate(sc, 1), 0.03, 1e-12, 1, "single burst mean rate");
 	done(w, sc);
 }
 
@@ -284,7 +271,7 @@ static void draw_stats(struct ps_workload *w, double q, double *mean, double *be
 /* A quantile's fraction: binomial sd sqrt(p(1-p)/N); 4 sd is 0.0063 at the median. */
 static void assert_fraction(double observed, double p, const char *what)
 {
-	assert_within(observed, p, sqrt(p * (1 - p) / NDRAW), 4, what);
+	pst_assert_within(observed, p, sqrt(p * (1 - p) / NDRAW), 4, what);
 }
 
 static void test_fixed_duration_is_exact(void **state)
@@ -308,7 +295,7 @@ static void test_exponential_duration_mean_and_median(void **state)
 	double mean, below;
 	draw_stats(w, 2 * log(2), &mean, &below);
 	/* sd of the mean is mean / sqrt(N). */
-	assert_within(mean, 2, 2 / sqrt(NDRAW), 4, "exponential mean");
+	pst_assert_within(mean, 2, 2 / sqrt(NDRAW), 4, "exponential mean");
 	assert_fraction(below, 0.5, "exponential median");
 	done(w, sc);
 }
@@ -321,7 +308,7 @@ static void test_lognormal_duration_mean_when_no_median(void **state)
 	struct ps_workload *w = workload(sc);
 	double mean, below;
 	draw_stats(w, m * exp(-sigma * sigma / 2), &mean, &below);
-	assert_within(mean, m, m * sqrt(exp(sigma * sigma) - 1) / sqrt(NDRAW), 4, "lognormal mean");
+	pst_assert_within(mean, m, m * sqrt(exp(sigma * sigma) - 1) / sqrt(NDRAW), 4, "lognormal mean");
 	assert_fraction(below, 0.5, "lognormal median from the mean");
 	done(w, sc);
 }
@@ -336,7 +323,7 @@ static void test_lognormal_duration_median_when_given(void **state)
 	draw_stats(w, 3, &mean, &below);
 	assert_fraction(below, 0.5, "lognormal median");
 	double expect = 3 * exp(0.5);
-	assert_within(mean, expect, expect * sqrt(exp(1) - 1) / sqrt(NDRAW), 4, "lognormal mean from median");
+	pst_assert_within(mean, expect, expect * sqrt(exp(1) - 1) / sqrt(NDRAW), 4, "lognormal mean from median");
 	done(w, sc);
 }
 
@@ -349,7 +336,7 @@ static void test_pareto_duration_median_and_mean(void **state)
 	double mean, below;
 	draw_stats(w, pow(2, 1.0 / 3), &mean, &below);
 	assert_fraction(below, 0.5, "pareto median");
-	assert_within(mean, 1.5, sqrt(0.75) / sqrt(NDRAW), 4, "pareto mean");
+	pst_assert_within(mean, 1.5, sqrt(0.75) / sqrt(NDRAW), 4, "pareto mean");
 	double below_min;
 	draw_stats(w, 1 - 1e-9, &mean, &below_min);
 	assert_true(below_min == 0);
@@ -384,7 +371,7 @@ static void test_uniform_duration_bounds_and_mean(void **state)
 		assert_true(a.duration >= 2 * PS_NS_PER_S && a.duration <= 6 * PS_NS_PER_S);
 		sum += (double)a.duration / NS;
 	}
-	assert_within(sum / NDRAW, 4, (4 / sqrt(12)) / sqrt(NDRAW), 4, "uniform mean");
+	pst_assert_within(sum / NDRAW, 4, (4 / sqrt(12)) / sqrt(NDRAW), 4, "uniform mean");
 	done(w, sc);
 }
 
@@ -458,7 +445,7 @@ static void test_zipf_choice_frequencies(void **state)
 	/* 1/H_10 = 0.3414 for destination 0, half that for 1, a tenth of it for 9. */
 	for (int k = 0; k < 10; k++)
 		assert_fraction((double)n[k] / NDRAW, 1.0 / (k + 1) / h, "zipf frequency");
-	assert_true(w->dsts[0].ip == PS_DST_FIRST_IP && w->dsts[9].ip == PS_DST_FIRST_IP + 9);
+	assert_true(w->cfg->dsts[0].ip == PS_DST_FIRST_IP && w->cfg->dsts[9].ip == PS_DST_FIRST_IP + 9);
 	done(w, sc);
 }
 
@@ -534,182 +521,6 @@ static void test_hash_source_fixes_an_address_per_destination(void **state)
 	done(w, sc);
 }
 
-static void test_populations_share_a_destination(void **state)
-{
-	(void)state;
-	struct ps_scenario *sc = scenario("[workload.a]\ndestinations = 1\n[workload.b]\ndestinations = 1\n");
-	struct ps_workload *w = workload(sc);
-	assert_int_equal(w->ndsts, 1);
-	assert_int_equal(w->dsts[0].ip, PS_DST_FIRST_IP);
-	assert_int_equal(w->dsts[0].port, PS_DST_PORT);
-	assert_false(w->dsts[0].loopback);
-	assert_int_equal(w->pops[0].dst_map[0], 0);
-	assert_int_equal(w->pops[1].dst_map[0], 0);
-	done(w, sc);
-}
-
-static void test_destination_list_marks_loopback_and_merges(void **state)
-{
-	(void)state;
-	struct ps_scenario *sc = scenario("[workload.a]\ndestinations = 3\n"
-					  "[workload.b]\ndestination_list = 10.0.0.2:80, 127.0.0.1:8080\n"
-					  "[workload.c]\nloopback = true\ndestinations = 2\n");
-	struct ps_workload *w = workload(sc);
-	/* 10.0.0.1-3:80, then 127.0.0.1:8080, then 127.0.0.1:80 and 127.0.0.2:80. */
-	assert_int_equal(w->ndsts, 6);
-	assert_int_equal(w->pops[1].ndst, 2);
-	assert_int_equal(w->pops[1].dst_map[0], 1);
-	const struct ps_endpoint *e = &w->dsts[w->pops[1].dst_map[1]];
-	assert_int_equal(e->ip, PS_LOOPBACK_FIRST_IP);
-	assert_int_equal(e->port, 8080);
-	assert_true(e->loopback);
-	for (uint32_t k = 0; k < 2; k++) {
-		e = &w->dsts[w->pops[2].dst_map[k]];
-		assert_int_equal(e->ip, PS_LOOPBACK_FIRST_IP + k);
-		assert_int_equal(e->port, PS_DST_PORT);
-		assert_true(e->loopback);
-	}
-	assert_false(w->dsts[0].loopback);
-	done(w, sc);
-}
-
-static void test_a_million_destinations_are_shared_quickly(void **state)
-{
-	(void)state;
-	struct ps_scenario *sc = scenario("[workload.a]\ndestinations = 1000000\n"
-					  "[workload.b]\ndestinations = 1000000\nchoice = zipf\n");
-	struct ps_workload *w = workload(sc);
-	assert_int_equal(w->ndsts, 1000000);
-	for (uint32_t k = 0; k < 1000000; k += 99991)
-		assert_int_equal(w->pops[1].dst_map[k], k);
-	assert_int_equal(w->dsts[999999].ip, PS_DST_FIRST_IP + 999999);
-	done(w, sc);
-}
-
-/* ---- replay ---- */
-
-static void test_replay_gives_the_file_times_destinations_and_durations(void **state)
-{
-	(void)state;
-	char *dir = pst_tmpdir();
-	char *sub = pst_path(dir, "traces");
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", sub);
-	assert_int_equal(system(cmd), 0);
-	char *path = pst_path(sub, "t.csv");
-	assert_int_equal(pst_write_file(path, "\xef\xbb\xbft_s,dst,duration_s\n"
-					      "0.5,0,\n"
-					      "1.25, 10.0.0.2:80 ,3\n"
-					      "\n"
-					      "1.25,192.168.1.1:443,0.5\n"
-					      "2,1\n"
-					      "2.000000001,192.168.1.1:443,0\n"),
-			 0);
-	struct ps_scenario *sc = scenario("[workload.x]\ndestinations = 3\n"
-					  "[workload.a]\narrival = replay\ntrace_file = traces/t.csv\n"
-					  "destinations = 2\nduration = fixed\nduration_s = 7\n");
-	snprintf(sc->dir, sizeof(sc->dir), "%s", dir);
-	struct ps_workload *w = workload(sc);
-	const ps_time t[] = { 500000000, 1250000000, 1250000000, 2000000000, 2000000001 };
-	const ps_time d[] = { 7 * PS_NS_PER_S, 3 * PS_NS_PER_S, 500000000, 7 * PS_NS_PER_S, 0 };
-	const uint32_t ip[] = { PS_DST_FIRST_IP, PS_DST_FIRST_IP + 1, 0xC0A80101u, PS_DST_FIRST_IP + 1,
-				0xC0A80101u };
-	const uint16_t port[] = { 80, 80, 443, 80, 443 };
-	ps_time now = 0;
-	for (int i = 0; i < 5; i++) {
-		struct ps_attempt a;
-		ps_workload_draw(w, 1, &a);
-		now = ps_workload_next_arrival(w, 1, now);
-		assert_true(now == t[i]);
-		assert_true(a.duration == d[i]);
-		assert_int_equal(w->dsts[a.dst].ip, ip[i]);
-		assert_int_equal(w->dsts[a.dst].port, port[i]);
-	}
-	assert_true(ps_workload_next_arrival(w, 1, now) == PS_TIME_MAX);
-	/* Population x's three counted destinations, then 192.168.1.1:443 added by the trace. */
-	assert_int_equal(w->ndsts, 4);
-	assert_int_equal(w->pops[1].ndst, 3);
-	/* Rows within the run over its length: five in 2.5 s. */
-	sc->duration_s = 2.5;
-	assert_within(ps_workload_mean_rate(sc, 1), 2, 1e-12, 1, "replay mean rate");
-	done(w, sc);
-	pst_rmtree(dir);
-	free(path);
-	free(sub);
-	free(dir);
-}
-
-/* Expects init to fail with a message holding each of the strings in want (NULL-terminated). */
-static void expect_error(const char *name, const char *text, const char *key, const char *const *want)
-{
-	char *dir = pst_tmpdir();
-	char *path = pst_path(dir, name);
-	if (text)
-		assert_int_equal(pst_write_file(path, text), 0);
-	char ini[1024];
-	snprintf(ini, sizeof(ini), "[workload.a]\ndestinations = 3\n%s = %s\n", key, path);
-	struct ps_scenario *sc = scenario(ini);
-	struct ps_workload *w = malloc(sizeof(*w));
-	assert_non_null(w);
-	char err[PS_ERR_MAX];
-	assert_int_equal(ps_workload_init(w, sc, SEED, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, path));
-	for (; *want; want++)
-		if (!strstr(err, *want))
-			fail_msg("message \"%s\" lacks \"%s\"", err, *want);
-	done(w, sc); /* fini after a failed init is safe */
-	pst_rmtree(dir);
-	free(path);
-	free(dir);
-}
-
-static void test_replay_errors_name_file_and_line(void **state)
-{
-	(void)state;
-	expect_error("x.csv", "t_s,dst\n0,0\n\n1,10.0.0.999:80\n", "arrival = replay\ntrace_file",
-		     (const char *[]){ "x.csv:4: dst \"10.0.0.999:80\"", "below 3", NULL });
-	expect_error("x.csv", "t_s,dst\n5,0\n4.5,1\n", "arrival = replay\ntrace_file",
-		     (const char *[]){ "x.csv:3: t_s 4.5 goes back in time (previous 5.0)", NULL });
-	expect_error("x.csv", "t_s,dst\nsoon,0\n", "arrival = replay\ntrace_file",
-		     (const char *[]){ "x.csv:2: t_s \"soon\"", "soon,0", NULL });
-	expect_error("x.csv", "t_s,dst\n1,0,2\n", "arrival = replay\ntrace_file",
-		     (const char *[]){ "x.csv:2: row \"1,0,2\" has 3 fields", NULL });
-	expect_error("x.csv", "time,destination\n1,0\n", "arrival = replay\ntrace_file",
-		     (const char *[]){ "x.csv:1: header", NULL });
-	expect_error("x.csv", "t_s,dst,duration_s\n1,0,-2\n", "arrival = replay\ntrace_file",
-		     (const char *[]){ "x.csv:2: duration_s \"-2\"", NULL });
-	expect_error("x.csv", "t_s,dst\n", "arrival = replay\ntrace_file", (const char *[]){ "no rows", NULL });
-}
-
-static void test_unreadable_files_say_cannot_read(void **state)
-{
-	(void)state;
-	expect_error("missing.csv", NULL, "arrival = replay\ntrace_file",
-		     (const char *[]){ "cannot read", "No such file", NULL });
-	expect_error("missing.txt", NULL, "duration = empirical\nduration_file",
-		     (const char *[]){ "cannot read", NULL });
-}
-
-static void test_bad_duration_line_names_file_and_line(void **state)
-{
-	(void)state;
-	expect_error("durations.txt", "1\n\n# comment\nabc\n", "duration = empirical\nduration_file",
-		     (const char *[]){ "durations.txt:4: \"abc\" is not a number of seconds", NULL });
-	expect_error("durations.txt", "# nothing\n\n", "duration = empirical\nduration_file",
-		     (const char *[]){ "no duration", NULL });
-}
-
-static void test_mean_rate_of_simple_processes(void **state)
-{
-	(void)state;
-	struct ps_scenario *sc = scenario("[run]\nduration_s = 50\n"
-					  "[workload.a]\narrival = constant\nrate_per_s = 12\n"
-					  "[workload.b]\narrival = diurnal\nrate_per_s = 30\n");
-	assert_within(ps_workload_mean_rate(sc, 0), 12, 1e-12, 1, "constant mean rate");
-	assert_within(ps_workload_mean_rate(sc, 1), 30, 1e-12, 1, "diurnal mean rate");
-	free(sc);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -736,14 +547,6 @@ int main(void)
 		cmocka_unit_test(test_round_robin_source_cycles),
 		cmocka_unit_test(test_random_source_covers_addresses_evenly),
 		cmocka_unit_test(test_hash_source_fixes_an_address_per_destination),
-		cmocka_unit_test(test_populations_share_a_destination),
-		cmocka_unit_test(test_destination_list_marks_loopback_and_merges),
-		cmocka_unit_test(test_a_million_destinations_are_shared_quickly),
-		cmocka_unit_test(test_replay_gives_the_file_times_destinations_and_durations),
-		cmocka_unit_test(test_replay_errors_name_file_and_line),
-		cmocka_unit_test(test_unreadable_files_say_cannot_read),
-		cmocka_unit_test(test_bad_duration_line_names_file_and_line),
-		cmocka_unit_test(test_mean_rate_of_simple_processes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,10 +6,11 @@
  * namespace is untouched; the namespace disappears with that process. In it
  * the loopback interface is brought up, the scenario's range, reserved
  * ports and tw_reuse are written to /proc/sys/net/ipv4, a listener is
- * started on every destination, and the scenario's workload, drawn exactly
- * as `portsim run` draws it (same seed, same streams), is played: each
- * attempt opens a real socket in the population's mode, reads its port with
- * getsockname() and is closed from the drawn side at its end time.
+ * started on every destination, and the scenario's workload, resolved and
+ * drawn exactly as `portsim run` resolves and draws it (config.h; same
+ * seed, same streams), is played: each attempt opens a real socket in the
+ * population's mode, reads its port with getsockname() and is closed from
+ * the drawn side at its end time.
  *
  * Only loopback addresses are used. A destination already in 127.0.0.0/8
  * is used as it is; any other keeps its low 24 bits in 127/8 (10.0.0.k:80

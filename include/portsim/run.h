@@ -1,7 +1,8 @@
 /*
- * One run: wires a scenario to an engine, a workload, a host and the
- * observers, and plays it. The only place that knows all of them. Two runs
- * share nothing, so analyses and tests may make as many as they like.
+ * One run: resolves a scenario (config.h), wires the configurations to an
+ * engine, a workload, a host, a NAT and the observers, and plays it. The
+ * only place that knows all of them. Two runs share nothing, so analyses
+ * and tests may make as many as they like.
  */
 #ifndef PORTSIM_RUN_H
 #define PORTSIM_RUN_H
@@ -10,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "portsim/config.h"
 #include "portsim/metrics.h"
 #include "portsim/observe.h"
 #include "portsim/scenario.h"
@@ -31,8 +33,22 @@ struct ps_run_result {
 /* Exit-code-like status: 0 done, 1 run-time (I/O, memory), 2 bad scenario. */
 enum ps_status { PS_DONE = 0, PS_FAILED = 1, PS_BAD_INPUT = 2 };
 
+/*
+ * Validates and resolves sc, then plays it. With opt->out_dir it writes
+ * summary.csv, scenario.ini, hosts.csv (with a NAT) and what the options
+ * ask for. PS_DONE (free res with ps_run_result_fini), or the status with
+ * the reason in err and nothing left to free.
+ */
 enum ps_status ps_run(const struct ps_scenario *sc, const struct ps_run_options *opt,
 		      struct ps_run_result *res, char *err, size_t size);
+
+/*
+ * Plays an already resolved configuration, as ps_run does, so one
+ * resolution may serve several runs; it writes everything ps_run writes
+ * but scenario.ini, which only the scenario can give.
+ */
+enum ps_status ps_run_resolved(const struct ps_run_config *cfg, const struct ps_run_options *opt,
+			       struct ps_run_result *res, char *err, size_t size);
 
 void ps_run_result_fini(struct ps_run_result *res);
 

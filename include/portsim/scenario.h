@@ -32,33 +32,12 @@
 #include "portsim/alloc.h"
 #include "portsim/host.h"
 #include "portsim/types.h"
+#include "portsim/workload.h"
 
-#define PS_MAX_POPULATIONS 32
 #define PS_NAME_MAX 64
 #define PS_ERR_MAX 1024
 
-enum ps_arrival {
-	PS_ARRIVAL_CONSTANT, /* evenly spaced at rate_per_s */
-	PS_ARRIVAL_POISSON,  /* exponential gaps at rate_per_s */
-	PS_ARRIVAL_ONOFF,    /* Poisson at rate_per_s during exponential on periods, silent during off */
-	PS_ARRIVAL_RAMP,     /* Poisson with rate rising linearly from rate_per_s to rate_end_per_s */
-	PS_ARRIVAL_DIURNAL,  /* Poisson with rate rate_per_s * (1 + amplitude * sin(2 pi t / period_s)) */
-	PS_ARRIVAL_BURST,    /* burst_size attempts at once, every burst_interval_s (0: once) */
-	PS_ARRIVAL_REPLAY    /* the rows of trace_file: t_s,dst[,duration_s] */
-};
-
-enum ps_duration {
-	PS_DURATION_FIXED,
-	PS_DURATION_EXPONENTIAL,
-	PS_DURATION_LOGNORMAL, /* mean duration_s, or median duration_median_s; sigma duration_sigma */
-	PS_DURATION_PARETO,    /* shape duration_shape, minimum duration_min_s */
-	PS_DURATION_UNIFORM,   /* between duration_min_s and duration_max_s */
-	PS_DURATION_EMPIRICAL  /* values drawn from duration_file, one per line */
-};
-
-enum ps_choice { PS_CHOICE_UNIFORM, PS_CHOICE_ZIPF };
-enum ps_source_choice { PS_SOURCE_ROUND_ROBIN, PS_SOURCE_RANDOM, PS_SOURCE_HASH };
-enum ps_backoff { PS_BACKOFF_FIXED, PS_BACKOFF_EXPONENTIAL };
+/* The arrival, duration, choice and backoff kinds are the workload's: see workload.h. */
 
 #define PS_PATH_MAX 256
 #define PS_LIST_MAX 4096

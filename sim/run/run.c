@@ -1,4 +1,10 @@
-#include "portsim/run.h"
+/*
+ * One run of a resolved configuration: the engine, workload, host, NAT
+ * and observers wired together, and the event loop that plays arrivals,
+ * closes, keepalive requests, idle timeouts, TIME_WAIT ends, retries and
+ * NAT expiries in time order.
+ */
+#include "wiring.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -47,12 +53,6 @@ struct slot {
 	bool nat_idle;             /* the pending idle timeout is the NAT's, not the pool's */
 };
 
-/* Per inside host, so that "which VM runs out first" has an answer. */
-struct host_stats {
-	uint64_t attempts, failures, nat_failures;
-	uint32_t established, peak;
-};
-
 /* An attempt that failed and waits for its next try. */
 struct retry {
 	struct ps_attempt a;
@@ -60,7 +60,7 @@ struct retry {
 };
 
 struct run {
-	const struct ps_scenario *sc;
+	const struct ps_run_config *cfg;
 	struct ps_engine engine;
 	struct ps_host host;
 	struct ps_workload wl;
@@ -78,11 +78,11 @@ struct run {
 	uint32_t nretries, retries_cap, free_retry;
 	bool has_nat;
 	struct ps_nat nat;
-	struct host_stats *hosts; /* [sources] with a NAT */
+	struct ps_host_stats *hosts; /* [sources] with a NAT */
 	uint32_t nhosts;
 };
 
-static double wall_now(void)
+double ps_run_wall_now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -99,7 +99,7 @@ static void trace_conn(struct run *r, enum ps_trace_event ev, uint32_t conn)
 	if (!r->tracing)
 		return;
 	const struct ps_conn *c = ps_host_conn(&r->host, conn);
-	const struct ps_endpoint *d = &r->wl.dsts[c->dst];
+	const struct ps_endpoint *d = &r->cfg->workload.dsts[c->dst];
 	uint32_t map = r->has_nat ? r->slots[conn].nat_map : NONE;
 	ps_trace_event_nat(&r->trace, r->engine.now, c->serial, ev, r->host.cfg.first_ip + c->addr,
 			   ps_host_port(&r->host, conn), d->ip, d->port, 0, PS_OK,
@@ -113,7 +113,7 @@ static int nat_close(struct run *r, uint32_t conn, bool udp)
 	if (!r->has_nat)
 		return 0;
 	struct slot *s = &r->slots[conn];
-	struct host_stats *hs = &r->hosts[ps_host_conn(&r->host, conn)->addr];
+	struct ps_host_stats *hs = &r->hosts[ps_host_conn(&r->host, conn)->addr];
 	hs->established--;
 	uint32_t map = s->nat_map;
 	s->nat_map = NONE;
@@ -127,7 +127,7 @@ static int nat_close(struct run *r, uint32_t conn, bool udp)
 static int schedule_end(struct run *r, unsigned pop, ps_time t, uint32_t type, uint32_t id,
 			uint32_t gen)
 {
-	if (r->sc->pop[pop].duration == PS_DURATION_FIXED)
+	if (r->cfg->workload.pop[pop].duration.kind == PS_DURATION_FIXED)
 		return ps_engine_schedule_lane(&r->engine, LANE_END(pop), t, type, id, gen);
 	return ps_engine_schedule(&r->engine, t, type, id, gen);
 }
@@ -191,7 +191,7 @@ static int close_conn(struct run *r, uint32_t conn, bool client_closes)
 
 static int schedule_retry(struct run *r, unsigned pop, const struct ps_attempt *a, uint32_t tries)
 {
-	const struct ps_population *p = &r->sc->pop[pop];
+	const struct ps_workload_pop *p = &r->cfg->workload.pop[pop];
 	if (tries > p->retries) {
 		r->m->abandoned++;
 		return 0;
@@ -229,7 +229,7 @@ static int schedule_retry(struct run *r, unsigned pop, const struct ps_attempt *
  */
 static int serve(struct run *r, unsigned pop, const struct ps_attempt *a, uint32_t tries)
 {
-	const struct ps_population *p = &r->sc->pop[pop];
+	const struct ps_workload_pop *p = &r->cfg->workload.pop[pop];
 	ps_time now = r->engine.now;
 	if (p->keepalive) {
 		uint32_t conn = r->idle_head[pop][a->dst];
@@ -246,7 +246,7 @@ static int serve(struct run *r, unsigned pop, const struct ps_attempt *a, uint32
 	struct ps_open_result res;
 	if (ps_host_open(&r->host, a->mode, a->addr, a->dst, now, serial, pop, &res) != 0)
 		return -1;
-	const struct ps_endpoint *d = &r->wl.dsts[a->dst];
+	const struct ps_endpoint *d = &r->cfg->workload.dsts[a->dst];
 	uint32_t src_ip = r->host.cfg.first_ip + a->addr;
 	uint32_t map = NONE;
 	enum ps_err err = res.err;
@@ -301,7 +301,7 @@ static int serve(struct run *r, unsigned pop, const struct ps_attempt *a, uint32
 	*s = (struct slot){ .pop = pop, .dst = a->dst, .requests = 1, .prev = NONE, .next = NONE,
 			    .client_closes = a->client_closes, .nat_map = map };
 	if (r->has_nat) {
-		struct host_stats *hs = &r->hosts[a->addr];
+		struct ps_host_stats *hs = &r->hosts[a->addr];
 		if (++hs->established > hs->peak)
 			hs->peak = hs->established;
 		if (r->nat.live_maps > r->m->peak_nat_mappings)
@@ -336,7 +336,7 @@ static int on_request_end(struct run *r, const struct ps_event *ev)
 	if (!live(r, ev))
 		return 0;
 	struct slot *s = &r->slots[ev->id];
-	const struct ps_population *p = &r->sc->pop[s->pop];
+	const struct ps_workload_pop *p = &r->cfg->workload.pop[s->pop];
 	if (p->max_requests && s->requests >= p->max_requests)
 		return close_conn(r, ev->id, s->client_closes);
 	/* Most recently used first, as HTTP client pools hand them out. */
@@ -427,7 +427,7 @@ static void sample(struct run *r, ps_time t)
 
 static void progress(const struct run *r, double started, uint64_t events)
 {
-	double el = wall_now() - started;
+	double el = ps_run_wall_now() - started;
 	double t = (double)r->engine.now / 1e9, end = (double)r->end / 1e9;
 	fprintf(stderr, "\rportsim: %.1f of %.1f simulated s (%.0f%%), %" PRIu64 " events, %.2f M events/s   ",
 		t, end, end > 0 ? 100.0 * t / end : 100.0, events, el > 0 ? (double)events / el / 1e6 : 0.0);
@@ -437,7 +437,7 @@ static void progress(const struct run *r, double started, uint64_t events)
 static int play(struct run *r, ps_time sample_dt, bool show_progress)
 {
 	ps_time next_sample = 0;
-	double started = wall_now(), last_shown = started;
+	double started = ps_run_wall_now(), last_shown = started;
 	struct ps_event ev;
 	while (ps_engine_peek_time(&r->engine) < r->end && ps_engine_pop(&r->engine, &ev)) {
 		/* A row at t shows the state just before the events at t: its counts cover [t - dt, t). */
@@ -447,8 +447,8 @@ static int play(struct run *r, ps_time sample_dt, bool show_progress)
 		}
 		if (dispatch(r, &ev) != 0)
 			return -1;
-		if (show_progress && (r->engine.processed & 0xffff) == 0 && wall_now() - last_shown >= 1.0) {
-			last_shown = wall_now();
+		if (show_progress && (r->engine.processed & 0xffff) == 0 && ps_run_wall_now() - last_shown >= 1.0) {
+			last_shown = ps_run_wall_now();
 			progress(r, started, r->engine.processed);
 		}
 	}
@@ -461,45 +461,6 @@ static int play(struct run *r, ps_time sample_dt, bool show_progress)
 		fputc('\n', stderr);
 	}
 	return 0;
-}
-
-static int write_scenario(const char *dir, const struct ps_scenario *sc)
-{
-	size_t need = ps_scenario_format(sc, NULL, 0) + 1;
-	char *buf = malloc(need);
-	if (!buf) {
-		errno = ENOMEM;
-		return -1;
-	}
-	ps_scenario_format(sc, buf, need);
-	struct ps_csv c;
-	/* Not a CSV, but the same write-then-rename keeps it all-or-nothing. */
-	int rc = ps_csv_open(&c, dir, "scenario.ini", NULL);
-	if (rc == 0) {
-		fputs(buf, c.f);
-		rc = ps_csv_commit(&c);
-	}
-	free(buf);
-	return rc;
-}
-
-/* hosts.csv: one row per inside host behind the NAT. */
-static int write_hosts(const char *dir, const struct run *r)
-{
-	struct ps_csv c;
-	if (ps_csv_open(&c, dir, "hosts.csv", PS_HOSTS_HEADER) != 0)
-		return -1;
-	for (unsigned p = 0; p < r->sc->npop; p++) {
-		const struct ps_pop_state *ps = &r->wl.pops[p];
-		for (uint32_t h = ps->addr_base; h < ps->addr_base + ps->naddr; h++) {
-			const struct host_stats *hs = &r->hosts[h];
-			char ip[16];
-			ps_ip_format(ip, sizeof(ip), r->host.cfg.first_ip + h);
-			fprintf(c.f, "%u,%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u\n", h, ip, r->sc->pop[p].name,
-				hs->attempts, hs->failures, hs->nat_failures, hs->peak);
-		}
-	}
-	return ps_csv_commit(&c);
 }
 
 static void run_fini(struct run *r)
@@ -518,80 +479,44 @@ static void run_fini(struct run *r)
 	free(r->hosts);
 }
 
-/* Azure's default outbound SNAT preallocation per VM by backend pool size (docs/profiles.md#azure-lb-outbound). */
-static uint32_t azure_ports_per_vm(uint32_t pool)
-{
-	return pool <= 50 ? 1024 : pool <= 100 ? 512 : pool <= 200 ? 256 : pool <= 400 ? 128 : pool <= 800 ? 64 : 32;
-}
-
-static int nat_init(struct run *r, const struct ps_scenario *sc, char *err, size_t size)
-{
-	const struct ps_nat_settings *ns = &sc->nat;
-	struct ps_nat_config nc = {
-		.lo = ns->lo, .hi = ns->hi, .naddrs = ns->addresses, .first_ip = PS_NAT_FIRST_IP,
-		.ninside = r->nhosts, .dsts = r->wl.dsts, .ndsts = r->wl.ndsts,
-		.mapping = (enum ps_nat_mapping)ns->mapping, .tcp_linger = ps_time_from_s(ns->time_wait_s),
-		.udp_linger = ps_time_from_s(ns->udp_timeout_s), .hold = ps_time_from_s(ns->hold_s),
-		.idle_timeout = ps_time_from_s(ns->idle_timeout_s),
-		.drop_err = ps_scenario_nat_drop_error(sc), .random = (enum ps_nat_random)ns->random,
-		.persistent = ns->persistent, .block_size = ns->block_size, .max_blocks = ns->max_blocks,
-		.block_random = ns->block_random, .block_grow_double = ns->dynamic,
-		.sharing_ratio = ns->sharing_ratio, .per_address_limit = ns->per_destination_limit,
-		.seed = sc->seed,
-	};
-	if (nc.block_size == 0)
-		nc.block_size = azure_ports_per_vm(ns->pool_size ? ns->pool_size : r->nhosts);
-	r->hosts = calloc(r->nhosts, sizeof(*r->hosts));
-	if (!r->hosts) {
-		snprintf(err, size, "out of memory");
-		return -1;
-	}
-	if (ps_nat_init(&r->nat, &nc, ps_nat_find(ns->allocator), err, size) != 0)
-		return -1;
-	return 0;
-}
-
 /* Everything but the trace files; 0, or -1 with err filled. */
-static int run_init(struct run *r, const struct ps_scenario *sc, char *err, size_t size)
+static int run_init(struct run *r, const struct ps_run_config *cfg, char *err, size_t size)
 {
-	r->sc = sc;
-	r->end = ps_time_from_s(sc->duration_s);
-	r->time_wait = ps_time_from_s(sc->time_wait_s);
+	const struct ps_workload_config *wc = &cfg->workload;
+	r->cfg = cfg;
+	r->end = cfg->end;
+	r->time_wait = cfg->host.time_wait;
 	r->free_retry = NONE;
-	if (ps_workload_init(&r->wl, sc, sc->seed, err, size) != 0)
+	r->has_nat = cfg->has_nat;
+	r->nhosts = cfg->host.naddrs;
+	if (ps_workload_init(&r->wl, wc, err, size) != 0)
 		return -1;
-	if (ps_engine_init(&r->engine, 1 + 2 * sc->npop) != 0) {
+	if (ps_engine_init(&r->engine, 1 + 2 * wc->npop) != 0) {
 		snprintf(err, size, "too many populations");
 		return -1;
 	}
-	r->has_nat = ps_scenario_has_nat(sc);
-	r->nhosts = ps_scenario_source_count(sc);
-	struct ps_host_config hc = {
-		.lo = sc->lo, .hi = sc->hi, .reserved = sc->reserved, .naddrs = r->nhosts,
-		.first_ip = r->has_nat ? PS_INSIDE_FIRST_IP : PS_SRC_FIRST_IP, .dsts = r->wl.dsts,
-		.ndsts = r->wl.ndsts,
-		.time_wait = r->time_wait, .tw_reuse = sc->tw_reuse,
-		.tw_reuse_delay = ps_time_from_s(sc->tw_reuse_delay_ms / 1000.0), .unique = sc->unique,
-		.no_local_time_wait = !sc->local_time_wait, .params = sc->params, .seed = sc->seed,
-	};
-	hc.params.resalt_ns = ps_time_from_s(sc->resalt_s);
-	for (enum ps_mode m = 0; m < PS_MODE_COUNT; m++)
-		hc.alloc[m] = ps_alloc_find(ps_scenario_strategy_for(sc, m));
-	if (ps_host_init(&r->host, &hc, err, size) != 0)
+	if (ps_host_init(&r->host, &cfg->host, err, size) != 0)
 		return -1;
-	if (r->has_nat && nat_init(r, sc, err, size) != 0)
-		return -1;
-	for (unsigned i = 0; i < sc->npop; i++) {
-		if (!sc->pop[i].keepalive)
+	if (r->has_nat) {
+		r->hosts = calloc(r->nhosts, sizeof(*r->hosts));
+		if (!r->hosts) {
+			snprintf(err, size, "out of memory");
+			return -1;
+		}
+		if (ps_nat_init(&r->nat, &cfg->nat, cfg->nat_ops, err, size) != 0)
+			return -1;
+	}
+	for (unsigned i = 0; i < wc->npop; i++) {
+		if (!wc->pop[i].keepalive)
 			continue;
-		r->idle_head[i] = malloc((size_t)r->wl.ndsts * sizeof(uint32_t));
+		r->idle_head[i] = malloc((size_t)wc->ndsts * sizeof(uint32_t));
 		if (!r->idle_head[i]) {
 			snprintf(err, size, "out of memory");
 			return -1;
 		}
-		memset(r->idle_head[i], 0xff, (size_t)r->wl.ndsts * sizeof(uint32_t));
+		memset(r->idle_head[i], 0xff, (size_t)wc->ndsts * sizeof(uint32_t));
 	}
-	for (unsigned i = 0; i < sc->npop; i++) {
+	for (unsigned i = 0; i < wc->npop; i++) {
 		ps_time t = ps_workload_next_arrival(&r->wl, i, 0);
 		if (t < r->end && ps_engine_schedule(&r->engine, t, EV_ARRIVAL, i, 0) != 0) {
 			snprintf(err, size, "out of memory");
@@ -601,29 +526,28 @@ static int run_init(struct run *r, const struct ps_scenario *sc, char *err, size
 	return 0;
 }
 
-enum ps_status ps_run(const struct ps_scenario *sc, const struct ps_run_options *opt,
-		      struct ps_run_result *res, char *err, size_t size)
+enum ps_status ps_run_init_failure(const char *err)
 {
-	memset(res, 0, sizeof(*res));
-	if (ps_scenario_validate(sc, err, size) != 0)
-		return PS_BAD_INPUT;
-	double started = wall_now();
+	return strstr(err, "out of memory") ? PS_FAILED : PS_BAD_INPUT;
+}
+
+enum ps_status ps_run_play(const struct ps_run_config *cfg, const struct ps_run_options *opt,
+				  struct ps_run_result *res, double started, char *err, size_t size)
+{
 	struct run r;
 	memset(&r, 0, sizeof(r));
 	r.m = &res->m;
 	r.obs = &res->obs;
 	enum ps_status st = PS_FAILED;
-	if (ps_metrics_init(&res->m, (uint32_t)sc->hi - sc->lo + 1) != 0) {
+	if (ps_metrics_init(&res->m, (uint32_t)cfg->host.hi - cfg->host.lo + 1) != 0) {
 		snprintf(err, size, "out of memory");
 		return PS_FAILED;
 	}
-	if (run_init(&r, sc, err, size) != 0) {
-		/* A file the scenario names that cannot be read is the user's to fix. */
-		st = strstr(err, "out of memory") ? PS_FAILED : PS_BAD_INPUT;
+	if (run_init(&r, cfg, err, size) != 0) {
+		st = ps_run_init_failure(err);
 		goto out;
 	}
-	if (ps_observe_init(&res->obs, r.nhosts, r.host.pool.n, r.wl.ndsts,
-			    ps_time_from_s(sc->peer_time_wait_s)) != 0) {
+	if (ps_observe_init(&res->obs, r.nhosts, r.host.pool.n, cfg->workload.ndsts, cfg->peer_time_wait) != 0) {
 		snprintf(err, size, "out of memory");
 		goto out;
 	}
@@ -634,20 +558,20 @@ enum ps_status ps_run(const struct ps_scenario *sc, const struct ps_run_options 
 		}
 		r.tracing = true;
 	}
-	if (play(&r, ps_time_from_s(sc->sample_interval_s), opt->progress) != 0) {
+	if (play(&r, cfg->sample_interval, opt->progress) != 0) {
 		snprintf(err, size, "out of memory after %" PRIu64 " events", r.engine.processed);
 		goto out;
 	}
 	res->events = r.engine.processed;
-	res->wall_s = wall_now() - started;
+	res->wall_s = ps_run_wall_now() - started;
 	if (r.has_nat)
 		res->m.nat_probes_max = r.nat.probes_max;
 	if (r.tracing) {
 		r.tracing = false;
 		if (ps_trace_commit(&r.trace) != 0 ||
-		    ps_summary_write(opt->out_dir, sc->name, sc->strategy, sc->seed, r.end, &res->m,
+		    ps_summary_write(opt->out_dir, cfg->name, cfg->strategy, cfg->seed, r.end, &res->m,
 				     res->events, res->wall_s) != 0 ||
-		    write_scenario(opt->out_dir, sc) != 0 || (r.has_nat && write_hosts(opt->out_dir, &r) != 0)) {
+		    (r.has_nat && ps_run_write_hosts(opt->out_dir, cfg, r.hosts) != 0)) {
 			snprintf(err, size, "%s: cannot write outputs: %s", opt->out_dir, strerror(errno));
 			goto out;
 		}
@@ -658,6 +582,13 @@ out:
 	if (st != PS_DONE)
 		ps_run_result_fini(res);
 	return st;
+}
+
+enum ps_status ps_run_resolved(const struct ps_run_config *cfg, const struct ps_run_options *opt,
+			       struct ps_run_result *res, char *err, size_t size)
+{
+	memset(res, 0, sizeof(*res));
+	return ps_run_play(cfg, opt, res, ps_run_wall_now(), err, size);
 }
 
 void ps_run_result_fini(struct ps_run_result *res)

@@ -1,0 +1,41 @@
+/*
+ * What the run's files share: the run played from a resolved
+ * configuration (run.c), the scenario entry that resolves it (entry.c),
+ * and the files written besides the trace (outputs.c): hosts.csv behind a
+ * NAT, and scenario.ini, the scenario as given, so a result can be run again.
+ */
+#ifndef PORTSIM_RUN_WIRING_H
+#define PORTSIM_RUN_WIRING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "portsim/config.h"
+#include "portsim/run.h"
+
+struct ps_scenario;
+
+/* Per inside host, so that "which VM runs out first" has an answer. */
+struct ps_host_stats {
+	uint64_t attempts, failures, nat_failures;
+	uint32_t established, peak;
+};
+
+/* hosts.csv: one row per inside host behind the NAT (hosts: [cfg->host.naddrs]). 0 or -1 (errno). */
+int ps_run_write_hosts(const char *dir, const struct ps_run_config *cfg,
+		       const struct ps_host_stats *hosts);
+
+/* scenario.ini, written then renamed like the CSV files. 0 or -1 (errno). */
+int ps_run_write_scenario(const char *dir, const struct ps_scenario *sc);
+
+/* ps_run_resolved with wall_s counted from started (a wall_now() reading), so resolving counts too. */
+enum ps_status ps_run_play(const struct ps_run_config *cfg, const struct ps_run_options *opt,
+			   struct ps_run_result *res, double started, char *err, size_t size);
+
+/* Seconds on a monotonic clock. */
+double ps_run_wall_now(void);
+
+/* The status of a run that could not start: out of memory is the machine's, the rest the user's. */
+enum ps_status ps_run_init_failure(const char *err);
+
+#endif

@@ -1,0 +1,22 @@
+/*
+ * What the workload's files share and nobody else sees: the per-purpose
+ * draws that ps_workload_draw puts together into one attempt.
+ */
+#ifndef PORTSIM_WORKLOAD_INTERNAL_H
+#define PORTSIM_WORKLOAD_INTERNAL_H
+
+#include "portsim/workload.h"
+
+/* Draws one duration from the population's distribution (durations.c). */
+ps_time ps_workload_duration(const struct ps_duration_config *d, struct ps_rng *r);
+
+/* The population's destination number k, 0 <= k < ndst (choice.c). */
+uint32_t ps_workload_choose_dst(const struct ps_workload_pop *p, struct ps_pop_state *ps);
+
+/* The source address of an attempt toward shared destination dst (choice.c). */
+uint32_t ps_workload_choose_source(struct ps_workload *w, unsigned pop, uint32_t dst);
+
+/* 0, or -1 out of memory: the cumulative Zipf weights of the population's destinations (choice.c). */
+int ps_workload_zipf_table(const struct ps_workload_pop *p, struct ps_pop_state *ps);
+
+#endif

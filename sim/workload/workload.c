@@ -1,0 +1,65 @@
+/*
+ * A workload's life: its streams seeded per population and purpose, its
+ * tables made, and one attempt put together from the per-purpose draws.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int ps_workload_init(struct ps_workload *w, const struct ps_workload_config *cfg, char *err,
+		     size_t size)
+{
+	memset(w, 0, sizeof(*w));
+	w->cfg = cfg;
+	for (unsigned i = 0; i < cfg->npop && i < PS_MAX_POPULATIONS; i++) {
+		const struct ps_workload_pop *p = &cfg->pop[i];
+		struct ps_pop_state *ps = &w->pops[i];
+		ps_rng_init(&ps->arrival_rng, cfg->seed, PS_STREAM_ARRIVALS, i);
+		ps_rng_init(&ps->duration_rng, cfg->seed, PS_STREAM_DURATIONS, i);
+		ps_rng_init(&ps->dst_rng, cfg->seed, PS_STREAM_DESTINATIONS, i);
+		ps_rng_init(&ps->closer_rng, cfg->seed, PS_STREAM_CLOSER, i);
+		/*
+		 * A hash population never draws from source_rng, so its state is a
+		 * fixed key. One stream shared by all of them (an index no
+		 * population has) sends a destination through the same address
+		 * whichever population talks to it, as a host-wide policy would.
+		 */
+		ps_rng_init(&ps->source_rng, cfg->seed, PS_STREAM_SOURCES,
+			    p->source_choice == PS_SOURCE_HASH ? PS_MAX_POPULATIONS : i);
+		if (p->choice == PS_CHOICE_ZIPF && p->ndst && ps_workload_zipf_table(p, ps) != 0) {
+			if (err && size)
+				snprintf(err, size, "[workload.%s]: out of memory for the Zipf table", p->name);
+			ps_workload_fini(w);
+			w->cfg = cfg;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void ps_workload_fini(struct ps_workload *w)
+{
+	for (unsigned i = 0; i < PS_MAX_POPULATIONS; i++)
+		free(w->pops[i].zipf_cdf);
+	memset(w, 0, sizeof(*w));
+}
+
+void ps_workload_draw(struct ps_workload *w, unsigned pop, struct ps_attempt *a)
+{
+	const struct ps_workload_pop *p = &w->cfg->pop[pop];
+	struct ps_pop_state *ps = &w->pops[pop];
+	uint64_t n = ps->drawn++;
+	const struct ps_replay_row *row =
+		p->arrival.kind == PS_ARRIVAL_REPLAY && n < p->arrival.nrows ? &p->arrival.rows[n] : NULL;
+
+	uint32_t k = row ? row->dst : ps_workload_choose_dst(p, ps);
+	a->dst = p->ndst ? p->dst_map[k] : 0;
+	a->addr = ps_workload_choose_source(w, pop, a->dst);
+	a->duration = row && row->duration != PS_TIME_MAX ? row->duration
+							  : ps_workload_duration(&p->duration, &ps->duration_rng);
+	double c = p->client_closes;
+	a->client_closes = c >= 1.0 ? true : c <= 0.0 ? false : ps_rng_uniform(&ps->closer_rng) < c;
+	a->mode = p->mode;
+}
