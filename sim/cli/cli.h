@@ -19,6 +19,7 @@ int ps_cmd_keys(int argc, char **argv);
 int ps_cmd_compare(int argc, char **argv);
 int ps_cmd_capacity(int argc, char **argv);
 int ps_cmd_kernel(int argc, char **argv);
+int ps_cmd_snapshot(int argc, char **argv);
 
 /* Prints "portsim: " and the formatted message to stderr, with a newline. */
 void ps_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

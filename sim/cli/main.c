@@ -20,6 +20,7 @@ static const char usage_text[] =
 	"  compare [SCENARIO]  run under several strategies with common random numbers\n"
 	"  capacity [SCENARIO] highest rate with failures below a target, beside closed forms\n"
 	"  kernel [SCENARIO]   play a scenario against the live Linux kernel (root)\n"
+	"  snapshot [DUMP]     how full a host's port pool is, toward whom, until when\n"
 	"  strategies       list the allocation strategies\n"
 	"  profiles         list the system profiles (host.profile)\n"
 	"\n"
@@ -99,6 +100,7 @@ int main(int argc, char **argv)
 		return ps_cmd_capacity(argc - 1, argv + 1);
 	if (!strcmp(cmd, "kernel"))
 		return ps_cmd_kernel(argc - 1, argv + 1);
+	if (!strcmp(cmd, "snapshot")) return ps_cmd_snapshot(argc - 1, argv + 1);
 	ps_cli_error("unknown command \"%s\"; commands: run, check, keys, compare, capacity, kernel, "
 		     "strategies, profiles (see portsim --help)", cmd);
 	return PS_EXIT_USAGE;
