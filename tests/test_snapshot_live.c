@@ -239,7 +239,7 @@ static int lab_counts(const char *dir)
 	int rc = wait_status(start_portsim(dir, args));
 	char *lab = pst_path(dir, "lab.txt");
 	FILE *f = fopen(lab, "w");
-	fprintf(f, "%u %u %ld %d\n", distinct, keep[0].port, (long)getpid(), rc);
+	fprintf(f, "%d %u %u %ld\n", rc, distinct, keep[0].port, (long)getpid());
 	fclose(f);
 	free(lab);
 	for (size_t i = 0; i < nkeep; i++)
@@ -270,24 +270,52 @@ static void need_namespace(void **state)
 	}
 }
 
+/* A lab's folder: out/snapshot.csv, s.ini, out.txt (what portsim printed), lab.txt (what the lab knows). */
+struct lab {
+	char *dir;
+	char *facts;  /* lab.txt: portsim's exit status first */
+	char *output; /* out.txt */
+	struct pst_csv csv;
+};
+
+static void lab_run(int (*fn)(const char *), struct lab *l)
+{
+	l->dir = pst_tmpdir();
+	assert_int_equal(run_lab(fn, l->dir), 0);
+	char *facts = pst_path(l->dir, "lab.txt"), *out = pst_path(l->dir, "out.txt"), *csv = pst_path(l->dir, "out");
+	l->facts = pst_read_file(facts, NULL);
+	l->output = pst_read_file(out, NULL);
+	assert_non_null(l->facts);
+	assert_non_null(l->output);
+	if (atoi(l->facts) != 0 || getenv("PST_VERBOSE"))
+		fputs(l->output, stderr);
+	if (atoi(l->facts) != 0)
+		fail_msg("portsim snapshot exited %d (its output above)", atoi(l->facts));
+	pst_csv_load(&l->csv, csv);
+	free(facts);
+	free(out);
+	free(csv);
+}
+
+static void lab_done(struct lab *l)
+{
+	pst_csv_free(&l->csv);
+	free(l->facts);
+	free(l->output);
+	pst_rmtree(l->dir);
+	free(l->dir);
+}
+
 static void test_snapshot_counts_every_socket_of_the_namespace_exactly(void **state)
 {
 	need_namespace(state);
-	char *dir = pst_tmpdir();
-	assert_int_equal(run_lab(lab_counts, dir), 0);
-	char *lab = pst_path(dir, "lab.txt"), *out = pst_path(dir, "out.txt");
-	char *l = pst_read_file(lab, NULL), *text = pst_read_file(out, NULL);
+	struct lab lab;
+	lab_run(lab_counts, &lab);
+	struct pst_csv c = lab.csv;
+	char *dir = lab.dir, *text = lab.output;
 	unsigned distinct = 0, port = 0;
 	long pid = 0;
-	int rc = -1;
-	assert_non_null(l);
-	assert_int_equal(sscanf(l, "%u %u %ld %d", &distinct, &port, &pid, &rc), 4);
-	if (rc != 0)
-		fail_msg("portsim snapshot exited %d:\n%s", rc, text);
-	char csvdir[512];
-	snprintf(csvdir, sizeof(csvdir), "%s/out", dir);
-	struct pst_csv c;
-	pst_csv_load(&c, csvdir);
+	assert_int_equal(sscanf(lab.facts, "%*d %u %u %ld", &distinct, &port, &pid), 3);
 	print_message("counts: A 30 (20 ESTABLISHED, 10 TIME_WAIT), B 20 (5, 15); %u distinct ports\n", distinct);
 	assert_int_equal(pst_csv_get(&c, "host", "", "", "reserved"), 10);
 	assert_int_equal(pst_csv_get(&c, "host", "", "", "usable"), 90);
@@ -320,13 +348,7 @@ static void test_snapshot_counts_every_socket_of_the_namespace_exactly(void **st
 	assert_int_equal(pst_run_cli(&check_out, argv), 0);
 	free(check_out);
 	free(ini);
-	pst_csv_free(&c);
-	free(l);
-	free(text);
-	free(lab);
-	free(out);
-	pst_rmtree(dir);
-	free(dir);
+	lab_done(&lab);
 }
 
 /* ---- rates and the round trip ---- */
@@ -465,20 +487,11 @@ static size_t timeseries(const char *dir, const char *col, double *t, double *v,
 static void test_snapshot_measures_rates_and_its_scenario_reproduces_the_occupancy(void **state)
 {
 	need_namespace(state);
-	char *dir = pst_tmpdir();
-	assert_int_equal(run_lab(lab_rates, dir), 0);
-	char *lab = pst_path(dir, "lab.txt"), *out = pst_path(dir, "out.txt");
-	char *l = pst_read_file(lab, NULL), *text = pst_read_file(out, NULL);
-	assert_non_null(l);
-	if (atoi(l) != 0)
-		fail_msg("portsim snapshot --interval exited %d:\n%s", atoi(l), text ? text : "");
-	char csvdir[512];
-	snprintf(csvdir, sizeof(csvdir), "%s/out", dir);
-	struct pst_csv c;
-	pst_csv_load(&c, csvdir);
+	struct lab lab;
+	lab_run(lab_rates, &lab);
+	struct pst_csv c = lab.csv;
+	char *dir = lab.dir;
 	const char *a = "127.0.0.2:8080", *b = "127.0.0.3:9090", *k = "127.0.0.4:7070", *s = "127.0.0.1";
-	if (getenv("PST_VERBOSE"))
-		fputs(text, stderr);
 	print_message("snapshot --interval 2 against known traffic:\n");
 	expect_near("A: rate (20/s, server closes)", pst_csv_get(&c, "destination", s, a, "rate_per_s"), 20,
 		    RATE_TOL);
@@ -544,13 +557,7 @@ static void test_snapshot_measures_rates_and_its_scenario_reproduces_the_occupan
 	free(summary_path);
 	free(ini);
 	free(sim);
-	pst_csv_free(&c);
-	free(l);
-	free(text);
-	free(lab);
-	free(out);
-	pst_rmtree(dir);
-	free(dir);
+	lab_done(&lab);
 }
 
 static int setup(void **state)

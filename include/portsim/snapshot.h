@@ -299,7 +299,7 @@ struct ps_snapshot_dest {
 
 struct ps_snapshot_report {
 	char os[PS_SNAPSHOT_OS_MAX]; /* the profile the rules and defaults come from */
-	const char *os_from;      /* "--os", "the dump's format", "live" */
+	const char *os_from;      /* "--os", "the dump's format", "the live host" */
 	uint16_t lo, hi;
 	const char *range_from;   /* "ip_local_port_range", "--range", "the PROFILE profile's default" */
 	const char *reserved_from;

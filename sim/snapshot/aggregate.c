@@ -253,7 +253,7 @@ static enum ps_status pool(struct ps_snapshot_report *rep, const struct ps_snaps
 			   size_t size)
 {
 	const char *os = opt->os ? opt->os : h->os[0] ? h->os : "linux";
-	rep->os_from = opt->os ? "--os" : h->format == PS_DUMP_AUTO ? "live" : "the dump's format";
+	rep->os_from = opt->os ? "--os" : h->format == PS_DUMP_AUTO ? "the live host" : "the dump's format";
 	const struct ps_profile *p = ps_profile_find(os);
 	if (!p || !setting(p, "port_range")) {
 		snprintf(err, size, "snapshot: --os \"%s\": unknown; allowed: linux, freebsd, macos, openbsd, "

@@ -143,6 +143,27 @@ static int powershell_header(struct ps_snap_dump *d, const struct ps_tok *f, siz
 	return 0;
 }
 
+/* The address in column `which` and the port in the next one (LocalAddress, LocalPort; Remote...). */
+static bool csv_endpoint(struct ps_snap_dump *d, const struct ps_tok *f, int which, struct ps_sock_addr *a,
+			 uint16_t *port)
+{
+	const struct ps_tok *at = &f[d->col[which]], *pt = &f[d->col[which + 1]];
+	char ex[64];
+	uint64_t v;
+	if (!ps_sock_addr_parse(at->p, at->n, a)) {
+		snprintf(d->why, sizeof(d->why), "%s \"%s\"; allowed: an IPv4 or IPv6 address", columns[which],
+			 ps_snapshot_excerpt(ex, sizeof(ex), at->p, at->n, 40));
+		return false;
+	}
+	if (!ps_snap_tok_uint(pt, 65535, &v)) {
+		snprintf(d->why, sizeof(d->why), "%s \"%s\"; allowed: 0 to 65535", columns[which + 1],
+			 ps_snapshot_excerpt(ex, sizeof(ex), pt->p, pt->n, 16));
+		return false;
+	}
+	*port = (uint16_t)v;
+	return true;
+}
+
 int ps_snap_powershell_line(struct ps_snap_dump *d, const char *line, size_t len)
 {
 	struct ps_tok f[64];
@@ -166,33 +187,14 @@ int ps_snap_powershell_line(struct ps_snap_dump *d, const char *line, size_t len
 	bool tcp = d->col[C_RADDR] >= 0;
 	char ex[64];
 	uint64_t v;
-	struct ps_tok *la = &f[d->col[C_LADDR]], *lp = &f[d->col[C_LPORT]];
-	if (!ps_sock_addr_parse(la->p, la->n, &s.local)) {
-		snprintf(d->why, sizeof(d->why), "LocalAddress \"%s\"; allowed: an IPv4 or IPv6 address",
-			 ps_snapshot_excerpt(ex, sizeof(ex), la->p, la->n, 40));
+	if (!csv_endpoint(d, f, C_LADDR, &s.local, &s.lport))
 		return -1;
-	}
-	if (!ps_snap_tok_uint(lp, 65535, &v)) {
-		snprintf(d->why, sizeof(d->why), "LocalPort \"%s\"; allowed: 0 to 65535",
-			 ps_snapshot_excerpt(ex, sizeof(ex), lp->p, lp->n, 16));
-		return -1;
-	}
-	s.lport = (uint16_t)v;
 	s.proto = (uint8_t)(tcp ? PS_SOCK_TCP : PS_SOCK_UDP);
 	s.state = PS_SOCK_BOUND;
 	if (tcp) {
-		struct ps_tok *ra = &f[d->col[C_RADDR]], *rp = &f[d->col[C_RPORT]], *st = &f[d->col[C_STATE]];
-		if (!ps_sock_addr_parse(ra->p, ra->n, &s.remote)) {
-			snprintf(d->why, sizeof(d->why), "RemoteAddress \"%s\"; allowed: an IPv4 or IPv6 address",
-				 ps_snapshot_excerpt(ex, sizeof(ex), ra->p, ra->n, 40));
+		struct ps_tok *st = &f[d->col[C_STATE]];
+		if (!csv_endpoint(d, f, C_RADDR, &s.remote, &s.rport))
 			return -1;
-		}
-		if (!ps_snap_tok_uint(rp, 65535, &v)) {
-			snprintf(d->why, sizeof(d->why), "RemotePort \"%s\"; allowed: 0 to 65535",
-				 ps_snapshot_excerpt(ex, sizeof(ex), rp->p, rp->n, 16));
-			return -1;
-		}
-		s.rport = (uint16_t)v;
 		int state = ps_snap_tok_uint(st, 1000, &v) ? numeric_state(v) : ps_sock_state_parse(st->p, st->n);
 		if (state < 0) {
 			snprintf(d->why, sizeof(d->why), "State \"%s\"; allowed: Listen, SynSent, SynReceived, "

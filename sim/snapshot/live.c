@@ -305,6 +305,8 @@ enum ps_status ps_snapshot_live_read(struct ps_snapshot_reading *r, struct ps_sn
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	r->t_s = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	/* Read with the clock, before the tables: both readings then count over the same interval. */
+	r->active_opens = active_opens();
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		FILE *f = fopen(tables[i].path, "r");
 		if (!f) {
@@ -345,7 +347,6 @@ enum ps_status ps_snapshot_live_read(struct ps_snapshot_reading *r, struct ps_sn
 		}
 		free(text);
 	}
-	r->active_opens = active_opens();
 	return PS_DONE;
 }
 

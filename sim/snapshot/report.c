@@ -53,8 +53,10 @@ static void duration(char *buf, size_t size, double s)
 
 static void header(FILE *f, const struct ps_snapshot_host *h, const struct ps_snapshot_report *rep)
 {
+	char origin[PS_SNAPSHOT_ORIGIN_MAX * 4];
+	ps_snapshot_excerpt(origin, sizeof(origin), h->origin, strlen(h->origin), PS_SNAPSHOT_ORIGIN_MAX);
 	fprintf(f, "snapshot of %s", h->format == PS_DUMP_AUTO && !strcmp(h->origin, "live") ? "the live host"
-												 : h->origin);
+												 : origin);
 	if (h->format != PS_DUMP_AUTO)
 		fprintf(f, " (%s dump)", ps_dump_format_name(h->format));
 	if (h->system[0])
@@ -72,8 +74,8 @@ static void header(FILE *f, const struct ps_snapshot_host *h, const struct ps_sn
 	else
 		fprintf(f, "%u for each destination (%s: the 4-tuple rule)\n", rep->usable - rep->held_in_range,
 			rep->os);
-	fprintf(f, "host: %s from %s; TIME_WAIT %g s; tcp_tw_reuse %d", rep->os, rep->os_from, rep->time_wait_s,
-		rep->tw_reuse);
+	fprintf(f, "rules: %s (from %s); TIME_WAIT %g s; tcp_tw_reuse %d", rep->os, rep->os_from,
+		rep->time_wait_s, rep->tw_reuse);
 	if (h->fin_timeout_s >= 0)
 		fprintf(f, "; tcp_fin_timeout %d s", h->fin_timeout_s);
 	if (h->conntrack_count >= 0)
@@ -184,10 +186,12 @@ void ps_snapshot_print_port(FILE *f, const struct ps_snapshot_reading *r, uint16
 			ps_sock_state_name(s->state));
 		if (s->lport != port)
 			fprintf(f, "  (the peer's side: %u is its port)", port);
+		char comm[4 * sizeof(s->comm)];
+		ps_snapshot_excerpt(comm, sizeof(comm), s->comm, strlen(s->comm), sizeof(s->comm));
 		if (s->pid)
-			fprintf(f, "  pid %u%s%s%s", s->pid, s->comm[0] ? " (" : "", s->comm, s->comm[0] ? ")" : "");
-		else if (s->comm[0])
-			fprintf(f, "  %s", s->comm);
+			fprintf(f, "  pid %u%s%s%s", s->pid, comm[0] ? " (" : "", comm, comm[0] ? ")" : "");
+		else if (comm[0])
+			fprintf(f, "  %s", comm);
 		else if (s->state == PS_SOCK_TIME_WAIT)
 			fprintf(f, "  no process: the kernel keeps it until TIME_WAIT ends");
 		else
@@ -211,33 +215,45 @@ static void row(FILE *f, const char *scope, const char *src, const char *dst, co
 		fprintf(f, "%s,%s,%s,%s,%.10g\n", scope, src, dst, metric, v);
 }
 
+struct metric {
+	const char *name;
+	double v; /* NAN: no row */
+};
+
+static void rows(FILE *f, const char *scope, const char *src, const char *dst, const struct metric *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		row(f, scope, src, dst, m[i].name, m[i].v);
+}
+
 static void stats_rows(FILE *f, const char *scope, const char *src, const char *dst,
 		       const struct ps_snapshot_stats *st, unsigned readings)
 {
-	row(f, scope, src, dst, "in_use", st->in_use);
-	row(f, scope, src, dst, "established", st->established);
-	row(f, scope, src, dst, "time_wait", st->time_wait);
-	row(f, scope, src, dst, "other", st->other);
-	row(f, scope, src, dst, "free", st->free);
-	row(f, scope, src, dst, "share", st->share);
-	if (readings == 2) {
-		row(f, scope, src, dst, "in_use_before", st->in_use_before);
-		row(f, scope, src, dst, "new", st->new_conns);
-		row(f, scope, src, dst, "closed_here", st->closed_client);
-		row(f, scope, src, dst, "closed_by_peer", st->closed_server);
-		row(f, scope, src, dst, "growth_per_s", st->growth_per_s);
-		row(f, scope, src, dst, "exhaust_s", st->exhaust_s);
-	}
-	if (st->rate_from != PS_RATE_NONE)
-		row(f, scope, src, dst, st->rate_from == PS_RATE_MEASURED ? "rate_per_s" : "rate_from_time_wait_per_s",
-		    st->rate_per_s);
-	row(f, scope, src, dst, "lifetime_s", st->lifetime_s);
-	row(f, scope, src, dst, "client_close", st->client_close);
-	row(f, scope, src, dst, "holding_s", st->holding_s);
-	row(f, scope, src, dst, "holding_now_s", st->holding_now_s);
-	row(f, scope, src, dst, "steady_in_use", st->steady_in_use);
-	row(f, scope, src, dst, "bound_per_s", st->bound_per_s);
-	row(f, scope, src, dst, "erlang_b_per_s", st->erlang_per_s);
+	bool two = readings == 2;
+	const struct metric m[] = {
+		{ "in_use", st->in_use },
+		{ "established", st->established },
+		{ "time_wait", st->time_wait },
+		{ "other", st->other },
+		{ "free", st->free },
+		{ "share", st->share },
+		{ "in_use_before", two ? st->in_use_before : NAN },
+		{ "new", two ? st->new_conns : NAN },
+		{ "closed_here", two ? st->closed_client : NAN },
+		{ "closed_by_peer", two ? st->closed_server : NAN },
+		{ "growth_per_s", two ? st->growth_per_s : NAN },
+		{ "exhaust_s", two ? st->exhaust_s : NAN },
+		{ st->rate_from == PS_RATE_TIME_WAIT ? "rate_from_time_wait_per_s" : "rate_per_s",
+		  st->rate_from == PS_RATE_NONE ? NAN : st->rate_per_s },
+		{ "lifetime_s", st->lifetime_s },
+		{ "client_close", st->client_close },
+		{ "holding_s", st->holding_s },
+		{ "holding_now_s", st->holding_now_s },
+		{ "steady_in_use", st->steady_in_use },
+		{ "bound_per_s", st->bound_per_s },
+		{ "erlang_b_per_s", st->erlang_per_s },
+	};
+	rows(f, scope, src, dst, m, sizeof(m) / sizeof(m[0]));
 }
 
 /* A process name as a CSV field: no separators, no control bytes. */
@@ -257,31 +273,30 @@ int ps_snapshot_write_csv(const char *dir, const struct ps_snapshot_host *h,
 	if (ps_csv_open(&c, dir, "snapshot.csv", "scope,source,destination,metric,value") != 0)
 		return -1;
 	FILE *f = c.f;
-	row(f, "host", "", "", "readings", rep->readings);
-	if (rep->readings == 2)
-		row(f, "host", "", "", "interval_s", rep->interval_s);
-	row(f, "host", "", "", "range_lo", rep->lo);
-	row(f, "host", "", "", "range_hi", rep->hi);
-	row(f, "host", "", "", "reserved", rep->reserved_in_range);
-	row(f, "host", "", "", "held", rep->held_in_range);
-	row(f, "host", "", "", "usable", rep->usable);
-	row(f, "host", "", "", "port_rule", rep->port_rule);
-	row(f, "host", "", "", "time_wait_s", rep->time_wait_s);
-	row(f, "host", "", "", "tw_reuse", rep->tw_reuse);
-	if (h->fin_timeout_s >= 0)
-		row(f, "host", "", "", "fin_timeout_s", h->fin_timeout_s);
-	if (h->conntrack_count >= 0)
-		row(f, "host", "", "", "conntrack_count", (double)h->conntrack_count);
-	if (h->conntrack_max >= 0)
-		row(f, "host", "", "", "conntrack_max", (double)h->conntrack_max);
-	row(f, "host", "", "", "sockets", (double)rep->sockets);
-	row(f, "host", "", "", "listening", (double)rep->listening);
-	row(f, "host", "", "", "accepted", (double)rep->accepted);
-	row(f, "host", "", "", "outgoing", (double)rep->outgoing);
-	row(f, "host", "", "", "outside_range", (double)rep->outside_range);
-	row(f, "host", "", "", "udp", (double)rep->udp);
-	row(f, "host", "", "", "active_opens_per_s", rep->active_opens_per_s);
-	row(f, "host", "", "", "erlang_b_target", rep->target);
+	const struct metric host[] = {
+		{ "readings", rep->readings },
+		{ "interval_s", rep->readings == 2 ? rep->interval_s : NAN },
+		{ "range_lo", rep->lo },
+		{ "range_hi", rep->hi },
+		{ "reserved", rep->reserved_in_range },
+		{ "held", rep->held_in_range },
+		{ "usable", rep->usable },
+		{ "port_rule", rep->port_rule },
+		{ "time_wait_s", rep->time_wait_s },
+		{ "tw_reuse", rep->tw_reuse },
+		{ "fin_timeout_s", h->fin_timeout_s >= 0 ? h->fin_timeout_s : NAN },
+		{ "conntrack_count", h->conntrack_count >= 0 ? (double)h->conntrack_count : NAN },
+		{ "conntrack_max", h->conntrack_max >= 0 ? (double)h->conntrack_max : NAN },
+		{ "sockets", (double)rep->sockets },
+		{ "listening", (double)rep->listening },
+		{ "accepted", (double)rep->accepted },
+		{ "outgoing", (double)rep->outgoing },
+		{ "outside_range", (double)rep->outside_range },
+		{ "udp", (double)rep->udp },
+		{ "active_opens_per_s", rep->active_opens_per_s },
+		{ "erlang_b_target", rep->target },
+	};
+	rows(f, "host", "", "", host, sizeof(host) / sizeof(host[0]));
 	for (size_t i = 0; i < rep->nsrc; i++) {
 		const struct ps_snapshot_source *s = &rep->src[i];
 		char a[64];

@@ -145,7 +145,10 @@ static void header(struct text *t, const struct ps_snapshot_host *h, const struc
 {
 	out(t, "# What %s looked like, as a scenario: written by portsim snapshot.\n",
 	    strcmp(h->origin, "live") ? "the dumped host" : "this host");
-	out(t, "# Measured: %s", strcmp(h->origin, "live") ? h->origin : "live /proc/net");
+	/* A file name may hold anything; a comment must stay one line. */
+	char origin[PS_SNAPSHOT_ORIGIN_MAX * 4];
+	ps_snapshot_excerpt(origin, sizeof(origin), h->origin, strlen(h->origin), PS_SNAPSHOT_ORIGIN_MAX);
+	out(t, "# Measured: %s", strcmp(h->origin, "live") ? origin : "live /proc/net");
 	if (h->format != PS_DUMP_AUTO)
 		out(t, " (%s dump)", ps_dump_format_name(h->format));
 	if (h->system[0])
