@@ -73,6 +73,8 @@ static void test_bad_options_exit_2(void **state)
 	free(expect(2, (const char *const[]){ "snapshot", ss, "--port", "70000", NULL },
 		    (const char *const[]){ "--port", NULL }));
 	free(expect(2, (const char *const[]){ "snapshot", ss, ss, NULL }, (const char *const[]){ "--interval", NULL }));
+	free(expect(2, (const char *const[]){ "snapshot", ss, "--interval", "5", NULL },
+		    (const char *const[]){ "second dump", NULL }));
 	free(expect(2, (const char *const[]){ "snapshot", ss, "--format", "csv", NULL },
 		    (const char *const[]){ "powershell", NULL }));
 	free(expect(2, (const char *const[]){ "snapshot", ss, "--os", "plan9", NULL },

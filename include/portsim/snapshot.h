@@ -301,8 +301,8 @@ struct ps_snapshot_report {
 	char os[PS_SNAPSHOT_OS_MAX]; /* the profile the rules and defaults come from */
 	const char *os_from;      /* "--os", "the dump's format", "the live host" */
 	uint16_t lo, hi;
-	const char *range_from;   /* "ip_local_port_range", "--range", "the PROFILE profile's default" */
-	const char *reserved_from;
+	const char *range_from;   /* "--range", "ip_local_port_range", "the profile's default" */
+	const char *reserved_from; /* "--reserved", "ip_local_reserved_ports", "none known" */
 	uint64_t reserved[1024];
 	uint32_t reserved_in_range;
 	uint32_t held_in_range;   /* unreserved ports in the range a listener or a bound, unconnected socket holds */
@@ -314,7 +314,7 @@ struct ps_snapshot_report {
 	double interval_s;
 	size_t sockets, listening, accepted, outgoing, outside_range, udp;
 	double active_opens_per_s; /* host-wide from /proc/net/snmp; NAN unknown */
-	struct ps_snapshot_source *src;
+	struct ps_snapshot_source *src; /* busiest first */
 	size_t nsrc;
 	struct ps_snapshot_dest *dst; /* tightest first: fewest free, soonest full, most in use */
 	size_t ndst;
@@ -324,8 +324,10 @@ struct ps_snapshot_report {
  * Builds the report of `now` (and `before`, taken interval_s earlier, or
  * NULL). A TCP socket is *accepted* when its local port is one a TCP
  * listener holds, *outgoing* otherwise; outgoing ones in the range fill the
- * pools. PS_BAD_INPUT for options that contradict each other (an unknown
- * --os, a range the dump's own contradicts is not one: --range wins).
+ * pools. The rules and defaults come from opt->os, else the host's OS,
+ * else linux; the range and reserved ports from opt, else the host, else
+ * the profile (none reserved). PS_BAD_INPUT for an OS no profile names, or
+ * two readings without an interval; PS_FAILED when out of memory.
  */
 enum ps_status ps_snapshot_analyze(const struct ps_snapshot_host *h,
 				   const struct ps_snapshot_reading *before,

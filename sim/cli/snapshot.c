@@ -168,6 +168,10 @@ static bool parse_args(int argc, char **argv, struct args *a, bool *help)
 	}
 	for (int i = optind; i < argc; i++)
 		a->dump[a->ndumps++] = argv[i];
+	if (a->ndumps == 1 && a->opt.interval_s > 0) {
+		ps_cli_error("snapshot: --interval with one dump: give the second dump, taken that much later");
+		return false;
+	}
 	if (a->ndumps == 2 && !(a->opt.interval_s > 0)) {
 		ps_cli_error("snapshot: two dumps need --interval SECONDS, the time between them");
 		return false;

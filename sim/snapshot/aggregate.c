@@ -378,6 +378,10 @@ enum ps_status ps_snapshot_analyze(const struct ps_snapshot_host *h,
 				   char *err, size_t size)
 {
 	memset(rep, 0, sizeof(*rep));
+	if (before && !(opt->interval_s > 0)) {
+		snprintf(err, size, "snapshot: two readings need the interval between them (--interval SECONDS)");
+		return PS_BAD_INPUT;
+	}
 	uint64_t *listening = calloc(2 * 1024, sizeof(uint64_t));
 	if (!listening) {
 		snprintf(err, size, "snapshot: out of memory");
