@@ -16,6 +16,7 @@ extern const struct ps_cli_command ps_cmd_capacity;
 extern const struct ps_cli_command ps_cmd_kernel;
 extern const struct ps_cli_command ps_cmd_strategies;
 extern const struct ps_cli_command ps_cmd_profiles;
+extern const struct ps_cli_command ps_cmd_snapshot;
 
 /*
  * Loads p's SCENARIO (the built-in scenario when none was given), applies p's --set options and
@@ -26,6 +27,9 @@ int ps_cli_load(const struct ps_cli_parsed *p, struct ps_scenario **sc);
 
 /* Creates p's --out directory and its missing parents; returns its path, or prints why not and returns NULL. */
 const char *ps_cli_out(const struct ps_cli_parsed *p);
+
+/* Creates dir and its missing parents; 0 or -1 (errno set). */
+int ps_cli_mkdirs(const char *dir);
 
 /* Whether to draw progress on stderr: not --quiet, and stderr a terminal. */
 bool ps_cli_progress(const struct ps_cli_parsed *p);

@@ -114,6 +114,8 @@ static void usage_line(const struct ps_cli_command *cmd, FILE *f)
 	int col = fprintf(f, "usage: portsim %s", cmd->name), indent = col + 1;
 	if (cmd->scenario)
 		usage_word(f, "[SCENARIO]", indent, &col);
+	if (cmd->args)
+		usage_word(f, cmd->args, indent, &col);
 	for (const struct ps_cli_option *o = cmd->opts; o && o->name; o++) {
 		char word[128];
 		snprintf(word, sizeof(word), "[--%s%s%s]%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "",
@@ -254,6 +256,16 @@ static int parse_options(struct ps_cli_parsed *p, size_t n, int argc, char **arg
 		ps_cli_error("%s: one scenario at most, got \"%s\" and \"%s\"", cmd->name, argv[optind],
 			     argv[optind + 1]);
 		return PS_EXIT_USAGE;
+	}
+	if (cmd->args) {
+		if ((unsigned)(argc - optind) > cmd->max_args) {
+			ps_cli_error("%s: %u argument%s at most (%s), got %d", cmd->name, cmd->max_args,
+				     cmd->max_args == 1 ? "" : "s", cmd->args, argc - optind);
+			return PS_EXIT_USAGE;
+		}
+		p->args = argv + optind;
+		p->nargs = (size_t)(argc - optind);
+		return -1;
 	}
 	if (!cmd->scenario && optind < argc) {
 		ps_cli_error("%s: unexpected argument \"%s\" (see portsim %s --help)", cmd->name, argv[optind],

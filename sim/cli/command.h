@@ -98,6 +98,8 @@ struct ps_cli_command {
 	const char *about;    /* the paragraphs of COMMAND --help ("\n\n" between them); help wraps them */
 	const char *exits;    /* what the exit statuses mean; NULL: the usual ones */
 	bool scenario;        /* takes one optional SCENARIO argument */
+	const char *args;     /* other positional arguments, as usage shows them ("[DUMP [DUMP2]]"); NULL: none */
+	unsigned max_args;    /* with args: how many at most */
 	const struct ps_cli_option *opts; /* ends with PS_OPT_END; NULL for none */
 	int (*main)(const struct ps_cli_parsed *p); /* returns the exit status */
 };
@@ -106,6 +108,8 @@ struct ps_cli_command {
 struct ps_cli_parsed {
 	const struct ps_cli_command *cmd;
 	const char *scenario;           /* the SCENARIO argument; NULL for the built-in scenario */
+	char **args;                    /* with cmd->args: the positional arguments, in order */
+	size_t nargs;
 	size_t nsets;
 	struct ps_cli_override *sets;   /* --set and shorthands, in command-line order */
 	struct ps_cli_value *values;    /* one per option of cmd->opts, in its order */

@@ -6,7 +6,7 @@
 
 static const struct ps_cli_command *const commands[] = {
 	&ps_cmd_run, &ps_cmd_check, &ps_cmd_keys, &ps_cmd_compare, &ps_cmd_capacity, &ps_cmd_kernel,
-	&ps_cmd_strategies, &ps_cmd_profiles,
+	&ps_cmd_snapshot, &ps_cmd_strategies, &ps_cmd_profiles,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -23,8 +23,9 @@ static void usage(FILE *f)
 	char left[NCOMMANDS][64];
 	int col = 0;
 	for (size_t i = 0; i < NCOMMANDS; i++) {
-		int w = snprintf(left[i], sizeof(left[i]), "  %s%s", commands[i]->name,
-				 commands[i]->scenario ? " [SCENARIO]" : "");
+		int w = snprintf(left[i], sizeof(left[i]), "  %s%s%s", commands[i]->name,
+				 commands[i]->scenario ? " [SCENARIO]" : commands[i]->args ? " " : "",
+				 commands[i]->args ? commands[i]->args : "");
 		col = w + 2 > col ? w + 2 : col;
 	}
 	fputs("usage: portsim COMMAND [OPTIONS]\n"

@@ -7,8 +7,7 @@
 
 #include "cli.h"
 
-/* Creates dir and its missing parents; 0 or -1 (errno set). */
-static int mkdirs(const char *dir)
+int ps_cli_mkdirs(const char *dir)
 {
 	char path[4096];
 	size_t n = strlen(dir);
@@ -40,7 +39,7 @@ static int mkdirs(const char *dir)
 const char *ps_cli_out(const struct ps_cli_parsed *p)
 {
 	const char *out = ps_cli_text(p, "out");
-	if (mkdirs(out) != 0) {
+	if (ps_cli_mkdirs(out) != 0) {
 		ps_cli_error("%s: cannot create output directory \"%s\": %s", p->cmd->name, out, strerror(errno));
 		return NULL;
 	}
