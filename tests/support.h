@@ -34,6 +34,17 @@ struct ps_scenario *pst_scenario(const char *ini);
 /* Runs INI text in memory (no files) into *res; fails the test on error. Free with ps_run_result_fini. */
 void pst_run_ini(const char *ini, struct ps_run_result *res);
 
+/* ---- numbers ---- */
+#include <math.h>
+
+/* a within eps of b, or the test fails naming both (cmocka's float assertion rounds to float). */
+#define assert_double_equal(a, b, eps)                                                    \
+	do {                                                                              \
+		double a_ = (a), b_ = (b);                                                \
+		if (!(fabs(a_ - b_) <= (eps)))                                            \
+			fail_msg("%s = %.12g, expected %.12g within %g", #a, a_, b_, (double)(eps)); \
+	} while (0)
+
 #endif
 
 /* ---- hosts for strategy tests ---- */

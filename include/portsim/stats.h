@@ -1,7 +1,6 @@
 /*
  * The statistics the analyses report: means and Student-t confidence
- * intervals over independent replications (FIELD.md §3.3), and the
- * Erlang-B loss formula a capacity search is checked against.
+ * intervals over independent replications.
  */
 #ifndef PORTSIM_STATS_H
 #define PORTSIM_STATS_H
@@ -39,16 +38,5 @@ void ps_stats_ci95(const double *x, size_t n, struct ps_ci *out);
 
 /* Half the interval's width; 0 for a single observation, NAN for none. */
 double ps_ci_half_width(const struct ps_ci *ci);
-
-/*
- * Erlang-B: the probability that an arrival finds all c servers busy when
- * the offered load is a Erlangs (arrival rate times mean holding time),
- * by the stable recursion B(0) = 1, B(k) = a B(k-1) / (k + a B(k-1)).
- * It holds for Poisson arrivals and any holding-time distribution (M/G/c/c).
- */
-double ps_erlang_b(unsigned c, double a);
-
-/* The offered load a with ps_erlang_b(c, a) == target (0 < target < 1), by bisection to 1e-12 relative. */
-double ps_erlang_b_load(unsigned c, double target);
 
 #endif

@@ -14,59 +14,9 @@
 #define RATE_MAX 1e7
 #define RATE_MIN 1e-6
 
-static const char *const note_texts[PS_CAP_NOTE_COUNT] = {
-	"rfc6056-2 gives up after `tries` random draws, so it fails while ports are still free: "
-	"the simulation falls below both formulas",
-	"destinations are chosen by Zipf's law: the busiest destination's pool runs dry first, "
-	"below formulas that spread the load evenly",
-	"bind0, udp or unique = port: a port carries one socket whatever the destination, so "
-	"destinations do not multiply the pool (the formulas count one)",
-	"arrivals are not Poisson, which Erlang-B assumes: evenly spaced arrivals reach the "
-	"deterministic bound, bursty ones fail earlier",
-	"Erlang-B is applied to each (address, destination) pool with an equal share of the "
-	"arrivals, and the rates added",
-	"tw_reuse may take over TIME_WAIT entries (or there is no TIME_WAIT toward loopback): "
-	"ports come back sooner than the holding time says",
-	"burst and replay populations are not scaled with the rate: their load stays as written",
-	"keepalive: the rate counts requests, and a pooled connection serves several, so fewer "
-	"connections are opened than the formulas assume",
-	"retries: a failed attempt is tried again, adding attempts and hiding failures until the "
-	"tries run out",
-	"the run is shorter than three holding times: the pool may not fill before it ends, so "
-	"the simulation can exceed the formulas",
-	"the rate varies during the run (ramp, on-off, diurnal): failures follow the peak rate, "
-	"not the mean",
-	"several source addresses used round-robin or by hash: not the even Poisson split Erlang-B "
-	"assumes",
-	"a duration distribution has no finite mean the formulas can use (pareto with shape <= 1, "
-	"or an empirical file)",
-};
-
-const char *ps_capacity_note_text(unsigned bit)
-{
-	for (unsigned i = 0; i < PS_CAP_NOTE_COUNT; i++)
-		if (bit == 1u << i)
-			return note_texts[i];
-	return "";
-}
-
-static bool scaled(const struct ps_population *p)
-{
-	return p->arrival != PS_ARRIVAL_BURST && p->arrival != PS_ARRIVAL_REPLAY;
-}
-
-static double total_rate(const struct ps_scenario *sc)
-{
-	double r = 0;
-	for (unsigned i = 0; i < sc->npop; i++)
-		if (scaled(&sc->pop[i]))
-			r += sc->pop[i].rate_per_s;
-	return r;
-}
-
 int ps_capacity_scale(const struct ps_scenario *sc, double rate_per_s, struct ps_scenario *out)
 {
-	double base = total_rate(sc);
+	double base = ps_scaled_rate(sc);
 	if (out != sc)
 		*out = *sc;
 	if (!(base > 0))
@@ -74,7 +24,7 @@ int ps_capacity_scale(const struct ps_scenario *sc, double rate_per_s, struct ps
 	double f = rate_per_s / base;
 	for (unsigned i = 0; i < out->npop; i++) {
 		struct ps_population *p = &out->pop[i];
-		if (!scaled(p))
+		if (!ps_population_scaled(p))
 			continue;
 		p->rate_per_s *= f;
 		p->rate_end_per_s *= f;
@@ -82,121 +32,22 @@ int ps_capacity_scale(const struct ps_scenario *sc, double rate_per_s, struct ps
 	return 0;
 }
 
-/* Mean duration of p in seconds; INFINITY or NAN when the formulas cannot use one. */
-static double mean_duration(const struct ps_population *p)
-{
-	switch (p->duration) {
-	case PS_DURATION_LOGNORMAL:
-		if (p->duration_median_s > 0)
-			return p->duration_median_s * exp(p->duration_sigma * p->duration_sigma / 2);
-		return p->duration_s;
-	case PS_DURATION_PARETO:
-		return p->duration_shape > 1 ? p->duration_shape * p->duration_min_s / (p->duration_shape - 1)
-					     : INFINITY;
-	case PS_DURATION_UNIFORM:
-		return (p->duration_min_s + p->duration_max_s) / 2;
-	case PS_DURATION_EMPIRICAL:
-		return NAN;
-	case PS_DURATION_FIXED:
-	case PS_DURATION_EXPONENTIAL:
-	default:
-		return p->duration_s;
-	}
-}
-
-static bool port_level(const struct ps_scenario *sc, const struct ps_population *p)
-{
-	return p->mode == PS_MODE_BIND0 || p->mode == PS_MODE_UDP || sc->unique == PS_UNIQUE_PORT;
-}
-
-static uint32_t usable_ports(const struct ps_scenario *sc)
-{
-	uint32_t n = 0;
-	for (uint32_t port = sc->lo; port <= sc->hi; port++)
-		n += !((sc->reserved[port / 64] >> (port % 64)) & 1);
-	return n;
-}
-
 void ps_capacity_bounds(const struct ps_scenario *sc, double target, struct ps_capacity_bounds *b)
 {
+	struct ps_pool_bound all[PS_BOUNDS_POOLS_MAX];
+	size_t n = ps_bounds(sc, target, all, PS_BOUNDS_POOLS_MAX);
+	const struct ps_pool_bound *x = &all[ps_bounds_binding(all, n)];
 	memset(b, 0, sizeof(*b));
-	b->usable_ports = usable_ports(sc);
-	b->addresses = sc->addresses;
-	b->scenario_rate_per_s = total_rate(sc);
-	bool any_port_level = false;
-	uint32_t generated = 0, listed = 0;
-	double weight = 0, hold = 0;
-	for (unsigned i = 0; i < sc->npop; i++) {
-		const struct ps_population *p = &sc->pop[i];
-		if (!scaled(p)) {
-			b->notes |= PS_CAP_NOTE_UNSCALED;
-			continue;
-		}
-		uint32_t k = p->destinations;
-		bool loopback = p->loopback;
-		if (p->destination_list[0]) {
-			const char *bad;
-			struct ps_endpoint ep[1];
-			size_t n = ps_endpoints_parse(p->destination_list, NULL, 0, &bad);
-			k = n == (size_t)-1 ? 1 : (uint32_t)n;
-			/* Only the first entry's loopback flag: enough to tell a loopback-only list. */
-			loopback = ps_endpoints_parse(p->destination_list, ep, 1, &bad) >= 1 && ep[0].loopback;
-			listed += k;
-		} else if (k > generated) {
-			/* Populations with generated destinations share 10.0.0.1... */
-			generated = k;
-		}
-		if (port_level(sc, p)) {
-			any_port_level = true;
-			if (k > 1)
-				b->notes |= PS_CAP_NOTE_PORT_LEVEL;
-		}
-		if (p->choice == PS_CHOICE_ZIPF && k > 1)
-			b->notes |= PS_CAP_NOTE_ZIPF;
-		if (p->arrival != PS_ARRIVAL_POISSON)
-			b->notes |= PS_CAP_NOTE_NOT_POISSON;
-		if (p->arrival == PS_ARRIVAL_RAMP || p->arrival == PS_ARRIVAL_ONOFF ||
-		    p->arrival == PS_ARRIVAL_DIURNAL)
-			b->notes |= PS_CAP_NOTE_VARYING;
-		if (p->keepalive)
-			b->notes |= PS_CAP_NOTE_KEEPALIVE;
-		if (p->retries)
-			b->notes |= PS_CAP_NOTE_RETRIES;
-		const char *strat = ps_scenario_strategy_for(sc, p->mode);
-		if (strat && !strcmp(strat, "rfc6056-2") && sc->params.tries != 0 &&
-		    sc->params.tries < b->usable_ports)
-			b->notes |= PS_CAP_NOTE_GIVES_UP;
-		bool tw = p->mode != PS_MODE_UDP && !(loopback && !sc->local_time_wait);
-		if (loopback && !sc->local_time_wait && p->client_closes > 0 && sc->time_wait_s > 0)
-			b->notes |= PS_CAP_NOTE_TW_REUSE;
-		if (tw && p->client_closes > 0 && sc->time_wait_s > 0 &&
-		    (sc->tw_reuse == PS_TW_REUSE_ANY || (sc->tw_reuse == PS_TW_REUSE_LOOPBACK && loopback)))
-			b->notes |= PS_CAP_NOTE_TW_REUSE;
-		double d = mean_duration(p);
-		if (!isfinite(d))
-			b->notes |= PS_CAP_NOTE_NO_MEAN;
-		hold += p->rate_per_s * (d + (tw ? sc->time_wait_s * p->client_closes : 0));
-		weight += p->rate_per_s;
-	}
-	b->destinations = any_port_level ? 1 : generated + listed;
-	if (b->destinations == 0)
-		b->destinations = 1;
-	if (b->addresses > 1 && sc->npop > 0)
-		b->notes |= PS_CAP_NOTE_ADDRESSES;
-	if (b->destinations > 1 || b->addresses > 1)
-		b->notes |= PS_CAP_NOTE_PER_POOL;
-	b->holding_s = weight > 0 ? hold / weight : NAN;
-	if (isfinite(b->holding_s) && sc->duration_s < 3 * b->holding_s)
-		b->notes |= PS_CAP_NOTE_SHORT_RUN;
-	double pools = (double)b->destinations * b->addresses;
-	if (isfinite(b->holding_s) && b->holding_s > 0) {
-		b->deterministic_per_s = b->usable_ports * pools / b->holding_s;
-		b->erlang_load = ps_erlang_b_load(b->usable_ports, target);
-		b->erlang_per_s = b->erlang_load / b->holding_s * pools;
-	} else {
-		b->deterministic_per_s = b->erlang_per_s = NAN;
-		b->erlang_load = ps_erlang_b_load(b->usable_ports, target);
-	}
+	b->pool = x->pool.name;
+	b->usable_ports = x->pool.usable_ports;
+	b->destinations = x->pool.destinations;
+	b->addresses = x->pool.addresses;
+	b->holding_s = x->pool.holding_s;
+	b->deterministic_per_s = x->deterministic_per_s;
+	b->erlang_load = x->erlang_load;
+	b->erlang_per_s = x->erlang_per_s;
+	b->scenario_rate_per_s = x->pool.offered_per_s;
+	b->notes = x->pool.notes;
 }
 
 void ps_capacity_result_fini(struct ps_capacity_result *res)
@@ -377,7 +228,7 @@ static enum ps_status check_options(const struct ps_scenario *sc, const struct p
 			 opt->max_failure);
 		return PS_BAD_INPUT;
 	}
-	if (!(total_rate(sc) > 0)) {
+	if (!(ps_scaled_rate(sc) > 0)) {
 		snprintf(err, size, "%s: no population whose rate can be scaled (burst and replay "
 			 "populations keep their own)", sc->name);
 		return PS_BAD_INPUT;
@@ -388,10 +239,10 @@ static enum ps_status check_options(const struct ps_scenario *sc, const struct p
 /* The largest total rate that keeps every scaled population within the schema's limit. */
 static double rate_ceiling(const struct ps_scenario *sc)
 {
-	double base = total_rate(sc), top = 0;
+	double base = ps_scaled_rate(sc), top = 0;
 	for (unsigned i = 0; i < sc->npop; i++) {
 		const struct ps_population *p = &sc->pop[i];
-		if (scaled(p))
+		if (ps_population_scaled(p))
 			top = fmax(top, fmax(p->rate_per_s, p->rate_end_per_s));
 	}
 	return top > 0 ? base * RATE_MAX / top : RATE_MAX;
