@@ -9,13 +9,14 @@
  * Burst and replay populations are not scaled; they keep their own load.
  *
  * Each replication k bisects on its own seed, ps_replication_seed(seed, k)
- * (compare.h), the same seed at every rate it tries, so the failure ratio
+ * (search.h), the same seed at every rate it tries, so the failure ratio
  * moves with the rate and not with the draws. The replication's capacity
  * is the highest rate it verified (the low end of its final bracket, which
  * is within `tolerance` of the high end); the result is their mean with a
  * Student-t 95 % interval.
  *
- * The closed forms are bounds.h's, for the pool that binds.
+ * The closed forms are bounds.h's, for the pool that binds; the runs are
+ * search.h's.
  *
  * ps_capacity_solve turns the question around: at the scenario's own rate,
  * the smallest value of an integer key (external addresses, source
@@ -29,9 +30,9 @@
 #include <stdint.h>
 
 #include "portsim/bounds.h"
-#include "portsim/compare.h"
 #include "portsim/run.h"
 #include "portsim/scenario.h"
+#include "portsim/search.h"
 #include "portsim/stats.h"
 
 /* The closed forms of the pool that binds, as capacity reports them. */
@@ -58,9 +59,8 @@ void ps_capacity_bounds(const struct ps_scenario *sc, double target, struct ps_c
  */
 int ps_capacity_scale(const struct ps_scenario *sc, double rate_per_s, struct ps_scenario *out);
 
-/* Called after each run: replication (or sweep point), the total rate tried, its failure ratio. */
-typedef void (*ps_capacity_progress_fn)(void *arg, unsigned replication, double rate_per_s,
-					double failure_ratio);
+/* Called after each run: its replication, the total rate (or key value) tried, its failure ratio. */
+typedef ps_search_progress_fn ps_capacity_progress_fn;
 
 struct ps_capacity_options {
 	double max_failure;       /* target failure ratio, in (0, 1) */
@@ -70,6 +70,9 @@ struct ps_capacity_options {
 	ps_capacity_progress_fn progress; /* may be NULL */
 	void *progress_arg;
 };
+
+/* PS_DONE when opt's replications and max_failure are in range; else PS_BAD_INPUT with a message. */
+enum ps_status ps_capacity_check_options(const struct ps_capacity_options *opt, char *err, size_t size);
 
 /* A run the search made. */
 struct ps_capacity_point {

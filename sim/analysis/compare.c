@@ -8,7 +8,6 @@
 
 #include "portsim/alloc.h"
 #include "portsim/csv.h"
-#include "portsim/rng.h"
 
 static const char *const metric_names[PS_CMP_METRIC_COUNT] = {
 	[PS_CMP_FAILURE_RATIO] = "failure_ratio",
@@ -33,15 +32,6 @@ static const char *const metric_names[PS_CMP_METRIC_COUNT] = {
 const char *ps_cmp_metric_name(enum ps_cmp_metric m)
 {
 	return m < PS_CMP_METRIC_COUNT ? metric_names[m] : "";
-}
-
-uint64_t ps_replication_seed(uint64_t base, unsigned k)
-{
-	if (k == 0)
-		return base;
-	/* Mixed, so that replication k of seed s is not replication k - 1 of seed s + 1. */
-	uint64_t x = base + k;
-	return ps_splitmix64(&x);
 }
 
 int ps_compare_parse_strategies(const char *list, const char ***names, size_t *n, char **buf,
