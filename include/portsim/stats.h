@@ -6,6 +6,7 @@
 #define PORTSIM_STATS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* A 95 % confidence interval for the mean of n replications. */
 struct ps_ci {
@@ -38,5 +39,12 @@ void ps_stats_ci95(const double *x, size_t n, struct ps_ci *out);
 
 /* Half the interval's width; 0 for a single observation, NAN for none. */
 double ps_ci_half_width(const struct ps_ci *ci);
+
+/*
+ * Ends a CSV row with the interval's columns, as every analysis names them
+ * (mean,ci95_low,ci95_high,n): ",MEAN,LOW,HIGH,N" and a newline, numbers
+ * as %.10g. The row's leading columns are the caller's.
+ */
+void ps_ci_write_csv(FILE *f, const struct ps_ci *ci);
 
 #endif

@@ -125,8 +125,9 @@ static int write_search_csv(struct ps_capacity_result *res, const char *dir)
 	qsort(res->tried, res->ntried, sizeof(*res->tried), cmp_point);
 	for (size_t i = 0; i < res->ntried; i++) {
 		const struct ps_capacity_point *p = &res->tried[i];
-		fprintf(c.f, "%.10g,%.10g,%.10g,%.10g,1\n", p->rate_per_s, p->failure_ratio,
-			p->failure_ratio, p->failure_ratio);
+		double fr = p->failure_ratio;
+		fprintf(c.f, "%.10g", p->rate_per_s);
+		ps_ci_write_csv(c.f, &(struct ps_ci){ .mean = fr, .low = fr, .high = fr, .n = 1 });
 	}
 	if (ps_csv_commit(&c) != 0)
 		return -1;
@@ -167,9 +168,8 @@ static int write_sweep_csv(const struct ps_capacity_result *res, const char *dir
 	if (ps_csv_open(&c, dir, "capacity.csv", curve_header) != 0)
 		return -1;
 	for (size_t i = 0; i < res->nsweep; i++) {
-		const struct ps_sweep_point *p = &res->sweep[i];
-		fprintf(c.f, "%.10g,%.10g,%.10g,%.10g,%zu\n", p->rate_per_s, p->failure_ratio.mean,
-			p->failure_ratio.low, p->failure_ratio.high, p->failure_ratio.n);
+		fprintf(c.f, "%.10g", res->sweep[i].rate_per_s);
+		ps_ci_write_csv(c.f, &res->sweep[i].failure_ratio);
 	}
 	return ps_csv_commit(&c);
 }

@@ -176,9 +176,10 @@ static int write_solve_csv(const struct ps_solve_result *res, const char *dir)
 	/* Only the values simulated: a refused value has no failure ratio to plot. */
 	for (size_t i = 0; i < res->ntried; i++) {
 		const struct ps_solve_point *p = &res->tried[i];
-		if (p->valid)
-			fprintf(c.f, "%" PRIu64 ",%.10g,%.10g,%.10g,%zu\n", p->value, p->failure_ratio.mean,
-				p->failure_ratio.low, p->failure_ratio.high, p->failure_ratio.n);
+		if (!p->valid)
+			continue;
+		fprintf(c.f, "%" PRIu64, p->value);
+		ps_ci_write_csv(c.f, &p->failure_ratio);
 	}
 	return ps_csv_commit(&c);
 }

@@ -75,3 +75,8 @@ double ps_ci_half_width(const struct ps_ci *ci)
 		return NAN;
 	return (ci->high - ci->low) / 2;
 }
+
+void ps_ci_write_csv(FILE *f, const struct ps_ci *ci)
+{
+	fprintf(f, ",%.10g,%.10g,%.10g,%zu\n", ci->mean, ci->low, ci->high, ci->n);
+}
