@@ -54,6 +54,17 @@ void pst_workload_free(struct ps_workload *w);
 /* |observed - expected| within z standard deviations, with a message that shows both sides. */
 void pst_assert_within(double observed, double expected, double sd, double z, const char *what);
 
+/* ---- numbers ---- */
+#include <math.h>
+
+/* a within eps of b, or the test fails naming both (cmocka's float assertion rounds to float). */
+#define assert_double_equal(a, b, eps)                                                    \
+	do {                                                                              \
+		double a_ = (a), b_ = (b);                                                \
+		if (!(fabs(a_ - b_) <= (eps)))                                            \
+			fail_msg("%s = %.12g, expected %.12g within %g", #a, a_, b_, (double)(eps)); \
+	} while (0)
+
 #endif
 
 /* ---- hosts for strategy tests ---- */

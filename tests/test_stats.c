@@ -1,4 +1,4 @@
-/* Means, confidence intervals, Student's t and Erlang-B against published values. */
+/* Means, confidence intervals and Student's t against published values. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,14 +8,7 @@
 #include <math.h>
 
 #include "portsim/stats.h"
-
-/* cmocka's float assertion rounds to float: too coarse for these checks. */
-#define assert_double_equal(a, b, eps)                                                    \
-	do {                                                                              \
-		double a_ = (a), b_ = (b);                                                \
-		if (!(fabs(a_ - b_) <= (eps)))                                            \
-			fail_msg("%s = %.12g, expected %.12g within %g", #a, a_, b_, (double)(eps)); \
-	} while (0)
+#include "support.h"
 
 static void test_mean_and_sample_sd(void **state)
 {
@@ -89,36 +82,6 @@ static void test_ci_skips_missing_values(void **state)
 	assert_true(isnan(ci.mean) && isnan(ps_ci_half_width(&ci)));
 }
 
-static void test_erlang_b_known_values(void **state)
-{
-	(void)state;
-	assert_double_equal(ps_erlang_b(1, 3), 0.75, 1e-12);
-	assert_double_equal(ps_erlang_b(10, 5), 0.0183846, 1e-7);
-	assert_double_equal(ps_erlang_b(200, 180), 0.0103250, 1e-7);
-	assert_double_equal(ps_erlang_b(0, 2), 1, 0);
-	assert_double_equal(ps_erlang_b(5, 0), 0, 0);
-	/* The recursion stays finite where factorials overflow. */
-	double b = ps_erlang_b(28232, 28000);
-	assert_true(b > 0 && b < 0.01);
-}
-
-static void test_erlang_b_load_inverts_the_formula(void **state)
-{
-	(void)state;
-	const unsigned cs[] = { 1, 10, 200, 16384 };
-	const double targets[] = { 0.001, 0.01, 0.5 };
-	for (size_t i = 0; i < 4; i++) {
-		for (size_t j = 0; j < 3; j++) {
-			double a = ps_erlang_b_load(cs[i], targets[j]);
-			assert_double_equal(ps_erlang_b(cs[i], a), targets[j], targets[j] * 1e-9);
-		}
-	}
-	/* One server: B = a / (1 + a). */
-	assert_double_equal(ps_erlang_b_load(1, 0.5), 1.0, 1e-9);
-	assert_true(isnan(ps_erlang_b_load(10, 0)));
-	assert_true(isnan(ps_erlang_b_load(10, 1)));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -128,8 +91,6 @@ int main(void)
 		cmocka_unit_test(test_ci_is_mean_plus_minus_t_s_over_root_n),
 		cmocka_unit_test(test_ci_of_one_replication_is_the_mean),
 		cmocka_unit_test(test_ci_skips_missing_values),
-		cmocka_unit_test(test_erlang_b_known_values),
-		cmocka_unit_test(test_erlang_b_load_inverts_the_formula),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

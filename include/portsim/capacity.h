@@ -9,21 +9,14 @@
  * Burst and replay populations are not scaled; they keep their own load.
  *
  * Each replication k bisects on its own seed, ps_replication_seed(seed, k)
- * (compare.h), the same seed at every rate it tries, so the failure ratio
+ * (search.h), the same seed at every rate it tries, so the failure ratio
  * moves with the rate and not with the draws. The replication's capacity
  * is the highest rate it verified (the low end of its final bracket, which
  * is within `tolerance` of the high end); the result is their mean with a
  * Student-t 95 % interval.
  *
- * The closed forms, for the whole host:
- *   deterministic bound = usable ports x destinations x addresses / holding
- *   Erlang-B            = A(c = usable ports, B = target) / holding
- *                         x destinations x addresses
- * where usable ports = range minus reserved ports, destinations count only
- * under the 4-tuple rule (connect, bind-no-port), and holding = mean
- * duration + TIME_WAIT x P(client closes), rate-weighted over populations.
- * Erlang-B is the M/G/c/c loss probability: exact for Poisson arrivals
- * spread evenly over the pools, whatever the duration distribution.
+ * The closed forms are bounds.h's, for the pool that binds; the runs are
+ * search.h's.
  *
  * ps_capacity_solve turns the question around: at the scenario's own rate,
  * the smallest value of an integer key (external addresses, source
@@ -36,45 +29,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "portsim/compare.h"
+#include "portsim/bounds.h"
 #include "portsim/run.h"
 #include "portsim/scenario.h"
+#include "portsim/search.h"
 #include "portsim/stats.h"
 
-/* Why the simulation may differ from the closed forms: bits of ps_capacity_bounds.notes. */
-enum ps_cap_note {
-	PS_CAP_NOTE_GIVES_UP = 1u << 0,     /* rfc6056-2 with tries below the range */
-	PS_CAP_NOTE_ZIPF = 1u << 1,         /* destination skew */
-	PS_CAP_NOTE_PORT_LEVEL = 1u << 2,   /* bind0, udp or unique = port: destinations do not multiply */
-	PS_CAP_NOTE_NOT_POISSON = 1u << 3,  /* Erlang-B assumes Poisson arrivals */
-	PS_CAP_NOTE_PER_POOL = 1u << 4,     /* Erlang-B applied per (address, destination) pool */
-	PS_CAP_NOTE_TW_REUSE = 1u << 5,     /* TIME_WAIT can be cut short */
-	PS_CAP_NOTE_UNSCALED = 1u << 6,     /* burst and replay populations keep their rate */
-	PS_CAP_NOTE_KEEPALIVE = 1u << 7,    /* the rate counts requests, not connections */
-	PS_CAP_NOTE_RETRIES = 1u << 8,      /* failed attempts are tried again */
-	PS_CAP_NOTE_SHORT_RUN = 1u << 9,    /* the run ends before the pool can fill */
-	PS_CAP_NOTE_VARYING = 1u << 10,     /* ramp, on-off, diurnal: the peak rate matters */
-	PS_CAP_NOTE_ADDRESSES = 1u << 11,   /* several source addresses, not an even Poisson split */
-	PS_CAP_NOTE_NO_MEAN = 1u << 12,     /* no finite mean duration known to the formulas */
-	PS_CAP_NOTE_COUNT = 13
-};
-
-/* One sentence explaining a note bit; "" for an unknown bit. */
-const char *ps_capacity_note_text(unsigned bit);
-
+/* The closed forms of the pool that binds, as capacity reports them. */
 struct ps_capacity_bounds {
+	const char *pool;            /* the pool that binds: ps_pool_spec.name */
 	uint32_t usable_ports;       /* range minus reserved */
 	uint32_t destinations;       /* multiplier: 1 under port-level uniqueness */
 	uint32_t addresses;
 	double holding_s;            /* mean time a port stays taken toward one destination; NAN if unknown */
 	double deterministic_per_s;  /* NAN if the holding time is unknown */
 	double erlang_load;          /* A in Erlangs, per pool */
-	double erlang_per_s;         /* the host's total rate by Erlang-B; NAN if unknown */
+	double erlang_per_s;         /* the total rate by Erlang-B; NAN if unknown */
 	double scenario_rate_per_s;  /* the scaled populations' total rate as the scenario gives it */
 	unsigned notes;              /* enum ps_cap_note bits */
 };
 
-/* The closed forms for sc at failure ratio target (0 < target < 1). */
+/* The closed forms for sc at failure ratio target (0 < target < 1): ps_bounds, the binding pool's. */
 void ps_capacity_bounds(const struct ps_scenario *sc, double target, struct ps_capacity_bounds *b);
 
 /*
@@ -84,9 +59,8 @@ void ps_capacity_bounds(const struct ps_scenario *sc, double target, struct ps_c
  */
 int ps_capacity_scale(const struct ps_scenario *sc, double rate_per_s, struct ps_scenario *out);
 
-/* Called after each run: replication (or sweep point), the total rate tried, its failure ratio. */
-typedef void (*ps_capacity_progress_fn)(void *arg, unsigned replication, double rate_per_s,
-					double failure_ratio);
+/* Called after each run: its replication, the total rate (or key value) tried, its failure ratio. */
+typedef ps_search_progress_fn ps_capacity_progress_fn;
 
 struct ps_capacity_options {
 	double max_failure;       /* target failure ratio, in (0, 1) */
@@ -96,6 +70,9 @@ struct ps_capacity_options {
 	ps_capacity_progress_fn progress; /* may be NULL */
 	void *progress_arg;
 };
+
+/* PS_DONE when opt's replications and max_failure are in range; else PS_BAD_INPUT with a message. */
+enum ps_status ps_capacity_check_options(const struct ps_capacity_options *opt, char *err, size_t size);
 
 /* A run the search made. */
 struct ps_capacity_point {

@@ -3,11 +3,11 @@
  * numbers and replications. An analysis: it calls ps_run, never the engine.
  *
  * Replication k of every strategy runs with seed ps_replication_seed(base,
- * k), so strategy a's replication k and strategy b's see the same arrivals,
- * durations and destinations (the run derives one stream per purpose from
- * the seed, and only the allocator's own stream differs). Replication 0
- * uses the base seed itself: a comparison with one replication is exactly
- * `portsim run` under each strategy.
+ * k) (search.h), so strategy a's replication k and strategy b's see the
+ * same arrivals, durations and destinations (the run derives one stream per
+ * purpose from the seed, and only the allocator's own stream differs).
+ * Replication 0 uses the base seed itself: a comparison with one
+ * replication is exactly `portsim run` under each strategy.
  *
  * Every metric is computed per replication and summarised by its mean and
  * Student-t 95 % interval over the replications that have it (the time of
@@ -23,12 +23,8 @@
 #include "portsim/observe.h"
 #include "portsim/run.h"
 #include "portsim/scenario.h"
+#include "portsim/search.h"
 #include "portsim/stats.h"
-
-#define PS_REPLICATIONS_MAX 1000
-
-/* The seed of replication k: base itself for k == 0, then splitmix64 of base + k. */
-uint64_t ps_replication_seed(uint64_t base, unsigned k);
 
 /* compare.csv's metrics, in its row order. */
 enum ps_cmp_metric {

@@ -254,11 +254,6 @@ struct ps_snapshot_stats {
 	double erlang_per_s;      /* Erlang-B: the rate with blocking == target on capacity ports */
 };
 
-/*
- * The deterministic bound: a pool of `ports` usable ports, each held for
- * holding_s, sustains at most ports / holding_s new connections per second.
- */
-double ps_snapshot_bound(uint32_t ports, double holding_s);
 
 /*
  * Fills the derived fields of st from its counts: capacity, interval_s (0

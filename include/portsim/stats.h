@@ -1,12 +1,12 @@
 /*
  * The statistics the analyses report: means and Student-t confidence
- * intervals over independent replications (docs/field.md#replications-and-confidence-intervals), and the
- * Erlang-B loss formula a capacity search is checked against.
+ * intervals over independent replications (docs/field.md#replications-and-confidence-intervals).
  */
 #ifndef PORTSIM_STATS_H
 #define PORTSIM_STATS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* A 95 % confidence interval for the mean of n replications. */
 struct ps_ci {
@@ -41,14 +41,10 @@ void ps_stats_ci95(const double *x, size_t n, struct ps_ci *out);
 double ps_ci_half_width(const struct ps_ci *ci);
 
 /*
- * Erlang-B: the probability that an arrival finds all c servers busy when
- * the offered load is a Erlangs (arrival rate times mean holding time),
- * by the stable recursion B(0) = 1, B(k) = a B(k-1) / (k + a B(k-1)).
- * It holds for Poisson arrivals and any holding-time distribution (M/G/c/c).
+ * Ends a CSV row with the interval's columns, as every analysis names them
+ * (mean,ci95_low,ci95_high,n): ",MEAN,LOW,HIGH,N" and a newline, numbers
+ * as %.10g. The row's leading columns are the caller's.
  */
-double ps_erlang_b(unsigned c, double a);
-
-/* The offered load a with ps_erlang_b(c, a) == target (0 < target < 1), by bisection to 1e-12 relative. */
-double ps_erlang_b_load(unsigned c, double target);
+void ps_ci_write_csv(FILE *f, const struct ps_ci *ci);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "portsim/scenario.h"
+#include "portsim/search.h"
 
 enum metric {
 	M_ATTEMPTS,
@@ -305,9 +306,7 @@ int ps_claim_metric(const struct ps_run_result *res, const char *metric, double 
 	case M_ATTEMPTS: *value = (double)m->attempts; break;
 	case M_SUCCESSES: *value = (double)m->successes; break;
 	case M_FAILURES: *value = (double)m->failures; break;
-	case M_FAILURE_RATIO:
-		*value = m->attempts ? (double)m->failures / (double)m->attempts : 0.0;
-		break;
+	case M_FAILURE_RATIO: *value = ps_failure_ratio(m); break;
 	case M_FIRST_FAILURE_S: *value = (double)m->first_failure / (double)PS_NS_PER_S; break;
 	case M_FIRST_FAILURE_ATTEMPT: *value = (double)m->first_failure_attempt; break;
 	case M_PEAK_ESTABLISHED: *value = (double)m->peak_established; break;

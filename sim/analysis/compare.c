@@ -8,7 +8,6 @@
 
 #include "portsim/alloc.h"
 #include "portsim/csv.h"
-#include "portsim/rng.h"
 
 static const char *const metric_names[PS_CMP_METRIC_COUNT] = {
 	[PS_CMP_FAILURE_RATIO] = "failure_ratio",
@@ -33,15 +32,6 @@ static const char *const metric_names[PS_CMP_METRIC_COUNT] = {
 const char *ps_cmp_metric_name(enum ps_cmp_metric m)
 {
 	return m < PS_CMP_METRIC_COUNT ? metric_names[m] : "";
-}
-
-uint64_t ps_replication_seed(uint64_t base, unsigned k)
-{
-	if (k == 0)
-		return base;
-	/* Mixed, so that replication k of seed s is not replication k - 1 of seed s + 1. */
-	uint64_t x = base + k;
-	return ps_splitmix64(&x);
 }
 
 int ps_compare_parse_strategies(const char *list, const char ***names, size_t *n, char **buf,
@@ -124,7 +114,7 @@ static void record(double *v, unsigned reps, unsigned k, const struct ps_run_res
 	double x[PS_CMP_METRIC_COUNT];
 	for (int i = 0; i < PS_CMP_METRIC_COUNT; i++)
 		x[i] = NAN;
-	x[PS_CMP_FAILURE_RATIO] = m->attempts ? (double)m->failures / (double)m->attempts : 0;
+	x[PS_CMP_FAILURE_RATIO] = ps_failure_ratio(m);
 	if (m->failed)
 		x[PS_CMP_FIRST_FAILURE_S] = (double)m->first_failure / 1e9;
 	if (m->attempts) {
@@ -167,8 +157,8 @@ static int write_compare_csv(const struct ps_compare_result *res, const char *di
 			const struct ps_ci *ci = &s->ci[m];
 			if (ci->n == 0)
 				continue;
-			fprintf(c.f, "%s,%s,%.10g,%.10g,%.10g,%zu\n", s->name, metric_names[m], ci->mean,
-				ci->low, ci->high, ci->n);
+			fprintf(c.f, "%s,%s", s->name, metric_names[m]);
+			ps_ci_write_csv(c.f, ci);
 		}
 	}
 	return ps_csv_commit(&c);
@@ -202,11 +192,8 @@ enum ps_status ps_compare(const struct ps_scenario *sc, const struct ps_compare_
 {
 	memset(res, 0, sizeof(*res));
 	unsigned reps = opt->replications;
-	if (reps < 1 || reps > PS_REPLICATIONS_MAX) {
-		snprintf(err, size, "replications: %u out of range; allowed: 1 to %d", reps,
-			 PS_REPLICATIONS_MAX);
+	if (ps_replications_check(reps, err, size) != PS_DONE)
 		return PS_BAD_INPUT;
-	}
 	if (opt->nstrategies == 0) {
 		snprintf(err, size, "no strategy to compare");
 		return PS_BAD_INPUT;
@@ -245,16 +232,10 @@ enum ps_status ps_compare(const struct ps_scenario *sc, const struct ps_compare_
 		for (unsigned k = 0; k < reps; k++) {
 			*run_sc = *sc;
 			snprintf(run_sc->strategy, sizeof(run_sc->strategy), "%s", s->name);
-			run_sc->seed = ps_replication_seed(sc->seed, k);
-			struct ps_run_options ro = { .out_dir = NULL };
 			struct ps_run_result rr;
-			char rerr[PS_ERR_MAX];
-			st = ps_run(run_sc, &ro, &rr, rerr, sizeof(rerr));
-			if (st != PS_DONE) {
-				snprintf(err, size, "%s, replication %u (seed %llu): %s", s->name, k,
-					 (unsigned long long)run_sc->seed, rerr);
+			st = ps_replication_run(run_sc, sc->seed, k, s->name, &rr, err, size);
+			if (st != PS_DONE)
 				break;
-			}
 			record(s->values, reps, k, &rr);
 			s->requests[k] = rr.m.requests;
 			if (rr.obs.reuse_s.n) {

@@ -76,36 +76,7 @@ double ps_ci_half_width(const struct ps_ci *ci)
 	return (ci->high - ci->low) / 2;
 }
 
-double ps_erlang_b(unsigned c, double a)
+void ps_ci_write_csv(FILE *f, const struct ps_ci *ci)
 {
-	if (!(a > 0))
-		return c == 0 ? 1 : 0;
-	double b = 1;
-	for (unsigned k = 1; k <= c; k++)
-		b = a * b / ((double)k + a * b);
-	return b;
-}
-
-double ps_erlang_b_load(unsigned c, double target)
-{
-	if (!(target > 0 && target < 1))
-		return NAN;
-	if (c == 0)
-		return 0;
-	/* B grows with a; bracket by doubling from a load well below c. */
-	double lo = 0, hi = c;
-	while (ps_erlang_b(c, hi) < target) {
-		lo = hi;
-		hi *= 2;
-	}
-	while (hi - lo > 1e-12 * hi) {
-		double mid = (lo + hi) / 2;
-		if (mid <= lo || mid >= hi)
-			break;
-		if (ps_erlang_b(c, mid) < target)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return (lo + hi) / 2;
+	fprintf(f, ",%.10g,%.10g,%.10g,%zu\n", ci->mean, ci->low, ci->high, ci->n);
 }

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "portsim/profile.h"
-#include "portsim/stats.h"
+#include "portsim/bounds.h"
 
 enum { F_NEW = 1, F_CLIENT = 2, F_SERVER = 4 };
 

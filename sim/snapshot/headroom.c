@@ -15,13 +15,9 @@
  *               target blocking / holding
  */
 #include "portsim/snapshot.h"
+#include "portsim/bounds.h"
 
 #include <math.h>
-
-double ps_snapshot_bound(uint32_t ports, double holding_s)
-{
-	return holding_s > 0 ? (double)ports / holding_s : NAN;
-}
 
 /* Share of closes that leave TIME_WAIT on this host, from what the readings show. */
 static double client_share(const struct ps_snapshot_stats *st, double time_wait_s)
@@ -67,6 +63,6 @@ void ps_snapshot_headroom(struct ps_snapshot_stats *st, uint32_t capacity, uint3
 	st->holding_s = st->lifetime_s + st->client_close * time_wait_s;
 	st->holding_now_s = in_use / st->rate_per_s;
 	st->steady_in_use = st->rate_per_s * st->holding_s;
-	st->bound_per_s = ps_snapshot_bound(capacity, st->holding_s);
-	st->erlang_per_s = st->holding_s > 0 ? erlang_load / st->holding_s : NAN;
+	st->bound_per_s = ps_bound_deterministic(capacity, st->holding_s);
+	st->erlang_per_s = ps_bound_deterministic(erlang_load, st->holding_s);
 }
