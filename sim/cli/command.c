@@ -88,8 +88,7 @@ static void left_column(const struct ps_cli_option *o, char *buf, size_t size)
 	snprintf(buf, size, "  %s--%s%s%s", letter, o->name, o->arg ? " " : "", o->arg ? o->arg : "");
 }
 
-/* The help text with what the table says besides: the key a shorthand sets, the default. */
-static void option_text(const struct ps_cli_option *o, char *buf, size_t size)
+void ps_cli_option_text(const struct ps_cli_option *o, char *buf, size_t size)
 {
 	int n = snprintf(buf, size, "%s", o->help);
 	if (o->kind == PS_CLI_SHORTHAND && n >= 0 && (size_t)n < size)
@@ -114,6 +113,8 @@ static void usage_line(const struct ps_cli_command *cmd, FILE *f)
 	int col = fprintf(f, "usage: portsim %s", cmd->name), indent = col + 1;
 	if (cmd->scenario)
 		usage_word(f, "[SCENARIO]", indent, &col);
+	if (cmd->operand)
+		usage_word(f, cmd->operand, indent, &col);
 	for (const struct ps_cli_option *o = cmd->opts; o && o->name; o++) {
 		char word[128];
 		snprintf(word, sizeof(word), "[--%s%s%s]%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "",
@@ -121,6 +122,13 @@ static void usage_line(const struct ps_cli_command *cmd, FILE *f)
 		usage_word(f, word, indent, &col);
 	}
 	fputc('\n', f);
+}
+
+const char *ps_cli_exits(const struct ps_cli_command *cmd)
+{
+	return cmd->exits ? cmd->exits
+	       : cmd->scenario ? "0 done, 1 run-time failure (I/O), 2 bad command line or scenario."
+			       : "0 done, 2 bad command line.";
 }
 
 void ps_cli_help(const struct ps_cli_command *cmd, FILE *f)
@@ -135,14 +143,11 @@ void ps_cli_help(const struct ps_cli_command *cmd, FILE *f)
 	for (size_t i = 0; i <= n; i++) {
 		const struct ps_cli_option *o = i < n ? &cmd->opts[i] : &help;
 		left_column(o, left, sizeof(left));
-		option_text(o, text, sizeof(text));
+		ps_cli_option_text(o, text, sizeof(text));
 		ps_cli_row(f, left, text, HELP_COL);
 	}
-	const char *exits = cmd->exits ? cmd->exits
-			    : cmd->scenario ? "0 done, 1 run-time failure (I/O), 2 bad command line or scenario."
-					    : "0 done, 2 bad command line.";
 	fputc('\n', f);
-	snprintf(text, sizeof(text), "Exit status: %s", exits);
+	snprintf(text, sizeof(text), "Exit status: %s", ps_cli_exits(cmd));
 	ps_cli_wrap(f, text, 0, 0);
 }
 
@@ -255,12 +260,21 @@ static int parse_options(struct ps_cli_parsed *p, size_t n, int argc, char **arg
 			     argv[optind + 1]);
 		return PS_EXIT_USAGE;
 	}
-	if (!cmd->scenario && optind < argc) {
+	if (cmd->operand && argc - optind != 1) {
+		if (optind == argc)
+			ps_cli_error("%s: missing %s (see portsim %s --help)", cmd->name, cmd->operand, cmd->name);
+		else
+			ps_cli_error("%s: one %s only, got \"%s\" and \"%s\"", cmd->name, cmd->operand, argv[optind],
+				     argv[optind + 1]);
+		return PS_EXIT_USAGE;
+	}
+	if (!cmd->scenario && !cmd->operand && optind < argc) {
 		ps_cli_error("%s: unexpected argument \"%s\" (see portsim %s --help)", cmd->name, argv[optind],
 			     cmd->name);
 		return PS_EXIT_USAGE;
 	}
-	p->scenario = optind < argc ? argv[optind] : NULL;
+	p->scenario = cmd->scenario && optind < argc ? argv[optind] : NULL;
+	p->operand = cmd->operand ? argv[optind] : NULL;
 	return -1;
 }
 

@@ -98,6 +98,7 @@ struct ps_cli_command {
 	const char *about;    /* the paragraphs of COMMAND --help ("\n\n" between them); help wraps them */
 	const char *exits;    /* what the exit statuses mean; NULL: the usual ones */
 	bool scenario;        /* takes one optional SCENARIO argument */
+	const char *operand;  /* instead, takes one required argument, named so in help ("DIR"); NULL for none */
 	const struct ps_cli_option *opts; /* ends with PS_OPT_END; NULL for none */
 	int (*main)(const struct ps_cli_parsed *p); /* returns the exit status */
 };
@@ -106,6 +107,7 @@ struct ps_cli_command {
 struct ps_cli_parsed {
 	const struct ps_cli_command *cmd;
 	const char *scenario;           /* the SCENARIO argument; NULL for the built-in scenario */
+	const char *operand;            /* the argument cmd->operand names; NULL when cmd takes none */
 	size_t nsets;
 	struct ps_cli_override *sets;   /* --set and shorthands, in command-line order */
 	struct ps_cli_value *values;    /* one per option of cmd->opts, in its order */
@@ -123,6 +125,12 @@ double ps_cli_number(const struct ps_cli_parsed *p, const char *name);
 
 /* Prints cmd's --help text (usage, description, options, exit statuses) to f. */
 void ps_cli_help(const struct ps_cli_command *cmd, FILE *f);
+
+/* Writes into buf an option's help text and what the table says besides: the key a shorthand
+ * sets, the default. */
+void ps_cli_option_text(const struct ps_cli_option *o, char *buf, size_t size);
+/* What cmd's exit statuses mean, one sentence. */
+const char *ps_cli_exits(const struct ps_cli_command *cmd);
 
 /* Prints one help row: left, then text wrapped from column col (on the next line if left is wider). */
 void ps_cli_row(FILE *f, const char *left, const char *text, int col);
