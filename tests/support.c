@@ -75,6 +75,24 @@ int pst_run_cli(char **out, const char *const *argv)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+char *pst_shell(const char *cmd, int *status)
+{
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		fail_msg("cannot run %s", cmd);
+	size_t len = 0, cap = 4096, r;
+	char *out = malloc(cap);
+	while ((r = fread(out + len, 1, cap - 1 - len, p)) > 0) {
+		len += r;
+		if (cap - 1 - len < 1024)
+			out = realloc(out, cap *= 2);
+	}
+	out[len] = '\0';
+	int rc = pclose(p);
+	*status = rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+	return out;
+}
+
 char *pst_read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");

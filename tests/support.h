@@ -9,6 +9,10 @@
  * returns the exit status, or -1 if it could not run. */
 int pst_run_cli(char **out, const char *const *argv);
 
+/* Runs the shell command cmd; returns what it wrote on stdout (malloc'd, NUL-terminated) and
+ * stores its exit status in *status (-1 if it did not exit normally). */
+char *pst_shell(const char *cmd, int *status);
+
 /* The whole file, malloc'd and NUL-terminated; *len gets its length (may be NULL). NULL on error. */
 char *pst_read_file(const char *path, size_t *len);
 

@@ -221,7 +221,7 @@ static void test_keys_lists_every_section_as_markdown(void **state)
 
 /* Every subcommand, and every flag documented for it (README.md, --help), with a value it accepts. */
 static const char *const commands[] = { "run", "check", "keys", "compare", "capacity", "kernel", "strategies",
-					"profiles", NULL };
+					"profiles", "plot", "man", NULL };
 static const struct {
 	const char *cmd, *flag, *value;
 } documented[] = {
@@ -245,6 +245,7 @@ static const struct {
 	{ "kernel", "--fast", NULL }, { "kernel", "-f", NULL }, { "kernel", "--quiet", NULL }, { "kernel", "-q", NULL },
 	{ "strategies", "--csv", NULL },
 	{ "profiles", "--csv", NULL },
+	{ "man", "--section", "5" }, { "man", "--out", "o" }, { "man", "-o", "o" },
 };
 #define NDOCUMENTED (sizeof(documented) / sizeof(documented[0]))
 

@@ -1,4 +1,4 @@
-/* scripts/plot and the gnuplot scripts: figures from hand-made CSV files. */
+/* portsim plot, scripts/plot that calls it, and the gnuplot scripts: figures from hand-made CSV files. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +13,7 @@
 #include "support.h"
 
 #define PLOT_SCRIPT PORTSIM_SOURCE_DIR "/scripts/plot"
+#define SCRIPTS_DIR PORTSIM_SOURCE_DIR "/scripts"
 
 static const char TIMESERIES_FAILING[] =
 	"t_s,established,time_wait,ports_in_use,free_tightest,attempts,failures,probes_mean\n"
@@ -45,18 +46,47 @@ static int run_status(const char *cmd)
 	return WEXITSTATUS(rc);
 }
 
-static int have_gnuplot(void)
+/* Skips the test, saying why, when gnuplot is not there to draw. */
+static void need_gnuplot(void)
 {
-	return run_status("command -v gnuplot >/dev/null 2>&1") == 0;
+	if (run_status("command -v gnuplot >/dev/null 2>&1") != 0) {
+		printf("gnuplot is not on PATH (scripts/setup installs gnuplot-nox); skipping\n");
+		skip();
+	}
 }
 
-/* Runs scripts/plot on dir; returns its exit status. */
+/* Runs portsim plot on dir; returns its exit status, its output in *out when out is not NULL. */
+static int plot_output(const char *dir, char **out)
+{
+	char *text = NULL;
+	int rc = pst_run_cli(&text, (const char *[]){ "plot", dir, NULL });
+	if (out)
+		*out = text;
+	else
+		free(text);
+	return rc;
+}
+
 static int run_plot(const char *dir)
 {
-	char cmd[1024];
-	int n = snprintf(cmd, sizeof cmd, "'%s' '%s'", PLOT_SCRIPT, dir);
-	assert_true(n > 0 && (size_t)n < sizeof cmd);
-	return run_status(cmd);
+	return plot_output(dir, NULL);
+}
+
+static void assert_absent(const char *dir, const char *name)
+{
+	char *p = pst_path(dir, name);
+	FILE *f = fopen(p, "rb");
+	if (f) {
+		fclose(f);
+		fail_msg("%s was written", p);
+	}
+	free(p);
+}
+
+static void assert_says(const char *out, const char *needle)
+{
+	if (!strstr(out, needle))
+		fail_msg("\"%s\" not in the output:\n%s", needle, out);
 }
 
 static void assert_png(const char *dir, const char *name)
@@ -94,10 +124,7 @@ static void write_in(const char *dir, const char *name, const char *text)
 static void test_plot_makes_figures(void **state)
 {
 	(void)state;
-	if (!have_gnuplot()) {
-		printf("gnuplot is not on PATH (scripts/setup installs gnuplot-nox); skipping\n");
-		skip();
-	}
+	need_gnuplot();
 	char *dir = pst_tmpdir();
 	assert_non_null(dir);
 	write_in(dir, "timeseries.csv", TIMESERIES_FAILING);
@@ -117,10 +144,7 @@ static void test_plot_makes_figures(void **state)
 static void test_plot_without_failures_or_summary(void **state)
 {
 	(void)state;
-	if (!have_gnuplot()) {
-		printf("gnuplot is not on PATH (scripts/setup installs gnuplot-nox); skipping\n");
-		skip();
-	}
+	need_gnuplot();
 	char *dir = pst_tmpdir();
 	assert_non_null(dir);
 	write_in(dir, "timeseries.csv", TIMESERIES_CALM);
@@ -151,13 +175,123 @@ static void test_plot_dir_without_csv_is_usage_error(void **state)
 	free(dir);
 }
 
+/* A file without rows or with columns missing costs only its figures, each with a message. */
+static void test_plot_skips_figures_whose_files_lack_rows_or_columns(void **state)
+{
+	(void)state;
+	need_gnuplot();
+	char *dir = pst_tmpdir();
+	assert_non_null(dir);
+	/* probes.gp reads probes_mean, which this file lacks. */
+	write_in(dir, "timeseries.csv",
+		 "t_s,established,time_wait,ports_in_use,free_tightest,attempts,failures\n"
+		 "0.0,0,0,0,64,0,0\n1.0,4,20,24,40,24,0\n2.0,5,40,45,19,22,3\n");
+	write_in(dir, "hosts.csv", "host,inside_addr,population,attempts,failures\n");
+	char *out = NULL;
+	assert_int_equal(plot_output(dir, &out), 0);
+	assert_says(out, "has no column probes_mean; probes not made");
+	assert_says(out, "hosts.csv has no data rows; hosts not made");
+	assert_says(out, "/occupancy.png\n");
+	free(out);
+	assert_png(dir, "occupancy.png");
+	assert_png(dir, "failures.png");
+	assert_absent(dir, "probes.png");
+	assert_absent(dir, "hosts.png");
+	/* No script applies: done, saying so. */
+	char *other = pst_tmpdir();
+	write_in(other, "unrelated.csv", "a,b\n1,2\n");
+	assert_int_equal(plot_output(other, &out), 0);
+	assert_says(out, "no figures made");
+	free(out);
+	pst_rmtree(other);
+	free(other);
+	pst_rmtree(dir);
+	free(dir);
+}
+
+/* PORTSIM_SHARE_DIR names the scripts' directory, and nothing else is looked at then. */
+static void test_plot_takes_its_scripts_from_PORTSIM_SHARE_DIR(void **state)
+{
+	(void)state;
+	need_gnuplot();
+	char *dir = pst_tmpdir(), *share = pst_tmpdir();
+	assert_non_null(dir);
+	assert_non_null(share);
+	write_in(dir, "timeseries.csv", TIMESERIES_FAILING);
+	char *gp = pst_read_file(SCRIPTS_DIR "/occupancy.gp", NULL);
+	assert_non_null(gp);
+	write_in(share, "occupancy.gp", gp);
+	free(gp);
+
+	char *out = NULL;
+	assert_int_equal(setenv("PORTSIM_SHARE_DIR", share, 1), 0);
+	assert_int_equal(plot_output(dir, &out), 0);
+	free(out);
+	assert_png(dir, "occupancy.png");
+	assert_absent(dir, "failures.png");
+
+	/* A directory without scripts is an error, not a reason to look elsewhere. */
+	assert_int_equal(setenv("PORTSIM_SHARE_DIR", dir, 1), 0);
+	assert_int_equal(plot_output(dir, &out), 1);
+	assert_says(out, "holds no gnuplot scripts");
+	free(out);
+	unsetenv("PORTSIM_SHARE_DIR");
+
+	pst_rmtree(share);
+	free(share);
+	pst_rmtree(dir);
+	free(dir);
+}
+
+static void test_plot_needs_exactly_one_dir(void **state)
+{
+	(void)state;
+	char *out = NULL;
+	assert_int_equal(pst_run_cli(&out, (const char *[]){ "plot", NULL }), 2);
+	assert_string_equal(out, "portsim: plot: missing DIR (see portsim plot --help)\n");
+	free(out);
+	assert_int_equal(pst_run_cli(&out, (const char *[]){ "plot", "a", "b", NULL }), 2);
+	assert_string_equal(out, "portsim: plot: one DIR only, got \"a\" and \"b\"\n");
+	free(out);
+	assert_int_equal(pst_run_cli(&out, (const char *[]){ "plot", "--help", NULL }), 0);
+	assert_says(out, "usage: portsim plot DIR\n");
+	assert_says(out, "PORTSIM_SHARE_DIR");
+	free(out);
+}
+
+/* scripts/plot is the same command, with the portsim $PORTSIM names. */
+static void test_plot_script_calls_portsim_plot(void **state)
+{
+	(void)state;
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "PORTSIM='%s' '%s' /nonexistent 2>/dev/null", PORTSIM_BIN, PLOT_SCRIPT);
+	assert_int_equal(run_status(cmd), 2);
+	snprintf(cmd, sizeof cmd, "PORTSIM='%s' '%s' 2>/dev/null", PORTSIM_BIN, PLOT_SCRIPT);
+	assert_int_equal(run_status(cmd), 2);
+	need_gnuplot();
+	char *dir = pst_tmpdir();
+	assert_non_null(dir);
+	write_in(dir, "timeseries.csv", TIMESERIES_CALM);
+	snprintf(cmd, sizeof cmd, "PORTSIM='%s' '%s' '%s' >/dev/null", PORTSIM_BIN, PLOT_SCRIPT, dir);
+	assert_int_equal(run_status(cmd), 0);
+	assert_png(dir, "occupancy.png");
+	pst_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
+	/* The scripts of the source tree, whatever the environment says. */
+	unsetenv("PORTSIM_SHARE_DIR");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plot_makes_figures),
 		cmocka_unit_test(test_plot_without_failures_or_summary),
 		cmocka_unit_test(test_plot_missing_dir_is_usage_error),
 		cmocka_unit_test(test_plot_dir_without_csv_is_usage_error),
+		cmocka_unit_test(test_plot_skips_figures_whose_files_lack_rows_or_columns),
+		cmocka_unit_test(test_plot_takes_its_scripts_from_PORTSIM_SHARE_DIR),
+		cmocka_unit_test(test_plot_needs_exactly_one_dir),
+		cmocka_unit_test(test_plot_script_calls_portsim_plot),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

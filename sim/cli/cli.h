@@ -3,6 +3,7 @@
 #define PORTSIM_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "command.h"
 #include "portsim/scenario.h"
@@ -17,6 +18,15 @@ extern const struct ps_cli_command ps_cmd_kernel;
 extern const struct ps_cli_command ps_cmd_strategies;
 extern const struct ps_cli_command ps_cmd_profiles;
 extern const struct ps_cli_command ps_cmd_snapshot;
+extern const struct ps_cli_command ps_cmd_plot;
+extern const struct ps_cli_command ps_cmd_man;
+
+/* All of them, as main.c lists them; ps_cli_ncommands entries. */
+extern const struct ps_cli_command *const ps_cli_commands[];
+extern const size_t ps_cli_ncommands;
+
+/* What the program does, one paragraph: portsim --help and portsim(1) open with it. */
+extern const char ps_cli_about[];
 
 /*
  * Loads p's SCENARIO (the built-in scenario when none was given), applies p's --set options and

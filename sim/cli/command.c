@@ -88,8 +88,7 @@ static void left_column(const struct ps_cli_option *o, char *buf, size_t size)
 	snprintf(buf, size, "  %s--%s%s%s", letter, o->name, o->arg ? " " : "", o->arg ? o->arg : "");
 }
 
-/* The help text with what the table says besides: the key a shorthand sets, the default. */
-static void option_text(const struct ps_cli_option *o, char *buf, size_t size)
+void ps_cli_option_text(const struct ps_cli_option *o, char *buf, size_t size)
 {
 	int n = snprintf(buf, size, "%s", o->help);
 	if (o->kind == PS_CLI_SHORTHAND && n >= 0 && (size_t)n < size)
@@ -125,6 +124,13 @@ static void usage_line(const struct ps_cli_command *cmd, FILE *f)
 	fputc('\n', f);
 }
 
+const char *ps_cli_exits(const struct ps_cli_command *cmd)
+{
+	return cmd->exits ? cmd->exits
+	       : cmd->scenario ? "0 done, 1 run-time failure (I/O), 2 bad command line or scenario."
+			       : "0 done, 2 bad command line.";
+}
+
 void ps_cli_help(const struct ps_cli_command *cmd, FILE *f)
 {
 	static const struct ps_cli_option help = PS_OPT_FLAG('h', "help", "show this help");
@@ -137,14 +143,11 @@ void ps_cli_help(const struct ps_cli_command *cmd, FILE *f)
 	for (size_t i = 0; i <= n; i++) {
 		const struct ps_cli_option *o = i < n ? &cmd->opts[i] : &help;
 		left_column(o, left, sizeof(left));
-		option_text(o, text, sizeof(text));
+		ps_cli_option_text(o, text, sizeof(text));
 		ps_cli_row(f, left, text, HELP_COL);
 	}
-	const char *exits = cmd->exits ? cmd->exits
-			    : cmd->scenario ? "0 done, 1 run-time failure (I/O), 2 bad command line or scenario."
-					    : "0 done, 2 bad command line.";
 	fputc('\n', f);
-	snprintf(text, sizeof(text), "Exit status: %s", exits);
+	snprintf(text, sizeof(text), "Exit status: %s", ps_cli_exits(cmd));
 	ps_cli_wrap(f, text, 0, 0);
 }
 
@@ -257,12 +260,18 @@ static int parse_options(struct ps_cli_parsed *p, size_t n, int argc, char **arg
 			     argv[optind + 1]);
 		return PS_EXIT_USAGE;
 	}
-	if (cmd->args) {
-		if ((unsigned)(argc - optind) > cmd->max_args) {
+	if (cmd->args && ((unsigned)(argc - optind) < cmd->min_args || (unsigned)(argc - optind) > cmd->max_args)) {
+		if (optind == argc)
+			ps_cli_error("%s: missing %s (see portsim %s --help)", cmd->name, cmd->args, cmd->name);
+		else if (cmd->max_args == 1)
+			ps_cli_error("%s: one %s only, got \"%s\" and \"%s\"", cmd->name, cmd->args, argv[optind],
+				     argv[optind + 1]);
+		else
 			ps_cli_error("%s: %u argument%s at most (%s), got %d", cmd->name, cmd->max_args,
 				     cmd->max_args == 1 ? "" : "s", cmd->args, argc - optind);
-			return PS_EXIT_USAGE;
-		}
+		return PS_EXIT_USAGE;
+	}
+	if (cmd->args) {
 		p->args = argv + optind;
 		p->nargs = (size_t)(argc - optind);
 		return -1;
@@ -272,7 +281,7 @@ static int parse_options(struct ps_cli_parsed *p, size_t n, int argc, char **arg
 			     cmd->name);
 		return PS_EXIT_USAGE;
 	}
-	p->scenario = optind < argc ? argv[optind] : NULL;
+	p->scenario = cmd->scenario && optind < argc ? argv[optind] : NULL;
 	return -1;
 }
 

@@ -98,8 +98,9 @@ struct ps_cli_command {
 	const char *about;    /* the paragraphs of COMMAND --help ("\n\n" between them); help wraps them */
 	const char *exits;    /* what the exit statuses mean; NULL: the usual ones */
 	bool scenario;        /* takes one optional SCENARIO argument */
-	const char *args;     /* other positional arguments, as usage shows them ("[DUMP [DUMP2]]"); NULL: none */
-	unsigned max_args;    /* with args: how many at most */
+	const char *args;     /* positional arguments other than SCENARIO, as usage shows them ("DIR",
+			       * "[DUMP [DUMP2]]"); NULL: none */
+	unsigned min_args, max_args; /* with args: how many are required, and how many at most */
 	const struct ps_cli_option *opts; /* ends with PS_OPT_END; NULL for none */
 	int (*main)(const struct ps_cli_parsed *p); /* returns the exit status */
 };
@@ -127,6 +128,12 @@ double ps_cli_number(const struct ps_cli_parsed *p, const char *name);
 
 /* Prints cmd's --help text (usage, description, options, exit statuses) to f. */
 void ps_cli_help(const struct ps_cli_command *cmd, FILE *f);
+
+/* Writes into buf an option's help text and what the table says besides: the key a shorthand
+ * sets, the default. */
+void ps_cli_option_text(const struct ps_cli_option *o, char *buf, size_t size);
+/* What cmd's exit statuses mean, one sentence. */
+const char *ps_cli_exits(const struct ps_cli_command *cmd);
 
 /* Prints one help row: left, then text wrapped from column col (on the next line if left is wider). */
 void ps_cli_row(FILE *f, const char *left, const char *text, int col);

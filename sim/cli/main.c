@@ -4,17 +4,21 @@
 
 #include "cli.h"
 
-static const struct ps_cli_command *const commands[] = {
+const struct ps_cli_command *const ps_cli_commands[] = {
 	&ps_cmd_run, &ps_cmd_check, &ps_cmd_keys, &ps_cmd_compare, &ps_cmd_capacity, &ps_cmd_kernel,
-	&ps_cmd_snapshot, &ps_cmd_strategies, &ps_cmd_profiles,
+	&ps_cmd_snapshot, &ps_cmd_strategies, &ps_cmd_profiles, &ps_cmd_plot, &ps_cmd_man,
 };
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+#define NCOMMANDS (sizeof(ps_cli_commands) / sizeof(ps_cli_commands[0]))
+const size_t ps_cli_ncommands = NCOMMANDS;
+
+const char ps_cli_about[] = "Simulates how clients draw source ports from an ephemeral pool under the "
+			    "allocation strategies of real systems, and when the pool runs dry.";
 
 static const struct ps_cli_command *find(const char *name)
 {
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		if (!strcmp(commands[i]->name, name))
-			return commands[i];
+		if (!strcmp(ps_cli_commands[i]->name, name))
+			return ps_cli_commands[i];
 	return NULL;
 }
 
@@ -23,21 +27,19 @@ static void usage(FILE *f)
 	char left[NCOMMANDS][64];
 	int col = 0;
 	for (size_t i = 0; i < NCOMMANDS; i++) {
-		int w = snprintf(left[i], sizeof(left[i]), "  %s%s%s", commands[i]->name,
-				 commands[i]->scenario ? " [SCENARIO]" : commands[i]->args ? " " : "",
-				 commands[i]->args ? commands[i]->args : "");
+		const struct ps_cli_command *c = ps_cli_commands[i];
+		int w = snprintf(left[i], sizeof(left[i]), "  %s%s%s", c->name,
+				 c->scenario ? " [SCENARIO]" : c->args ? " " : "", c->args ? c->args : "");
 		col = w + 2 > col ? w + 2 : col;
 	}
 	fputs("usage: portsim COMMAND [OPTIONS]\n"
 	      "       portsim help [COMMAND]\n"
-	      "\n"
-	      "Simulates how clients draw source ports from an ephemeral pool under the\n"
-	      "allocation strategies of real systems, and when the pool runs dry.\n"
-	      "\n"
-	      "commands:\n",
+	      "\n",
 	      f);
+	ps_cli_wrap(f, ps_cli_about, 0, 0);
+	fputs("\ncommands:\n", f);
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		ps_cli_row(f, left[i], commands[i]->summary, col);
+		ps_cli_row(f, left[i], ps_cli_commands[i]->summary, col);
 	fputs("\noptions:\n", f);
 	ps_cli_row(f, "  -h, --help", "show this help", col);
 	ps_cli_row(f, "  -V, --version", "show the version", col);
@@ -49,7 +51,7 @@ static int unknown(const char *name)
 	char names[256] = "";
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "",
-			 commands[i]->name);
+			 ps_cli_commands[i]->name);
 	ps_cli_error("unknown command \"%s\"; commands: %s (see portsim --help)", name, names);
 	return PS_EXIT_USAGE;
 }
