@@ -5,26 +5,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *join(const char *dir, const char *name, const char *suffix)
-{
-	size_t n = strlen(dir) + strlen(name) + strlen(suffix) + 2;
-	char *p = malloc(n);
-	if (p)
-		snprintf(p, n, "%s/%s%s", dir, name, suffix);
-	return p;
-}
+#include "portsim/output.h"
 
-int ps_csv_open(struct ps_csv *c, const char *dir, const char *name, const char *header)
+static int open_as(struct ps_csv *c, const char *dir, const char *name, const char *header, bool gz)
 {
 	memset(c, 0, sizeof(*c));
-	c->path = join(dir, name, "");
-	c->tmp = join(dir, name, ".tmp");
+	/* In a declared output folder, the path is in its staging folder, made now if need be. */
+	c->path = ps_output_path(dir, name);
+	size_t n = c->path ? strlen(c->path) + sizeof(".tmp") : 0;
+	c->tmp = n ? malloc(n) : NULL;
+	if (c->tmp)
+		snprintf(c->tmp, n, "%s.tmp", c->path);
 	if (!c->path || !c->tmp) {
+		int e = errno ? errno : ENOMEM;
 		ps_csv_abort(c);
-		errno = ENOMEM;
+		errno = e;
 		return -1;
 	}
-	c->f = fopen(c->tmp, "w");
+	c->f = gz ? ps_gzip_open(c->tmp) : fopen(c->tmp, "w");
 	if (!c->f) {
 		int e = errno;
 		ps_csv_abort(c);
@@ -33,8 +31,36 @@ int ps_csv_open(struct ps_csv *c, const char *dir, const char *name, const char 
 	}
 	/* Large buffer: rows are small and many. */
 	setvbuf(c->f, NULL, _IOFBF, 1 << 16);
-	if (header)
-		fprintf(c->f, "%s\n", header);
+	if (header && fprintf(c->f, "%s\n", header) < 0)
+		ps_csv_failed(c);
+	return 0;
+}
+
+int ps_csv_open(struct ps_csv *c, const char *dir, const char *name, const char *header)
+{
+	return open_as(c, dir, name, header, false);
+}
+
+int ps_csv_open_gz(struct ps_csv *c, const char *dir, const char *name, const char *header)
+{
+	return open_as(c, dir, name, header, true);
+}
+
+int ps_csv_failed(struct ps_csv *c)
+{
+	if (!c->err)
+		c->err = errno ? errno : EIO;
+	return -1;
+}
+
+int ps_csv_check(const struct ps_csv *c)
+{
+	if (!c->f)
+		return 0;
+	if (c->err || ferror(c->f)) {
+		errno = c->err ? c->err : EIO;
+		return -1;
+	}
 	return 0;
 }
 
@@ -42,9 +68,9 @@ int ps_csv_commit(struct ps_csv *c)
 {
 	if (!c->f)
 		return 0;
-	int bad = ferror(c->f);
+	int bad = ps_csv_check(c) != 0;
 	int e = errno;
-	if (fclose(c->f) != 0) {
+	if (fclose(c->f) != 0 && !bad) {
 		bad = 1;
 		e = errno;
 	}

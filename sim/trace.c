@@ -1,5 +1,6 @@
 #include "portsim/trace.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,17 +20,28 @@ void ps_ip_format(char *buf, unsigned long size, uint32_t ip)
 	snprintf(buf, size, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
 }
 
-int ps_trace_open(struct ps_trace *t, const char *dir, bool events, bool ports)
+int ps_trace_open(struct ps_trace *t, const char *dir, unsigned files)
 {
 	memset(t, 0, sizeof(*t));
-	t->with_events = events;
-	t->with_ports = ports;
+	t->with_events = files & (PS_TRACE_EVENTS | PS_TRACE_EVENTS_GZ);
+	t->with_ports = files & PS_TRACE_PORTS;
+	bool gz = files & PS_TRACE_EVENTS_GZ;
 	if (ps_csv_open(&t->timeseries, dir, "timeseries.csv", PS_TIMESERIES_HEADER) != 0 ||
-	    (events && ps_csv_open(&t->events, dir, "events.csv", PS_EVENTS_HEADER) != 0) ||
-	    (ports && ps_csv_open(&t->ports, dir, "ports.csv", PS_PORTS_HEADER) != 0)) {
+	    (t->with_events && !gz && ps_csv_open(&t->events, dir, "events.csv", PS_EVENTS_HEADER) != 0) ||
+	    (gz && ps_csv_open_gz(&t->events, dir, "events.csv.gz", PS_EVENTS_HEADER) != 0) ||
+	    (t->with_ports && ps_csv_open(&t->ports, dir, "ports.csv", PS_PORTS_HEADER) != 0)) {
+		int e = errno;
 		ps_trace_abort(t);
+		errno = e;
 		return -1;
 	}
+	return 0;
+}
+
+int ps_trace_check(const struct ps_trace *t)
+{
+	if (ps_csv_check(&t->timeseries) != 0 || ps_csv_check(&t->events) != 0 || ps_csv_check(&t->ports) != 0)
+		return -1;
 	return 0;
 }
 
@@ -45,7 +57,8 @@ void ps_trace_ports(struct ps_trace *t, ps_time now, const struct ps_pool *pool)
 		uint64_t bits = pool->any[w];
 		if (width < 64)
 			bits &= ~0ULL >> (64 - width);
-		fprintf(t->ports.f, "%s,%u,%u,%d\n", ts, pool->lo + first, width, __builtin_popcountll(bits));
+		if (fprintf(t->ports.f, "%s,%u,%u,%d\n", ts, pool->lo + first, width, __builtin_popcountll(bits)) < 0)
+			ps_csv_failed(&t->ports);
 	}
 }
 
@@ -66,8 +79,9 @@ void ps_trace_event_nat(struct ps_trace *t, ps_time now, uint64_t conn_id, enum 
 		ps_ip_format(nat, sizeof(nat), nat_ip);
 		snprintf(nport, sizeof(nport), "%u", nat_port);
 	}
-	fprintf(t->events.f, "%s,%" PRIu64 ",%s,%s,%s,%s,%u,%u,%s,%s,%s\n", ts, conn_id, event_names[ev], src,
-		sport, dst, dst_port, probes, ps_err_name(error), nat, nport);
+	if (fprintf(t->events.f, "%s,%" PRIu64 ",%s,%s,%s,%s,%u,%u,%s,%s,%s\n", ts, conn_id, event_names[ev], src,
+		    sport, dst, dst_port, probes, ps_err_name(error), nat, nport) < 0)
+		ps_csv_failed(&t->events);
 }
 
 void ps_trace_event(struct ps_trace *t, ps_time now, uint64_t conn_id, enum ps_trace_event ev,
@@ -83,18 +97,23 @@ void ps_trace_sample(struct ps_trace *t, ps_time now, uint64_t established, uint
 	char ts[32];
 	ps_time_format(ts, sizeof(ts), now);
 	double mean = m->iv_attempts ? (double)m->iv_probes / (double)m->iv_attempts : 0.0;
-	fprintf(t->timeseries.f, "%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%" PRIu64 ",%" PRIu64 ",%.3f\n",
-		ts, established, time_wait, ports_in_use, free_tightest, m->iv_attempts, m->iv_failures, mean);
+	if (fprintf(t->timeseries.f, "%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%" PRIu64 ",%" PRIu64 ",%.3f\n",
+		    ts, established, time_wait, ports_in_use, free_tightest, m->iv_attempts, m->iv_failures, mean) < 0)
+		ps_csv_failed(&t->timeseries);
 	m->iv_attempts = m->iv_failures = m->iv_probes = 0;
 }
 
 int ps_trace_commit(struct ps_trace *t)
 {
-	int r = ps_csv_commit(&t->timeseries);
-	if (ps_csv_commit(&t->events) != 0)
-		r = -1;
-	if (ps_csv_commit(&t->ports) != 0)
-		r = -1;
+	struct ps_csv *files[] = { &t->timeseries, &t->events, &t->ports };
+	int r = 0, e = 0;
+	for (int i = 0; i < 3; i++)
+		if (ps_csv_commit(files[i]) != 0 && r == 0) {
+			r = -1;
+			e = errno;
+		}
+	/* The first failure's reason; the files after it are committed (or removed) all the same. */
+	errno = e;
 	return r;
 }
 

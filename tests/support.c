@@ -8,19 +8,25 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "portsim/alloc.h"
 
 
-int pst_run_cli(char **out, const char *const *argv)
+/* Starts the built portsim with argv, its stdout and stderr on fd (and other_end closed in it); the pid or -1. */
+static pid_t spawn(const char *const *argv, int fd, int other_end)
 {
 	size_t argc = 0;
 	while (argv[argc])
@@ -31,27 +37,31 @@ int pst_run_cli(char **out, const char *const *argv)
 	args[0] = (char *)PORTSIM_BIN;
 	for (size_t i = 0; i < argc; i++)
 		args[i + 1] = (char *)argv[i];
-
-	int fds[2];
-	if (pipe(fds) != 0) {
-		free(args);
-		return -1;
-	}
 	pid_t pid = fork();
-	if (pid < 0) {
-		free(args);
-		return -1;
-	}
 	if (pid == 0) {
-		dup2(fds[1], 1);
-		dup2(fds[1], 2);
-		close(fds[0]);
-		close(fds[1]);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		close(fd);
+		if (other_end >= 0)
+			close(other_end);
 		execv(PORTSIM_BIN, args);
 		_exit(127);
 	}
 	free(args);
+	return pid;
+}
+
+int pst_run_cli(char **out, const char *const *argv)
+{
+	int fds[2];
+	if (pipe(fds) != 0)
+		return -1;
+	pid_t pid = spawn(argv, fds[1], fds[0]);
 	close(fds[1]);
+	if (pid < 0) {
+		close(fds[0]);
+		return -1;
+	}
 	size_t len = 0, cap = 4096;
 	char *buf = malloc(cap);
 	for (;;) {
@@ -91,6 +101,87 @@ char *pst_shell(const char *cmd, int *status)
 	int rc = pclose(p);
 	*status = rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 	return out;
+}
+
+void pst_sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+pid_t pst_spawn_cli(const char *const *argv, const char *log)
+{
+	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return -1;
+	pid_t pid = spawn(argv, fd, -1);
+	close(fd);
+	return pid;
+}
+
+bool pst_exists(const char *dir, const char *name)
+{
+	char *p = pst_path(dir, name);
+	bool yes = access(p, F_OK) == 0;
+	free(p);
+	return yes;
+}
+
+int pst_wait(pid_t pid, double timeout_s, int *status)
+{
+	for (double waited = 0; waited <= timeout_s; waited += 0.01) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+		if (r == pid)
+			return 0;
+		if (r < 0 && errno != EINTR) {
+			/* Not our child (any more): over when it no longer exists. */
+			*status = 0;
+			if (kill(pid, 0) != 0 && errno == ESRCH)
+				return 0;
+		}
+		pst_sleep_ms(10);
+	}
+	return -1;
+}
+
+/* The lock this process holds, or -1: a second flock of the file here would wait for ourselves. */
+static int kernel_lock = -1;
+
+int pst_kernel_lock(void)
+{
+	if (kernel_lock >= 0)
+		return kernel_lock;
+	/* Read-only is enough for flock, so a lock file made by another user serves too. */
+	int fd = open(PST_KERNEL_LOCK_FILE, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		print_message("cannot open %s: %s\n", PST_KERNEL_LOCK_FILE, strerror(errno));
+		return -1;
+	}
+	bool said = false;
+	for (int i = 0; i < 2400; i++) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return kernel_lock = fd;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			break;
+		if (!said) {
+			print_message("waiting for another test using the live kernel (%s)\n", PST_KERNEL_LOCK_FILE);
+			said = true;
+		}
+		pst_sleep_ms(100);
+	}
+	print_message("no lock on %s: %s\n", PST_KERNEL_LOCK_FILE,
+		      errno == EWOULDBLOCK ? "another test held it for 240 s" : strerror(errno));
+	close(fd);
+	return -1;
+}
+
+void pst_kernel_unlock(int fd)
+{
+	if (fd >= 0 && fd == kernel_lock) {
+		close(fd);
+		kernel_lock = -1;
+	}
 }
 
 char *pst_read_file(const char *path, size_t *len)

@@ -28,6 +28,36 @@ void pst_rmtree(const char *dir);
 /* dir "/" name, malloc'd. */
 char *pst_path(const char *dir, const char *name);
 
+/* ---- processes, and the live kernel ---- */
+#include <sys/types.h>
+
+/* Starts the built portsim with argv (NULL-terminated, without argv[0]), its stdout and stderr
+ * going to the file log; returns its pid, or -1. */
+pid_t pst_spawn_cli(const char *const *argv, const char *log);
+
+/* Sleeps ms milliseconds. */
+void pst_sleep_ms(long ms);
+
+/* Whether dir/name exists. */
+#include <stdbool.h>
+bool pst_exists(const char *dir, const char *name);
+
+/* Waits up to timeout_s seconds for pid to end; 0 with its wait status in *status (0 when pid is
+ * not this process's child), or -1 if it is still running. */
+int pst_wait(pid_t pid, double timeout_s, int *status);
+
+/*
+ * Takes the lock every test that uses the live kernel holds while it does (a flock on
+ * PST_KERNEL_LOCK_FILE), so no two of them run at once, from any build or checkout: the kernel's
+ * port-perturbation table and its 10 s re-salt are shared by every network namespace, so one test's
+ * connections move another's ports. Waits up to 240 s. Returns the lock's descriptor (held until
+ * pst_kernel_unlock or the process ends; asked again while held, the same one), or -1 after
+ * printing why.
+ */
+#define PST_KERNEL_LOCK_FILE "/tmp/portsim-live-kernel.lock"
+int pst_kernel_lock(void);
+void pst_kernel_unlock(int fd);
+
 /* ---- scenarios and runs from INI text ---- */
 #include "portsim/run.h"
 #include "portsim/scenario.h"

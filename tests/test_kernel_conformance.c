@@ -16,6 +16,14 @@
  * is pinned to 0. Every case runs with `fast` (order kept, no waiting) and a
  * range of a few hundred ports, so the whole test takes well under a second
  * or two. When no namespace can be made the test is skipped with the reason.
+ *
+ * Other programs' connections share that table too. The test holds the
+ * live-kernel lock (pst_kernel_lock) against every other test of this kind,
+ * the stride case talks to a destination of its own that nobody else's
+ * connections hash with, and a stride run that shows more jumps than its
+ * 10 s epochs can explain was disturbed anyway: it is run once more. The
+ * forked kernel side ends with _exit, so a failed case's leftovers never
+ * reach the next case's child through the leak checker.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,6 +37,7 @@
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "portsim/kernel.h"
@@ -39,6 +48,7 @@
 #define SKIP_CODE 77
 
 struct ev {
+	double t;        /* seconds since the start: real time on the kernel side */
 	uint64_t conn;
 	char kind;       /* 'o'pen, 'f'ail, 'c'lose, 't'w_takeover */
 	uint16_t port;
@@ -54,6 +64,7 @@ struct trace {
 struct env {
 	bool available;
 	char why[512];
+	int lock; /* pst_kernel_lock's, or -1 */
 };
 
 static void trace_free(struct trace *t)
@@ -104,7 +115,7 @@ static void read_events(const char *dir, struct trace *t)
 			t->ev = realloc(t->ev, cap * sizeof(*t->ev));
 		}
 		struct ev *e = &t->ev[t->n++];
-		*e = (struct ev){ .conn = conn, .kind = event[0] == 't' && event[1] == 'w' && event[3] == 't'
+		*e = (struct ev){ .t = strtod(f[0], NULL), .conn = conn, .kind = event[0] == 't' && event[1] == 'w' && event[3] == 't'
 								     ? 't' : event[0],
 				  .port = (uint16_t)port };
 		memcpy(e->dst, dst, sizeof(dst));
@@ -146,7 +157,8 @@ static void run_kernel(const char *name, const char *ini, struct trace *t)
 		free(sc);
 		free(dir);
 		fflush(NULL);
-		exit(code);
+		/* Not exit(): the leak checker would judge the heap inherited from this test. */
+		_exit(code);
 	}
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -537,16 +549,53 @@ static void strides(const struct trace *t, uint32_t remaining, uint64_t *bins, u
  * (which, on the kernel, falls on its own clock ticks at any point of the
  * run) and are counted apart, not tested.
  */
+/* Jumps the re-salt can explain in t: one per 10 s epoch the opens span, counting the one they start in. */
+static uint64_t epoch_jumps(const struct trace *t)
+{
+	double first = -1, last = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->ev[i].kind != 'o')
+			continue;
+		if (first < 0)
+			first = t->ev[i].t;
+		last = t->ev[i].t;
+	}
+	return first < 0 ? 0 : 1 + (uint64_t)((last - first) / 10.0);
+}
+
+/* A loopback destination of this run's own, outside the range, so no other program's connections share its counter. */
+static void own_destination(char *buf, size_t size)
+{
+	unsigned r = (unsigned)getpid() * 2654435761u ^ (unsigned)time(NULL);
+	snprintf(buf, size, "127.%u.%u.%u:%u", 1 + (r >> 24) % 250, (r >> 16) & 255, 1 + (r >> 8) % 250,
+		 1024 + r % 30000);
+}
+
 static void test_kernel_strides_match_in_distribution(void **state)
 {
 	need_kernel(state);
-	char ini[1024];
-	scenario(ini, sizeof(ini), 7, "32768-60999", "", 2000, "0", "server", "connect", 1);
+	char ini[1024], dst[64];
+	own_destination(dst, sizeof(dst));
+	snprintf(ini, sizeof(ini),
+		 "[run]\nduration_s = 1\nseed = 7\n"
+		 "[host]\nprofile = linux\nport_range = 32768-60999\ntw_reuse = 0\n"
+		 "[workload.c]\narrival = constant\nrate_per_s = 2000\nduration = fixed\nduration_s = 0\n"
+		 "closer = server\nmode = connect\ndestination_list = %s\n", dst);
 	struct trace k, m;
-	run_kernel("steps", ini, &k);
-	run_model("steps", ini, &m);
 	uint64_t kb[STEP_BINS] = { 0 }, mb[STEP_BINS] = { 0 }, kj = 0, mj = 0;
-	strides(&k, 28232, kb, &kj);
+	for (int attempt = 0;; attempt++) {
+		run_kernel("steps", ini, &k);
+		memset(kb, 0, sizeof(kb));
+		kj = 0;
+		strides(&k, 28232, kb, &kj);
+		uint64_t explained = epoch_jumps(&k);
+		if (kj <= explained || attempt == 1)
+			break;
+		print_message("  kernel side disturbed: %llu jumps where its epochs explain %llu; once more\n",
+			      (unsigned long long)kj, (unsigned long long)explained);
+		trace_free(&k);
+	}
+	run_model("steps", ini, &m);
 	strides(&m, 28232, mb, &mj);
 	double nk = 0, nm = 0;
 	for (int b = 0; b < STEP_BINS; b++) {
@@ -581,7 +630,13 @@ static void test_kernel_strides_match_in_distribution(void **state)
 static int setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
+	e->lock = -1;
 	e->available = ps_kernel_available(e->why, sizeof(e->why));
+	if (e->available && (e->lock = pst_kernel_lock()) < 0) {
+		e->available = false;
+		snprintf(e->why, sizeof(e->why), "the live kernel stayed busy with another test (%s)",
+			 PST_KERNEL_LOCK_FILE);
+	}
 	if (e->available) {
 		print_message("kernel_conformance: the live kernel against the linux model\n");
 		row("case", "kernel", "model", "expected");
@@ -594,7 +649,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	free(*state);
+	struct env *e = *state;
+	pst_kernel_unlock(e->lock);
+	free(e);
 	return 0;
 }
 

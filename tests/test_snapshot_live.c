@@ -58,6 +58,7 @@
 struct env {
 	bool available;
 	char why[512];
+	int lock; /* pst_kernel_lock, or -1 */
 };
 
 /* ---- the lab: runs in the child, inside the namespace ---- */
@@ -566,13 +567,18 @@ static int setup(void **state)
 	e->available = ps_kernel_available(e->why, sizeof(e->why));
 	if (!e->available)
 		print_message("snapshot_live skipped: %s\n", e->why);
+	/* Other live-kernel tests share the TIME_WAIT tables and sysctl defaults: one at a time. */
+	e->lock = e->available ? pst_kernel_lock() : -1;
 	*state = e;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	free(*state);
+	struct env *e = *state;
+	if (e->lock >= 0)
+		pst_kernel_unlock(e->lock);
+	free(e);
 	return 0;
 }
 

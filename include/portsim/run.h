@@ -19,8 +19,9 @@
 struct ps_run_options {
 	const char *out_dir;  /* NULL: write no files */
 	bool events;          /* also write events.csv */
+	bool events_gz;       /* write events.csv.gz (gzip of events.csv's bytes) instead of events.csv */
 	bool ports;           /* also write ports.csv (occupancy per port bin and sample) */
-	bool progress;        /* progress lines on stderr */
+	bool progress;        /* progress on stderr: a line redrawn on a terminal, else a line every 10 s */
 };
 
 struct ps_run_result {
@@ -30,14 +31,20 @@ struct ps_run_result {
 	double wall_s;
 };
 
-/* Exit-code-like status: 0 done, 1 run-time (I/O, memory), 2 bad scenario. */
-enum ps_status { PS_DONE = 0, PS_FAILED = 1, PS_BAD_INPUT = 2 };
+/*
+ * Exit-code-like status: 0 done, 1 run-time (I/O, memory), 2 bad scenario;
+ * PS_INTERRUPTED when a signal stopped it (interrupt.h): the command exits
+ * 128 + the signal.
+ */
+enum ps_status { PS_DONE = 0, PS_FAILED = 1, PS_BAD_INPUT = 2, PS_INTERRUPTED = 3 };
 
 /*
  * Validates and resolves sc, then plays it. With opt->out_dir it writes
  * summary.csv, scenario.ini, hosts.csv (with a NAT) and what the options
  * ask for. PS_DONE (free res with ps_run_result_fini), or the status with
- * the reason in err and nothing left to free.
+ * the reason in err and nothing left to free. Writing stops at the first
+ * row that cannot be written (PS_FAILED), and the event loop at a signal
+ * (PS_INTERRUPTED); either way the files it had open are removed.
  */
 enum ps_status ps_run(const struct ps_scenario *sc, const struct ps_run_options *opt,
 		      struct ps_run_result *res, char *err, size_t size);
@@ -51,5 +58,15 @@ enum ps_status ps_run_resolved(const struct ps_run_config *cfg, const struct ps_
 			       struct ps_run_result *res, char *err, size_t size);
 
 void ps_run_result_fini(struct ps_run_result *res);
+
+/* What a run of a scenario will cost, from its rates, before it starts. */
+struct ps_run_estimate {
+	double attempts;      /* connection attempts (requests, with keepalive) over the run */
+	double events;        /* engine events: about 3 per attempt (arrival, close, end of TIME_WAIT) */
+	double events_bytes;  /* size of events.csv: about 3 rows per attempt */
+};
+
+/* Events and events.csv size for sc, from each population's mean rate times the duration. */
+void ps_run_estimate(const struct ps_scenario *sc, struct ps_run_estimate *e);
 
 #endif

@@ -38,8 +38,18 @@ struct ps_trace {
 	bool with_events, with_ports;
 };
 
-/* Opens timeseries.csv (and events.csv, ports.csv) in dir; 0 or -1 (errno set). */
-int ps_trace_open(struct ps_trace *t, const char *dir, bool events, bool ports);
+/* What ps_trace_open writes besides timeseries.csv: bits. */
+enum {
+	PS_TRACE_EVENTS = 1,    /* events.csv */
+	PS_TRACE_EVENTS_GZ = 2, /* events.csv.gz instead: the same bytes, gzip-compressed */
+	PS_TRACE_PORTS = 4      /* ports.csv */
+};
+
+/* Opens timeseries.csv and the files of `files` (PS_TRACE_* bits) in dir; 0 or -1 (errno set). */
+int ps_trace_open(struct ps_trace *t, const char *dir, unsigned files);
+
+/* 0 while every row so far was written; -1 with errno once one was not (a full disk). */
+int ps_trace_check(const struct ps_trace *t);
 
 /* One events.csv row with the NAT's external address and port (nat_ip 0: no NAT). */
 void ps_trace_event_nat(struct ps_trace *t, ps_time now, uint64_t conn_id, enum ps_trace_event ev,

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "command.h"
+#include "cli.h"
+#include "portsim/interrupt.h"
 
 #define WIDTH 79
 /* getopt_long returns LONG_BASE + i for the long form of option i: apart from every short letter,
@@ -17,6 +18,9 @@
 
 void ps_cli_error(const char *fmt, ...)
 {
+	/* After a signal, errors are its consequences: the one line saying so is ps_cli_finish's. */
+	if (ps_interrupted())
+		return;
 	va_list ap;
 	fputs("portsim: ", stderr);
 	va_start(ap, fmt);
@@ -290,6 +294,8 @@ int ps_cli_dispatch(const struct ps_cli_command *cmd, int argc, char **argv)
 	size_t n = nopts(cmd);
 	struct ps_cli_parsed p = {
 		.cmd = cmd,
+		.argc = argc,
+		.argv = argv,
 		.sets = calloc((size_t)argc, sizeof(*p.sets)),
 		.values = calloc(n + 1, sizeof(*p.values)),
 	};
@@ -312,7 +318,7 @@ int ps_cli_dispatch(const struct ps_cli_command *cmd, int argc, char **argv)
 	getopt_tables(cmd, n, lo, so);
 	rc = parse_options(&p, n, argc, argv, lo, so);
 	if (rc < 0)
-		rc = cmd->main(&p);
+		rc = ps_cli_finish(&p, cmd->main(&p));
 done:
 	free(so);
 	free(lo);
@@ -334,6 +340,14 @@ static const struct ps_cli_value *value(const struct ps_cli_parsed *p, const cha
 	/* A command asking for an option its table lacks is a bug in that command. */
 	fprintf(stderr, "portsim: %s: no option --%s of that kind in its table\n", p->cmd->name, name);
 	abort();
+}
+
+bool ps_cli_has_option(const struct ps_cli_command *cmd, const char *name)
+{
+	for (size_t i = 0; cmd->opts && cmd->opts[i].name; i++)
+		if (!strcmp(cmd->opts[i].name, name))
+			return true;
+	return false;
 }
 
 bool ps_cli_flag(const struct ps_cli_parsed *p, const char *name)

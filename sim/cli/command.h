@@ -73,6 +73,8 @@ struct ps_cli_option {
 #define PS_OPT_STRATEGY(h) PS_OPT_SHORTHAND("strategy", "S", "host.strategy", h)
 #define PS_OPT_OUT(dir) PS_OPT_TEXT('o', "out", "DIR", dir, "output directory, created if missing")
 #define PS_OPT_QUIET PS_OPT_FLAG('q', "quiet", "print nothing but errors")
+#define PS_OPT_PROGRESS \
+	PS_OPT_FLAG(0, "progress", "show progress on stderr also when it is not a terminal (a line every 10 s)")
 
 /* A number macro as text, for a default: PS_CLI_STR(PS_KERNEL_DEFAULT_LIMIT_S). */
 #define PS_CLI_STR(x) PS_CLI_STR_(x)
@@ -108,6 +110,8 @@ struct ps_cli_command {
 /* A command line, parsed against its command's table. */
 struct ps_cli_parsed {
 	const struct ps_cli_command *cmd;
+	int argc;                       /* the command line, argv[0] the command's name */
+	char **argv;
 	const char *scenario;           /* the SCENARIO argument; NULL for the built-in scenario */
 	char **args;                    /* with cmd->args: the positional arguments, in order */
 	size_t nargs;
@@ -116,8 +120,14 @@ struct ps_cli_parsed {
 	struct ps_cli_value *values;    /* one per option of cmd->opts, in its order */
 };
 
-/* Parses argv (argv[0] the command's name) against cmd and runs it; returns the exit status. */
+/*
+ * Parses argv (argv[0] the command's name) against cmd and runs it, then
+ * settles its output folder (ps_cli_finish); returns the exit status.
+ */
 int ps_cli_dispatch(const struct ps_cli_command *cmd, int argc, char **argv);
+
+/* Whether cmd's table has an option called name. */
+bool ps_cli_has_option(const struct ps_cli_command *cmd, const char *name);
 
 /* Whether the PS_CLI_FLAG option name was given. */
 bool ps_cli_flag(const struct ps_cli_parsed *p, const char *name);
@@ -140,7 +150,11 @@ void ps_cli_row(FILE *f, const char *left, const char *text, int col);
 /* Prints text wrapped at 79 columns, its first line from column col, the others from indent, and a newline. */
 void ps_cli_wrap(FILE *f, const char *text, int indent, int col);
 
-/* Prints "portsim: " and the formatted message to stderr, with a newline. */
+/*
+ * Prints "portsim: " and the formatted message to stderr, with a newline;
+ * nothing once a signal interrupted the command, whose one line the
+ * dispatcher prints (ps_cli_finish).
+ */
 void ps_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -4,14 +4,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "portsim/compare.h"
 #include "portsim/scenario.h"
 
+/* On a terminal one line redrawn and cleared at the end; in a log, one line per run. */
 static void progress(void *arg, unsigned done, unsigned total, const char *strategy, unsigned rep)
 {
 	(void)arg;
+	if (!isatty(fileno(stderr))) {
+		fprintf(stderr, "compare: %u/%u runs (%s, replication %u)\n", done, total, strategy, rep);
+		return;
+	}
 	fprintf(stderr, "\rcompare: %u/%u runs (%s, replication %u)\033[K", done, total, strategy, rep);
 	if (done == total)
 		fputs("\r\033[K", stderr);
@@ -84,6 +90,7 @@ static int compare(const struct ps_cli_parsed *p)
 	rc = PS_EXIT_RUNTIME;
 	if (!opt.out_dir)
 		goto done;
+	ps_cli_announce(p, sc, (double)nnames * opt.replications, false, false);
 	struct ps_compare_result res;
 	enum ps_status st = ps_compare(sc, &opt, &res, err, sizeof(err));
 	if (st != PS_DONE) {
@@ -91,12 +98,12 @@ static int compare(const struct ps_cli_parsed *p)
 		rc = st == PS_BAD_INPUT ? PS_EXIT_USAGE : PS_EXIT_RUNTIME;
 		goto done;
 	}
-	if (!ps_cli_flag(p, "quiet")) {
+	rc = ps_cli_publish(p);
+	if (rc == PS_EXIT_OK && !ps_cli_flag(p, "quiet")) {
 		print_table(sc, &res);
-		printf("wrote %s/compare.csv, %s/reuse_cdf.csv\n", opt.out_dir, opt.out_dir);
+		printf("wrote %s/compare.csv, %s/reuse_cdf.csv, %s/MANIFEST\n", opt.out_dir, opt.out_dir, opt.out_dir);
 	}
 	ps_compare_result_fini(&res);
-	rc = PS_EXIT_OK;
 done:
 	free(names);
 	free(namebuf);
@@ -112,6 +119,7 @@ static const struct ps_cli_option opts[] = {
 	PS_OPT_SET,
 	PS_OPT_OUT("out/compare"),
 	PS_OPT_QUIET,
+	PS_OPT_PROGRESS,
 	PS_OPT_END,
 };
 

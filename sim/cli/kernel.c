@@ -5,12 +5,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
 #include "cli.h"
+#include "portsim/interrupt.h"
 #include "portsim/kernel.h"
+#include "portsim/output.h"
 #include "portsim/scenario.h"
 
 /* The replay in the child: it is the process whose namespace changes. Returns an exit status. */
@@ -31,10 +38,26 @@ static int replay(const struct ps_scenario *sc, const struct ps_kernel_options *
 			printf(" (first at %.3f s, attempt %" PRIu64 ")", (double)m->first_failure / 1e9,
 			       m->first_failure_attempt);
 		printf("; %.1f s, at worst %.3f s late\n", res.wall_s, res.max_lag_s);
-		printf("wrote %s/events.csv, %s/summary.csv\n", opt->out_dir, opt->out_dir);
 	}
 	ps_kernel_result_fini(&res);
 	return PS_EXIT_OK;
+}
+
+/*
+ * The child's first steps: it dies with its parent (PR_SET_PDEATHSIG), even
+ * if the parent died before the request was made, and a signal ends it at
+ * once: the parent removes whatever it was writing.
+ */
+static void bind_to_parent(pid_t parent)
+{
+#ifdef __linux__
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+	if (getppid() != parent)
+		_exit(PS_EXIT_RUNTIME);
+	ps_interrupt_default();
+	if (ps_interrupted())
+		_exit(PS_EXIT_RUNTIME);
 }
 
 /* Forks: the child enters the namespace and plays sc, this process keeps its own. Returns the exit status. */
@@ -43,26 +66,38 @@ static int play(const struct ps_scenario *sc, const struct ps_kernel_options *op
 	if (!quiet)
 		fprintf(stderr, "portsim: playing %s against the kernel%s: %.0f s of real time\n", sc->name,
 			opt->fast ? " (fast)" : "", opt->fast ? 0.0 : sc->duration_s);
+	char err[PS_ERR_MAX];
+	/* Made here, so the folder is this process's to publish or remove, whatever becomes of the child. */
+	if (ps_output_stage(err, sizeof(err)) != 0) {
+		ps_cli_error("kernel: %s", err);
+		return PS_EXIT_RUNTIME;
+	}
 	fflush(NULL);
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		ps_cli_error("kernel: fork: %s", strerror(errno));
 		return PS_EXIT_RUNTIME;
 	}
 	if (pid == 0) {
+		bind_to_parent(parent);
 		int code = replay(sc, opt, quiet);
 		fflush(NULL);
 		exit(code);
 	}
+	ps_interrupt_forward(pid);
 	int status = 0;
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			ps_cli_error("kernel: waitpid: %s", strerror(errno));
-			return PS_EXIT_RUNTIME;
-		}
+	pid_t w;
+	while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	ps_interrupt_forward(0);
+	if (w < 0) {
+		ps_cli_error("kernel: waitpid: %s", strerror(errno));
+		return PS_EXIT_RUNTIME;
 	}
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
+	/* Killed by the signal this process passed on: ps_cli_finish says so. */
 	ps_cli_error("kernel: the replay died (signal %d)", WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 	return PS_EXIT_RUNTIME;
 }
@@ -84,7 +119,12 @@ static int kernel(const struct ps_cli_parsed *p)
 	} else if (!(opt.out_dir = ps_cli_out(p))) {
 		rc = PS_EXIT_RUNTIME;
 	} else {
-		rc = play(sc, &opt, ps_cli_flag(p, "quiet"));
+		bool quiet = ps_cli_flag(p, "quiet");
+		rc = play(sc, &opt, quiet);
+		if (rc == PS_EXIT_OK)
+			rc = ps_cli_publish(p);
+		if (rc == PS_EXIT_OK && !quiet)
+			printf("wrote %s/events.csv, %s/summary.csv, %s/MANIFEST\n", opt.out_dir, opt.out_dir, opt.out_dir);
 	}
 	free(sc);
 	return rc;
@@ -101,6 +141,7 @@ static const struct ps_cli_option opts[] = {
 		    "do not wait for each arrival's time: keep only the order of opens and closes (faithful "
 		    "when nothing depends on elapsed time: TIME_WAIT expiry, tw_reuse delay, re-salt)"),
 	PS_OPT_QUIET,
+	PS_OPT_PROGRESS,
 	PS_OPT_END,
 };
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "portsim/interrupt.h"
 
 const struct ps_cli_command *const ps_cli_commands[] = {
 	&ps_cmd_run, &ps_cmd_check, &ps_cmd_keys, &ps_cmd_compare, &ps_cmd_capacity, &ps_cmd_kernel,
@@ -92,5 +93,7 @@ int main(int argc, char **argv)
 	const struct ps_cli_command *cmd = find(name);
 	if (!cmd)
 		return unknown(name);
+	/* From here a signal stops the command at a clean point (interrupt.h). */
+	ps_interrupt_install();
 	return ps_cli_dispatch(cmd, argc - 1, argv + 1);
 }

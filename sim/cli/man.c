@@ -452,9 +452,12 @@ static int man(const struct ps_cli_parsed *p)
 		pages[section ? which : 0].write(stdout);
 		return PS_EXIT_OK;
 	}
-	const char *dir = ps_cli_out(p);
-	if (!dir)
+	/* A manual tree, not a run's output folder: no staging, no MANIFEST. */
+	const char *dir = ps_cli_text(p, "out");
+	if (ps_cli_mkdirs(dir) != 0) {
+		ps_cli_error("man: cannot create %s: %s", dir, strerror(errno));
 		return PS_EXIT_RUNTIME;
+	}
 	for (size_t i = 0; i < NPAGES; i++) {
 		int rc = section && i != which ? PS_EXIT_OK : write_page(dir, i);
 		if (rc != PS_EXIT_OK)

@@ -243,10 +243,8 @@ static int snapshot(const struct ps_cli_parsed *p)
 		goto done;
 	/* Everything is known to be right: only now is anything created. */
 	rc = PS_EXIT_RUNTIME;
-	if (ps_cli_mkdirs(a->out) != 0) {
-		ps_cli_error("snapshot: cannot create output directory \"%s\": %s", a->out, strerror(errno));
+	if (!ps_cli_out(p))
 		goto done;
-	}
 	if (ps_snapshot_write_csv(a->out, h, &rep, last, a->port ? &hits : NULL) != 0) {
 		ps_cli_error("snapshot: cannot write %s/snapshot.csv: %s", a->out, strerror(errno));
 		goto done;
@@ -255,6 +253,8 @@ static int snapshot(const struct ps_cli_parsed *p)
 		ps_cli_error("snapshot: cannot write scenario \"%s\": %s", a->scenario, strerror(errno));
 		goto done;
 	}
+	if ((rc = ps_cli_publish(p)) != PS_EXIT_OK)
+		goto done;
 	if (!a->quiet) {
 		ps_snapshot_print(stdout, h, &rep, a->top);
 		if (a->port)

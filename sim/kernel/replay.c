@@ -248,14 +248,16 @@ static int on_close(struct ps_replay *r, uint32_t id, uint32_t gen, char *err, s
 	return 0;
 }
 
+/* On a terminal one line redrawn; in a log, one line each time. */
 static void progress(const struct ps_replay *r, bool last)
 {
 	const struct ps_metrics *m = &r->res->m;
+	bool tty = isatty(fileno(stderr));
 	fprintf(stderr,
-		"\rportsim: kernel %.1f of %.1f s, %" PRIu64 " attempts, %" PRIu64 " failed, %" PRIu64
-		" established, %" PRIu64 " in TIME_WAIT   %s",
-		(double)elapsed(r) / 1e9, (double)r->end / 1e9, m->attempts, m->failures, r->established,
-		r->time_wait, last ? "\n" : "");
+		"%sportsim: kernel %.1f of %.1f s, %" PRIu64 " attempts, %" PRIu64 " failed, %" PRIu64
+		" established, %" PRIu64 " in TIME_WAIT%s",
+		tty ? "\r" : "", (double)elapsed(r) / 1e9, (double)r->end / 1e9, m->attempts, m->failures,
+		r->established, r->time_wait, !tty || last ? "\n" : "   ");
 }
 
 static int play(struct ps_replay *r, char *err, size_t size)
@@ -286,6 +288,10 @@ static int play(struct ps_replay *r, char *err, size_t size)
 				return -1;
 			}
 		} else if (on_close(r, ev.id, ev.gen, err, size) != 0) {
+			return -1;
+		}
+		if (r->tracing && ps_csv_check(&r->trace.events) != 0) {
+			ps_kernel_say(err, size, "%s: cannot write outputs: %s", opt->out_dir, strerror(errno));
 			return -1;
 		}
 		if (opt->progress && elapsed(r) - last_shown >= PS_NS_PER_S) {

@@ -12,10 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "portsim/engine.h"
 #include "portsim/host.h"
+#include "portsim/interrupt.h"
 #include "portsim/nat.h"
 #include "portsim/trace.h"
 #include "portsim/workload.h"
@@ -81,13 +81,6 @@ struct run {
 	struct ps_host_stats *hosts; /* [sources] with a NAT */
 	uint32_t nhosts;
 };
-
-double ps_run_wall_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void note_occupancy(struct run *r)
 {
@@ -425,42 +418,39 @@ static void sample(struct run *r, ps_time t)
 		r->m->iv_attempts = r->m->iv_failures = r->m->iv_probes = 0;
 }
 
-static void progress(const struct run *r, double started, uint64_t events)
-{
-	double el = ps_run_wall_now() - started;
-	double t = (double)r->engine.now / 1e9, end = (double)r->end / 1e9;
-	fprintf(stderr, "\rportsim: %.1f of %.1f simulated s (%.0f%%), %" PRIu64 " events, %.2f M events/s   ",
-		t, end, end > 0 ? 100.0 * t / end : 100.0, events, el > 0 ? (double)events / el / 1e6 : 0.0);
-}
-
-/* Plays the queue up to the end time; 0 or -1 (out of memory). */
-static int play(struct run *r, ps_time sample_dt, bool show_progress)
+/* Plays the queue up to the end time, unless a signal, a failed write or memory stops it first. */
+static enum ps_run_stop play(struct run *r, ps_time sample_dt, bool show_progress)
 {
 	ps_time next_sample = 0;
-	double started = ps_run_wall_now(), last_shown = started;
+	struct ps_run_watch w;
+	ps_run_watch_start(&w, show_progress);
+	const struct ps_trace *t = r->tracing ? &r->trace : NULL;
+	uint64_t ticks = 0;
+	enum ps_run_stop end = PS_RUN_PLAYED;
 	struct ps_event ev;
-	while (ps_engine_peek_time(&r->engine) < r->end && ps_engine_pop(&r->engine, &ev)) {
+	while (end == PS_RUN_PLAYED && ps_engine_peek_time(&r->engine) < r->end && ps_engine_pop(&r->engine, &ev)) {
 		/* A row at t shows the state just before the events at t: its counts cover [t - dt, t). */
-		while (next_sample <= ev.t) {
+		while (end == PS_RUN_PLAYED && next_sample <= ev.t) {
 			sample(r, next_sample);
 			next_sample += sample_dt;
+			if (++ticks % PS_RUN_WATCH_EVERY == 0)
+				end = ps_run_watch(&w, &r->engine, r->end, t);
 		}
-		if (dispatch(r, &ev) != 0)
-			return -1;
-		if (show_progress && (r->engine.processed & 0xffff) == 0 && ps_run_wall_now() - last_shown >= 1.0) {
-			last_shown = ps_run_wall_now();
-			progress(r, started, r->engine.processed);
-		}
+		if (end == PS_RUN_PLAYED && dispatch(r, &ev) != 0)
+			end = PS_RUN_NO_MEMORY;
+		if (end == PS_RUN_PLAYED && ++ticks % PS_RUN_WATCH_EVERY == 0)
+			end = ps_run_watch(&w, &r->engine, r->end, t);
 	}
-	while (next_sample <= r->end) {
+	while (end == PS_RUN_PLAYED && next_sample <= r->end) {
 		sample(r, next_sample);
 		next_sample += sample_dt;
+		if (++ticks % PS_RUN_WATCH_EVERY == 0)
+			end = ps_run_watch(&w, &r->engine, r->end, t);
 	}
-	if (show_progress) {
-		progress(r, started, r->engine.processed);
-		fputc('\n', stderr);
-	}
-	return 0;
+	if (end == PS_RUN_PLAYED)
+		end = ps_run_watch(&w, &r->engine, r->end, t);
+	ps_run_watch_end(&w, &r->engine, r->end);
+	return end;
 }
 
 static void run_fini(struct run *r)
@@ -539,6 +529,9 @@ enum ps_status ps_run_play(const struct ps_run_config *cfg, const struct ps_run_
 	r.m = &res->m;
 	r.obs = &res->obs;
 	enum ps_status st = PS_FAILED;
+	/* Between the runs of an analysis too: a signal stops the next one before it starts. */
+	if (ps_interrupted())
+		return ps_run_stopped(PS_RUN_INTERRUPTED, NULL, opt->out_dir, 0, err, size);
 	if (ps_metrics_init(&res->m, (uint32_t)cfg->host.hi - cfg->host.lo + 1) != 0) {
 		snprintf(err, size, "out of memory");
 		return PS_FAILED;
@@ -552,14 +545,17 @@ enum ps_status ps_run_play(const struct ps_run_config *cfg, const struct ps_run_
 		goto out;
 	}
 	if (opt->out_dir) {
-		if (ps_trace_open(&r.trace, opt->out_dir, opt->events, opt->ports) != 0) {
+		unsigned files = (opt->events_gz ? PS_TRACE_EVENTS_GZ : opt->events ? PS_TRACE_EVENTS : 0) |
+				 (opt->ports ? PS_TRACE_PORTS : 0);
+		if (ps_trace_open(&r.trace, opt->out_dir, files) != 0) {
 			snprintf(err, size, "%s: cannot write outputs: %s", opt->out_dir, strerror(errno));
 			goto out;
 		}
 		r.tracing = true;
 	}
-	if (play(&r, cfg->sample_interval, opt->progress) != 0) {
-		snprintf(err, size, "out of memory after %" PRIu64 " events", r.engine.processed);
+	enum ps_run_stop why = play(&r, cfg->sample_interval, opt->progress);
+	if (why != PS_RUN_PLAYED) {
+		st = ps_run_stopped(why, r.tracing ? &r.trace : NULL, opt->out_dir, r.engine.processed, err, size);
 		goto out;
 	}
 	res->events = r.engine.processed;

@@ -7,6 +7,7 @@
 #ifndef PORTSIM_RUN_WIRING_H
 #define PORTSIM_RUN_WIRING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,39 @@ enum ps_status ps_run_play(const struct ps_run_config *cfg, const struct ps_run_
 
 /* Seconds on a monotonic clock. */
 double ps_run_wall_now(void);
+
+/* ---- watch.c: what the event loop does between events ---- */
+
+struct ps_engine;
+struct ps_trace;
+
+/* Why a run's event loop stopped. */
+enum ps_run_stop { PS_RUN_PLAYED, PS_RUN_NO_MEMORY, PS_RUN_WRITE_FAILED, PS_RUN_INTERRUPTED };
+
+/* Every this many events or samples the loop calls ps_run_watch. */
+#define PS_RUN_WATCH_EVERY 4096
+
+struct ps_run_watch {
+	bool on, tty;             /* progress; on a terminal one line redrawn each second, else a line each 10 s */
+	double started, last_shown;
+};
+
+void ps_run_watch_start(struct ps_run_watch *w, bool progress);
+
+/*
+ * Looks up from the queue: PS_RUN_INTERRUPTED after a signal,
+ * PS_RUN_WRITE_FAILED once a row of trace (NULL: none) could not be
+ * written, else PS_RUN_PLAYED, drawing progress when it is time.
+ */
+enum ps_run_stop ps_run_watch(struct ps_run_watch *w, const struct ps_engine *e, ps_time end,
+			      const struct ps_trace *trace);
+
+/* The status of a run stopped early for why, with err saying so (trace: the run's, or NULL). */
+enum ps_status ps_run_stopped(enum ps_run_stop why, const struct ps_trace *trace, const char *dir, uint64_t events,
+			      char *err, size_t size);
+
+/* The last progress line, when progress is on. */
+void ps_run_watch_end(const struct ps_run_watch *w, const struct ps_engine *e, ps_time end);
 
 /* The status of a run that could not start: out of memory is the machine's, the rest the user's. */
 enum ps_status ps_run_init_failure(const char *err);
