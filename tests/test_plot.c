@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -279,6 +280,35 @@ static void test_plot_script_calls_portsim_plot(void **state)
 	free(dir);
 }
 
+/* A run's folder is drawn from what its MANIFEST lists; one being written or interrupted is refused. */
+static void test_plot_trusts_only_the_manifest(void **state)
+{
+	(void)state;
+	need_gnuplot();
+	char *dir = pst_tmpdir(), *text = NULL;
+	char *out = pst_path(dir, "run");
+	assert_int_equal(pst_run_cli(&text, (const char *[]){ "run", "--quiet", "--duration", "20", "--out", out, NULL }), 0);
+	free(text);
+	/* ports.csv of some other run, which this run's MANIFEST does not list: no heat map from it. */
+	write_in(out, "ports.csv", "t_s,addr,bin,ports\n0.0,0,0,1\n1.0,0,0,2\n");
+	assert_int_equal(run_plot(out), 0);
+	assert_png(out, "occupancy.png");
+	assert_absent(out, "heatmap.png");
+	/* No MANIFEST and a staging folder: a command is writing or was interrupted. */
+	char *manifest = pst_path(out, "MANIFEST"), *staging = pst_path(out, ".portsim-tmp-1");
+	assert_int_equal(remove(manifest), 0);
+	assert_int_equal(mkdir(staging, 0777), 0);
+	char *said = NULL;
+	assert_int_equal(plot_output(out, &said), 2);
+	assert_says(said, "INCOMPLETE");
+	free(said);
+	free(manifest);
+	free(staging);
+	free(out);
+	pst_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	/* The scripts of the source tree, whatever the environment says. */
@@ -292,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_plot_takes_its_scripts_from_PORTSIM_SHARE_DIR),
 		cmocka_unit_test(test_plot_needs_exactly_one_dir),
 		cmocka_unit_test(test_plot_script_calls_portsim_plot),
+		cmocka_unit_test(test_plot_trusts_only_the_manifest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

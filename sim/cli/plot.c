@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "portsim/manifest.h"
 
 /* Where the scripts are: CMake compiles these in (see the installation part of CMakeLists.txt). */
 #ifndef PORTSIM_SHARE_FROM_BIN
@@ -238,14 +239,19 @@ static bool header_of(const char *path, char *buf, size_t size)
 
 #define BLANKS " \t\n"
 
-/* Whether every CSV file the script needs is in dir with rows; says so when one is there without. */
-static bool needs_met(const char *dir, const char *name, char *needs)
+/*
+ * Whether every CSV file the script needs is in dir with rows; says so when one is there without.
+ * With a manifest (trusted not NULL) a file it does not list counts as absent: it is not this
+ * run's.
+ */
+static bool needs_met(const char *dir, const char *name, char *needs, const struct ps_manifest *trusted)
 {
 	bool ok = true;
 	char *save = NULL;
 	for (char *w = strtok_r(needs, BLANKS, &save); w; w = strtok_r(NULL, BLANKS, &save)) {
 		char path[PATH_SIZE];
-		if (!path_of(path, sizeof(path), "%s/%s", dir, w) || !is_file(path)) {
+		if ((trusted && !ps_manifest_lists(trusted, w)) || !path_of(path, sizeof(path), "%s/%s", dir, w) ||
+		    !is_file(path)) {
 			ok = false;
 		} else if (!has_rows(path)) {
 			ps_cli_error("plot: %s has no data rows; %s not made", path, name);
@@ -304,7 +310,7 @@ static bool gnuplot(const char *gp, const char *dir)
 }
 
 /* Draws the figure of share/file into dir: 1 drawn, 0 skipped, -1 gnuplot failed. */
-static int figure(const char *dir, const char *share, const char *file)
+static int figure(const char *dir, const char *share, const char *file, const struct ps_manifest *trusted)
 {
 	char gp[PATH_SIZE], name[PATH_SIZE];
 	struct conventions c;
@@ -318,7 +324,7 @@ static int figure(const char *dir, const char *share, const char *file)
 			     HEAD_LINES);
 		return 0;
 	}
-	if (!needs_met(dir, name, c.needs))
+	if (!needs_met(dir, name, c.needs, trusted))
 		return 0;
 	bool ok = true;
 	for (size_t i = 0; i < c.ncolumns; i++)
@@ -351,9 +357,11 @@ static int figure(const char *dir, const char *share, const char *file)
 	return 1;
 }
 
+static int plot_dir(const char *dir, const struct ps_manifest *trusted);
+
 static int plot(const struct ps_cli_parsed *p)
 {
-	char dir[PATH_SIZE], share[PATH_SIZE];
+	char dir[PATH_SIZE];
 	/* DIR/ and DIR name the same directory; the figures' paths are printed without the slash. */
 	if (!path_of(dir, sizeof(dir), "%s", p->args[0])) {
 		ps_cli_error("plot: %.64s...: path too long", p->args[0]);
@@ -369,6 +377,24 @@ static int plot(const struct ps_cli_parsed *p)
 		ps_cli_error("plot: %s: no such directory; give the --out directory of a portsim run", dir);
 		return PS_EXIT_USAGE;
 	}
+	/* A folder portsim is writing, or was interrupted writing, is no result to draw. */
+	struct ps_manifest m;
+	char err[PATH_SIZE];
+	int state = ps_manifest_read(dir, &m, err, sizeof(err));
+	if (state == PS_MANIFEST_INCOMPLETE || state == PS_MANIFEST_UNREADABLE) {
+		ps_cli_error("plot: %s", err);
+		ps_manifest_fini(&m);
+		return PS_EXIT_USAGE;
+	}
+	int rc = plot_dir(dir, state == PS_MANIFEST_COMPLETE ? &m : NULL);
+	ps_manifest_fini(&m);
+	return rc;
+}
+
+/* The figures of dir, trusting only the files of its manifest when it has one. */
+static int plot_dir(const char *dir, const struct ps_manifest *trusted)
+{
+	char share[PATH_SIZE];
 	if (!holds(dir, is_csv)) {
 		ps_cli_error("plot: %s: no CSV files in it; run 'portsim run --out %s' first", dir, dir);
 		return PS_EXIT_USAGE;
@@ -382,7 +408,7 @@ static int plot(const struct ps_cli_parsed *p)
 	struct dirent **gps;
 	int ngps = names_in(share, is_gp, &gps), made = 0, rc = PS_EXIT_OK;
 	for (int i = 0; i < ngps && rc == PS_EXIT_OK; i++) {
-		int r = figure(dir, share, gps[i]->d_name);
+		int r = figure(dir, share, gps[i]->d_name, trusted);
 		made += r > 0;
 		if (r < 0)
 			rc = PS_EXIT_RUNTIME;
