@@ -290,7 +290,7 @@ static void test_plot_trusts_only_the_manifest(void **state)
 	assert_int_equal(pst_run_cli(&text, (const char *[]){ "run", "--quiet", "--duration", "20", "--out", out, NULL }), 0);
 	free(text);
 	/* ports.csv of some other run, which this run's MANIFEST does not list: no heat map from it. */
-	write_in(out, "ports.csv", "t_s,addr,bin,ports\n0.0,0,0,1\n1.0,0,0,2\n");
+	write_in(out, "ports.csv", "t_s,port,ports,in_use\n0.0,49152,64,1\n1.0,49152,64,2\n");
 	assert_int_equal(run_plot(out), 0);
 	assert_png(out, "occupancy.png");
 	assert_absent(out, "heatmap.png");
