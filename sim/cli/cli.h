@@ -17,6 +17,7 @@ extern const struct ps_cli_command ps_cmd_kernel;
 extern const struct ps_cli_command ps_cmd_strategies;
 extern const struct ps_cli_command ps_cmd_profiles;
 extern const struct ps_cli_command ps_cmd_snapshot;
+extern const struct ps_cli_command ps_cmd_study;
 
 /*
  * Loads p's SCENARIO (the built-in scenario when none was given), applies p's --set options and
