@@ -2,15 +2,16 @@
 # columns: study-points.csv: point metric mean ci95_low ci95_high n
 # A parameter study's figure: one summary column against one variable, one line per value of
 # another, each point the mean over the replications with its 95 % confidence interval.
-# Usage: gnuplot -c scripts/study.gp DIR [x=VAR] [by=VAR] [y=COLUMN] [VAR=VALUE]... [logy]
+# Usage: gnuplot -c scripts/study.gp DIR [x=VAR] [by=VAR] [y=COLUMN] [VAR=VALUE]... [logx] [logy]
 #   (writes DIR/study.png and DIR/study.svg from DIR/study-points.csv, portsim study merge)
-# x defaults to the study's first variable, by to its second (none with one variable), y to
-# failure_ratio (any metric of study-points.csv). The other variables are held at their value
-# at point 0 unless VAR=VALUE picks another. logy draws y on a log scale (zeros left out).
+# x defaults to the numeric variable with the most values, by to the first other variable
+# (none with one variable), y to failure_ratio (any metric of study-points.csv). The other variables are held at their value
+# at point 0 unless VAR=VALUE picks another. logx and logy draw an axis on a log scale (zeros
+# left out on y).
 # A variable whose values are not all numbers is drawn as categories, in the study's order.
 
 if (ARGC < 1) {
-    print "usage: gnuplot -c study.gp DIR [x=VAR] [by=VAR] [y=COLUMN] [VAR=VALUE]... [logy]"
+    print "usage: gnuplot -c study.gp DIR [x=VAR] [by=VAR] [y=COLUMN] [VAR=VALUE]... [logx] [logy]"
     exit status 2
 }
 dir = ARG1
@@ -20,9 +21,14 @@ data = dir . "/study-points.csv"
 vars = system(sprintf("awk -F, 'NR == 1 { sub(/\\r$/, \"\"); for (i = 2; i <= NF && $i != \"metric\"; i++) printf \"%%s \", $i; exit }' '%s'", data))
 has(list, w) = sum [i = 1:words(list)] (word(list, i) eq w ? 1 : 0)
 
-x = word(vars, 1)
-by = (words(vars) >= 2 ? word(vars, 2) : "")
+# Defaults: x, the numeric variable with the most values; by, the first other one.
+x = system(sprintf("awk -F, 'NR == 1 { sub(/\\r$/, \"\"); for (k = 2; k <= NF && $k != \"metric\"; k++) h[k] = $k; m = k; next } \
+    { sub(/\\r$/, \"\"); for (k = 2; k < m; k++) { if (!((k, $k) in s)) { s[k, $k] = 1; n[k]++ } if ($k !~ /^[-+]?[0-9.]+([eE][-+]?[0-9]+)?$/) t[k] = 1 } } \
+    END { b = 2; for (k = 2; k < m; k++) if ((t[b] && !t[k]) || (t[b] == t[k] && n[k] > n[b])) b = k; print h[b] }' '%s'", data))
+by = ""
+do for [i = words(vars):1:-1] { if (!(word(vars, i) eq x)) { by = word(vars, i) } }
 y = "failure_ratio"
+logx = 0
 logy = 0
 picks = ""
 do for [i = 2:ARGC] {
@@ -36,12 +42,12 @@ do for [i = 2:ARGC] {
         by = v
     } else { if (k eq "y") {
         y = v
-    } else { if (k eq "logy") {
-        logy = 1
+    } else { if (k eq "logy" || k eq "logx") {
+        if (k eq "logy") { logy = 1 } else { logx = 1 }
     } else { if (has(vars, k) && eq > 0) {
         picks = picks . k . "=" . v . "|"
     } else {
-        print sprintf("study.gp: \"%s\": allowed: x=VAR, by=VAR, y=COLUMN, VAR=VALUE, logy; variables: %s", a, vars)
+        print sprintf("study.gp: \"%s\": allowed: x=VAR, by=VAR, y=COLUMN, VAR=VALUE, logx, logy; variables: %s", a, vars)
         exit status 2
     } } } } }
 }
@@ -108,7 +114,9 @@ set border 3
 set xtics nomirror
 set ytics nomirror
 set key outside right top title (strlen(by) > 0 ? by : "") noenhanced
-if (logy) { set logscale y; set format y "%g" }
+ymax = real(system(sprintf("awk -v y='%s' '%s $c[\"metric\"] == y && $c[\"ci95_high\"] + 0 > m { m = $c[\"ci95_high\"] + 0 } END { print m + 0 }' '%s'", y, awk_head, data)))
+if (logy) { set logscale y; set format y "%g" } else { set yrange [0 : (ymax > 0 ? ymax * 1.05 : 1)] }
+if (logx && !categorical) { set logscale x 2; set format x "%g" }
 if (categorical) {
     set xrange [0.5 : words(labels) + 0.5]
     set xtics ()

@@ -18,6 +18,7 @@
 
 #include "portsim/search.h"
 #include "portsim/study.h"
+#include "study_support.h"
 #include "support.h"
 
 /* A small study: 2 strategies x 2 rates, 2 replications, a pool of 100 ports that 60/s overflows. */
@@ -210,6 +211,8 @@ static void test_bad_studies_name_file_line_key_value_and_what_is_allowed(void *
 	expect_error("[c]\na = ${r=1,2}\nb = ${1,2,3 ! r}\n", (const char *[]){ "x.ini:3:", "has 3 values, and \"r\" 2", NULL });
 	expect_error("[c]\na = ${1,2 ! q}\n", (const char *[]){ "unknown variable \"q\" after '!'", NULL });
 	expect_error("[c]\na = ${p=1,2 ! q}\nb = ${q=1,2 ! p}\n", (const char *[]){ "circle", NULL });
+	expect_error("[c]\na = ${p=1,2 ! q}\nb = ${q=1,2 ! z}\n", (const char *[]){ "x.ini:3:", "unknown variable \"z\"", NULL });
+	expect_error("[c]\na = ${p=1,2 ! p}\n", (const char *[]){ "\"p\" follows itself", NULL });
 	expect_error("[c]\na = ${r=1}\nb = ${r=2}\n", (const char *[]){ "x.ini:3:", "defined twice (first on line 2)", NULL });
 	expect_error("[c]\na = ${failure_ratio=1}\n", (const char *[]){ "\"failure_ratio\" is taken", NULL });
 	expect_error("[c.${1,2}]\n", (const char *[]){ "x.ini:1:", "in a section name", NULL });
@@ -236,16 +239,6 @@ static void load_ok(struct ps_study *s, const char *path)
 	char err[PS_ERR_MAX];
 	if (ps_study_load(s, path, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
-}
-
-static char *read_in(const char *dir, const char *name)
-{
-	char *p = pst_path(dir, name);
-	char *text = pst_read_file(p, NULL);
-	if (!text)
-		fail_msg("cannot read %s", p);
-	free(p);
-	return text;
 }
 
 /* Text without each line's last column (summary.csv's wall_s). */
@@ -286,34 +279,52 @@ static size_t lines(const char *text)
 	return n;
 }
 
+/* A temporary folder with the small study in it and two output folders, a and b. */
+struct bench {
+	char *tmp, *a, *b, *path;
+	struct ps_study s;
+};
+
+static void bench_up(struct bench *w)
+{
+	w->tmp = pst_tmpdir();
+	w->a = pst_path(w->tmp, "a");
+	w->b = pst_path(w->tmp, "b");
+	mkdir(w->a, 0777);
+	mkdir(w->b, 0777);
+	w->path = write_study(w->tmp, "small.ini", SMALL);
+	load_ok(&w->s, w->path);
+	prepare_ok(&w->s, w->a);
+}
+
+static void bench_down(struct bench *w)
+{
+	ps_study_fini(&w->s);
+	pst_rmtree(w->tmp);
+	free(w->path), free(w->a), free(w->b), free(w->tmp);
+}
+
 static void test_replication_zero_is_portsim_run_of_the_point(void **state)
 {
 	(void)state;
-	char *tmp = pst_tmpdir(), *a = pst_path(tmp, "a"), *b = pst_path(tmp, "b");
-	mkdir(a, 0777);
-	mkdir(b, 0777);
-	char *path = write_study(tmp, "small.ini", SMALL);
-	struct ps_study s;
-	load_ok(&s, path);
-	prepare_ok(&s, a);
+	struct bench w;
+	bench_up(&w);
 	char err[PS_ERR_MAX];
 	size_t run = 6; /* point 3: sequential at 60/s, replication 0 */
-	assert_int_equal(ps_study_run_one(&s, a, run, err, sizeof(err)), PS_DONE);
-	assert_true(ps_study_done(a, run));
+	assert_int_equal(ps_study_run_one(&w.s, w.a, run, err, sizeof(err)), PS_DONE);
+	assert_true(ps_study_done(w.a, run));
 	/* The point's scenario in a file of the same name, run by portsim run with the same seed. */
-	char *text = ps_study_text(&s, run);
-	char *point = write_study(b, "small.ini", text);
-	char *out = pst_path(b, "out"), *log = NULL;
+	char *text = ps_study_text(&w.s, run);
+	char *point = write_study(w.b, "small.ini", text);
+	char *out = pst_path(w.b, "out"), *log = NULL;
 	int rc = pst_run_cli(&log, (const char *[]){ "run", point, "--seed", "5", "--out", out, "--quiet", NULL });
 	assert_int_equal(rc, 0);
-	char *x = read_in(out, "summary.csv"), *y = read_in(a, "runs/6/summary.csv");
+	char *x = pst_read_in(out, "summary.csv"), *y = pst_read_in(w.a, "runs/6/summary.csv");
 	char *xs = without_wall(x), *ys = without_wall(y);
 	assert_string_equal(xs, ys);
 	assert_non_null(strstr(ys, "small,sequential,5,"));
 	free(xs), free(ys), free(x), free(y), free(log), free(out), free(point), free(text);
-	ps_study_fini(&s);
-	pst_rmtree(tmp);
-	free(path), free(a), free(b), free(tmp);
+	bench_down(&w);
 }
 
 struct tally {
@@ -359,68 +370,59 @@ static void merge_ok(const struct ps_study *s, const char *dir, size_t want_miss
 static void test_runs_resume_and_merge_to_the_same_bytes_in_any_order(void **state)
 {
 	(void)state;
-	char *tmp = pst_tmpdir(), *a = pst_path(tmp, "a"), *b = pst_path(tmp, "b");
-	mkdir(a, 0777);
-	mkdir(b, 0777);
-	char *path = write_study(tmp, "small.ini", SMALL);
-	struct ps_study s;
-	load_ok(&s, path);
-	assert_int_equal(s.nruns, 8);
-	prepare_ok(&s, a);
-	run_all_ok(&s, a, 3, 8);
-	merge_ok(&s, a, 0, "");
-	char *table = read_in(a, "study.csv"), *points = read_in(a, "study-points.csv");
+	struct bench w;
+	bench_up(&w);
+	const struct ps_study *s = &w.s;
+	assert_int_equal(s->nruns, 8);
+	run_all_ok(s, w.a, 3, 8);
+	merge_ok(s, w.a, 0, "");
+	char *table = pst_read_in(w.a, "study.csv"), *points = pst_read_in(w.a, "study-points.csv");
 	assert_int_equal(lines(table), 9);
 	assert_true(starts(table, "run,point,replication,host.strategy,rate,scenario,strategy,seed,duration_s,attempts,"));
 	assert_null(strstr(table, "wall_s"));
 	assert_non_null(strstr(table, "\n5,2,1,sequential,30,small,sequential,"));
-	char *wall = read_in(a, "study-wall.csv");
+	char *wall = pst_read_in(w.a, "study-wall.csv");
 	assert_int_equal(lines(wall), 9);
 
 	/* A run lost: merge says which; the next run makes only that one, and the bytes come back. */
-	char *lost = pst_path(a, "runs/3");
+	char *lost = pst_path(w.a, "runs/3");
 	pst_rmtree(lost);
-	merge_ok(&s, a, 1, "3");
-	run_all_ok(&s, a, 2, 1);
-	merge_ok(&s, a, 0, "");
-	char *again = read_in(a, "study.csv");
+	merge_ok(s, w.a, 1, "3");
+	run_all_ok(s, w.a, 2, 1);
+	merge_ok(s, w.a, 0, "");
+	char *again = pst_read_in(w.a, "study.csv");
 	assert_string_equal(again, table);
 
 	/* Backwards, one at a time, elsewhere: the same study.csv and study-points.csv. */
-	prepare_ok(&s, b);
+	prepare_ok(s, w.b);
 	char err[PS_ERR_MAX];
-	for (size_t k = s.nruns; k-- > 0;)
-		assert_int_equal(ps_study_run_one(&s, b, k, err, sizeof(err)), PS_DONE);
-	merge_ok(&s, b, 0, "");
-	char *table_b = read_in(b, "study.csv"), *points_b = read_in(b, "study-points.csv");
+	for (size_t k = s->nruns; k-- > 0;)
+		assert_int_equal(ps_study_run_one(s, w.b, k, err, sizeof(err)), PS_DONE);
+	merge_ok(s, w.b, 0, "");
+	char *table_b = pst_read_in(w.b, "study.csv"), *points_b = pst_read_in(w.b, "study-points.csv");
 	assert_string_equal(table_b, table);
 	assert_string_equal(points_b, points);
 
 	/* A folder serves one study. */
 	struct ps_study other;
-	char *path2 = write_study(tmp, "small2.ini", "[workload.c]\nrate_per_s = ${1,2}\n");
+	char *path2 = write_study(w.tmp, "small2.ini", "[workload.c]\nrate_per_s = ${1,2}\n");
 	load_ok(&other, path2);
-	assert_int_equal(ps_study_prepare(&other, a, err, sizeof(err)), PS_BAD_INPUT);
+	assert_int_equal(ps_study_prepare(&other, w.a, err, sizeof(err)), PS_BAD_INPUT);
 	assert_non_null(strstr(err, "holds the runs of another study"));
 	ps_study_fini(&other);
 
 	free(table_b), free(points_b), free(again), free(lost), free(wall), free(table), free(points), free(path2);
-	ps_study_fini(&s);
-	pst_rmtree(tmp);
-	free(path), free(a), free(b), free(tmp);
+	bench_down(&w);
 }
 
 static void test_points_hold_the_mean_and_interval_of_their_replications(void **state)
 {
 	(void)state;
-	char *tmp = pst_tmpdir();
-	char *path = write_study(tmp, "small.ini", SMALL);
-	struct ps_study s;
-	load_ok(&s, path);
-	prepare_ok(&s, tmp);
-	run_all_ok(&s, tmp, 2, 8);
-	merge_ok(&s, tmp, 0, "");
-	char *table = read_in(tmp, "study.csv"), *points = read_in(tmp, "study-points.csv");
+	struct bench w;
+	bench_up(&w);
+	run_all_ok(&w.s, w.a, 2, 8);
+	merge_ok(&w.s, w.a, 0, "");
+	char *table = pst_read_in(w.a, "study.csv"), *points = pst_read_in(w.a, "study-points.csv");
 	assert_true(starts(points, "point,host.strategy,rate,metric,mean,ci95_low,ci95_high,n\n"));
 	/* Point 3 (sequential, 60/s): runs 6 and 7; failure_ratio is column 13 of study.csv. */
 	double fr[2];
@@ -446,9 +448,7 @@ static void test_points_hold_the_mean_and_interval_of_their_replications(void **
 	/* No failure at 30/s: first_failure_s has no value, and says so with n = 0. */
 	assert_non_null(strstr(points, "\n0,linux,30,first_failure_s,,,,0\n"));
 	free(table), free(points);
-	ps_study_fini(&s);
-	pst_rmtree(tmp);
-	free(path), free(tmp);
+	bench_down(&w);
 }
 
 static void test_a_failing_run_is_reported_and_left_missing(void **state)
@@ -566,7 +566,7 @@ static void test_run_merges_and_export_writes_slurm_and_parallel_jobs(void **sta
 	text = cli(0, (const char *[]){ "study", "export", path, "--slurm", "--parallel", "--limit", "3", "--out", out,
 					"--portsim", "/opt/portsim", NULL });
 	free(text);
-	char *sbatch = read_in(out, "study.sbatch"), *jobs = read_in(out, "study.jobs");
+	char *sbatch = pst_read_in(out, "study.sbatch"), *jobs = pst_read_in(out, "study.jobs");
 	expect_in(sbatch, "#!/bin/bash\n");
 	expect_in(sbatch, "\n#SBATCH --array=0-7%3\n");
 	char want[1024];
@@ -598,18 +598,16 @@ static void test_the_figure_draws_a_column_against_a_variable(void **state)
 		print_message("no gnuplot: the figure is not drawn\n");
 		skip();
 	}
-	char *tmp = pst_tmpdir(), *path = write_study(tmp, "small.ini", SMALL);
-	struct ps_study s;
-	load_ok(&s, path);
-	prepare_ok(&s, tmp);
-	run_all_ok(&s, tmp, 2, 8);
-	merge_ok(&s, tmp, 0, "");
+	struct bench w;
+	bench_up(&w);
+	run_all_ok(&w.s, w.a, 2, 8);
+	merge_ok(&w.s, w.a, 0, "");
 	char cmd[1024];
 	const char *args[] = { "", "x=rate by=host.strategy y=probes_mean logy", "x=host.strategy by=rate" };
 	for (size_t i = 0; i < sizeof(args) / sizeof(args[0]); i++) {
-		snprintf(cmd, sizeof(cmd), "gnuplot -c '%s/scripts/study.gp' '%s' %s", PORTSIM_SOURCE_DIR, tmp, args[i]);
+		snprintf(cmd, sizeof(cmd), "gnuplot -c '%s/scripts/study.gp' '%s' %s", PORTSIM_SOURCE_DIR, w.a, args[i]);
 		assert_int_equal(system(cmd), 0);
-		char *png = pst_path(tmp, "study.png");
+		char *png = pst_path(w.a, "study.png");
 		struct stat sb;
 		assert_int_equal(stat(png, &sb), 0);
 		assert_true(sb.st_size > 1000);
@@ -617,12 +615,10 @@ static void test_the_figure_draws_a_column_against_a_variable(void **state)
 		free(png);
 	}
 	/* A variable the study lacks is refused. */
-	snprintf(cmd, sizeof(cmd), "gnuplot -c '%s/scripts/study.gp' '%s' x=nosuch 2>/dev/null", PORTSIM_SOURCE_DIR, tmp);
+	snprintf(cmd, sizeof(cmd), "gnuplot -c '%s/scripts/study.gp' '%s' x=nosuch 2>/dev/null", PORTSIM_SOURCE_DIR, w.a);
 	int rc = system(cmd);
 	assert_true(WIFEXITED(rc) && WEXITSTATUS(rc) == 2);
-	ps_study_fini(&s);
-	pst_rmtree(tmp);
-	free(path), free(tmp);
+	bench_down(&w);
 }
 
 int main(void)

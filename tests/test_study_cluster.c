@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "study_support.h"
 #include "support.h"
 
 /* 3 points x 2 replications: seconds of work, and a pair of variables that advance together. */
@@ -81,22 +82,12 @@ static char *find_program(const char *name)
 	return NULL;
 }
 
-static char *read_in(const char *dir, const char *name)
-{
-	char *p = pst_path(dir, name);
-	char *text = pst_read_file(p, NULL);
-	if (!text)
-		fail_msg("cannot read %s", p);
-	free(p);
-	return text;
-}
-
 /* study.csv and study-points.csv of two folders, the same bytes. */
 static void expect_same_merge(const char *a, const char *b)
 {
 	const char *files[] = { "study.csv", "study-points.csv" };
 	for (size_t i = 0; i < 2; i++) {
-		char *x = read_in(a, files[i]), *y = read_in(b, files[i]);
+		char *x = pst_read_in(a, files[i]), *y = pst_read_in(b, files[i]);
 		if (strcmp(x, y) != 0)
 			fail_msg("%s differs between %s and %s:\n%s\n---\n%s", files[i], a, b, x, y);
 		free(x);

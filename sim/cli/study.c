@@ -331,7 +331,9 @@ static int export(const struct ps_cli_parsed *p, const char *arg)
 	if (rc == PS_EXIT_OK)
 		rc = made && (dir = absolute(made)) && (study = absolute(arg)) ? prepare(&s, dir) : PS_EXIT_RUNTIME;
 	if (rc == PS_EXIT_OK) {
-		prog = given(p, "portsim") ? strdup(ps_cli_text(p, "portsim")) : this_program();
+		/* A relative path would mean another file from the jobs' working folders. */
+		const char *named = ps_cli_text(p, "portsim");
+		prog = !named ? this_program() : strchr(named, '/') ? absolute(named) : strdup(named);
 		struct ps_study_export e = { .study = study, .dir = dir, .portsim = prog ? prog : "portsim",
 					     .slurm = slurm, .parallel = parallel,
 					     .limit = (unsigned)ps_cli_number(p, "limit") };

@@ -329,29 +329,43 @@ static int resolve(struct ps_study *s, struct pending *pd, char *err, size_t siz
 			e->uses[u].var = var;
 		}
 	}
+	/* Every '!' names another variable of as many values... */
+	size_t *target = malloc((s->nvars + 1) * sizeof(*target));
+	if (!target)
+		return -2;
 	for (size_t v = 0; v < s->nvars; v++) {
+		target[v] = v;
 		if (!pd->follow[v][0])
 			continue;
 		const struct ps_study_entry *e = &s->entries[pd->entry[v]];
 		size_t t = find_var(s, pd, pd->follow[v]);
-		if (t == (size_t)-1 || t == v)
+		if (t == (size_t)-1 || t == v) {
+			free(target);
 			return fail(err, size, s, e, "after '!', another variable defined with ${NAME=...}",
 				    t == v ? "\"%s\" follows itself" : "unknown variable \"%s\" after '!'",
 				    pd->follow[v]);
+		}
 		if (s->vars[t].nvalues != s->vars[v].nvalues) {
+			free(target);
 			return fail(err, size, s, e, "as many values as the variable after '!'",
 				    "\"%s\" has %zu values, and \"%s\" %zu", s->vars[v].name, s->vars[v].nvalues,
 				    s->vars[t].name, s->vars[t].nvalues);
 		}
-		size_t root = t, steps = 0;
-		while (pd->follow[root][0] && steps++ <= s->nvars)
-			root = find_var(s, pd, pd->follow[root]);
-		if (steps > s->nvars || root == (size_t)-1)
-			return fail(err, size, s, e, "'!' chains that end at a variable without '!'",
-				    "\"%s\" follows a circle of variables", s->vars[v].name);
+		target[v] = t;
+	}
+	/* ...and the chain from each ends at a loop of its own. */
+	int rc = 0;
+	for (size_t v = 0; v < s->nvars && rc == 0; v++) {
+		size_t root = v, steps = 0;
+		while (target[root] != root && steps++ <= s->nvars)
+			root = target[root];
+		if (steps > s->nvars)
+			rc = fail(err, size, s, &s->entries[pd->entry[v]], "'!' chains that end at a variable without '!'",
+				  "\"%s\" follows a circle of variables", s->vars[v].name);
 		s->vars[v].follows = root;
 	}
-	return 0;
+	free(target);
+	return rc;
 }
 
 static int count_runs(struct ps_study *s, char *err, size_t size)
@@ -393,7 +407,10 @@ static int parse(struct ps_study *s, struct pending *pd, char *err, size_t size)
 		if (rc)
 			return -1;
 	}
-	return resolve(s, pd, err, size) || count_runs(s, err, size) ? -1 : 0;
+	int rc = resolve(s, pd, err, size);
+	if (rc == -2)
+		snprintf(err, size, "%s: out of memory", s->origin);
+	return rc || count_runs(s, err, size) ? -1 : 0;
 }
 
 int ps_study_parse(struct ps_study *s, const char *origin, const char *text, size_t len, char *err,
