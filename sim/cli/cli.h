@@ -18,6 +18,7 @@ extern const struct ps_cli_command ps_cmd_kernel;
 extern const struct ps_cli_command ps_cmd_strategies;
 extern const struct ps_cli_command ps_cmd_profiles;
 extern const struct ps_cli_command ps_cmd_snapshot;
+extern const struct ps_cli_command ps_cmd_study;
 extern const struct ps_cli_command ps_cmd_plot;
 extern const struct ps_cli_command ps_cmd_man;
 
