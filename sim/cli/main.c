@@ -6,7 +6,7 @@
 
 static const struct ps_cli_command *const commands[] = {
 	&ps_cmd_run, &ps_cmd_check, &ps_cmd_keys, &ps_cmd_compare, &ps_cmd_capacity, &ps_cmd_kernel,
-	&ps_cmd_snapshot, &ps_cmd_strategies, &ps_cmd_profiles,
+	&ps_cmd_snapshot, &ps_cmd_report, &ps_cmd_strategies, &ps_cmd_profiles,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
