@@ -5,7 +5,8 @@
 # Usage: gnuplot -c scripts/compare_bars.gp DIR    (writes DIR/compare_bars.png and .svg)
 # Reads DIR/compare.csv (long form: strategy,metric,mean,ci95_low,ci95_high,n). Panels, in
 # this order, for those of these metrics the file has: failure_ratio, probes_mean,
-# predict_same_g1, reuse_median_s; if it has none of them, its first four metrics.
+# predict_same_g1, reuse_median_s; if it has none of them, its first four metrics. The title
+# names the scenario (figure.gpi: title.txt, scenario.ini or ../summary.csv).
 
 if (ARGC < 1) {
     print "usage: gnuplot -c compare_bars.gp DIR"
@@ -13,14 +14,12 @@ if (ARGC < 1) {
 }
 dir = ARG1
 data = dir . "/compare.csv"
+load system(sprintf("dirname '%s'", ARG0)) . "/figure.gpi"
 
 set datafile separator comma
 
-# Columns by name, for awk: "c[name] = index" from the header.
-awk_header = "NR == 1 { for (i = 1; i <= NF; i++) { sub(/\\r$/, \"\", $i); c[$i] = i }; next } { sub(/\\r$/, \"\") }"
-
-strategies = system(sprintf("awk -F, '%s !($c[\"strategy\"] in s) { s[$c[\"strategy\"]] = 1; printf \"%%s \", $c[\"strategy\"] }' '%s'", awk_header, data))
-present = system(sprintf("awk -F, '%s !($c[\"metric\"] in m) { m[$c[\"metric\"]] = 1; printf \"%%s \", $c[\"metric\"] }' '%s'", awk_header, data))
+strategies = system(sprintf("awk -F, '%s !($c[\"strategy\"] in s) { s[$c[\"strategy\"]] = 1; printf \"%%s \", $c[\"strategy\"] }' '%s'", awk_cols, data))
+present = system(sprintf("awk -F, '%s !($c[\"metric\"] in m) { m[$c[\"metric\"]] = 1; printf \"%%s \", $c[\"metric\"] }' '%s'", awk_cols, data))
 nstrat = words(strategies)
 
 wanted = "failure_ratio probes_mean predict_same_g1 reuse_median_s"
@@ -39,9 +38,9 @@ row(s) = sum [i = 1:nstrat] (word(strategies, i) eq s ? nstrat - i + 1 : 0)
 
 # Per metric: the largest of mean and ci95_high, and the smallest positive mean or ci95_low.
 top(m) = real(system(sprintf("awk -F, -v m='%s' '%s $c[\"metric\"] == m { for (k = 0; k < 2; k++) { v = $c[k ? \"ci95_high\" : \"mean\"]; \
-    if (v != \"\" && v + 0 > t) t = v + 0 } } END { print t + 0 }' '%s'", m, awk_header, data)))
+    if (v != \"\" && v + 0 > t) t = v + 0 } } END { print t + 0 }' '%s'", m, awk_cols, data)))
 low(m) = real(system(sprintf("awk -F, -v m='%s' '%s $c[\"metric\"] == m { for (k = 0; k < 2; k++) { v = $c[k ? \"ci95_low\" : \"mean\"]; \
-    if (v != \"\" && v + 0 > 0 && (b == \"\" || v + 0 < b)) b = v + 0 } } END { print (b == \"\" ? 1 : b) }' '%s'", m, awk_header, data)))
+    if (v != \"\" && v + 0 > 0 && (b == \"\" || v + 0 < b)) b = v + 0 } } END { print (b == \"\" ? 1 : b) }' '%s'", m, awk_cols, data)))
 
 # Panel titles, and axis labels with units (short: four panels share 1000 pixels).
 panel_title(m) = (m eq "failure_ratio") ? "failure ratio" : \
@@ -56,11 +55,8 @@ label(m) = (m eq "failure_ratio") ? "failed / attempted\nconnections" : \
            (m eq "first_failure_s") ? "simulated time (s)" : m
 logx(m) = (m eq "probes_mean" || m eq "probes_p99" || m eq "probes_max")
 
-name = system(sprintf("d='%s'; f=\"$d/summary.csv\"; [ -f \"$f\" ] || f=\"$d/../summary.csv\"; \
-    awk -F, 'NR == 2 { print $1; exit }' \"$f\" 2>/dev/null", dir))
-reps = system(sprintf("awk -F, '%s { if ($c[\"n\"] + 0 > n) n = $c[\"n\"] + 0 } END { if (n > 0) print n }' '%s' 2>/dev/null", awk_header, data))
-title = "Strategies compared"
-if (strlen(name) > 0) { title = title . ": " . name }
+reps = system(sprintf("awk -F, '%s { if ($c[\"n\"] + 0 > n) n = $c[\"n\"] + 0 } END { if (n > 0) print n }' '%s' 2>/dev/null", awk_cols, data))
+title = figure_title("Strategies compared")
 if (strlen(reps) > 0) { title = title . sprintf(" (mean of up to %s replications, 95 %% confidence interval)", reps) }
 
 # Layout (screen coordinates): strategy names at the left, panels side by side.

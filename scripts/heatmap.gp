@@ -6,7 +6,7 @@
 # ports starting at `port`; in_use of them carry a socket at t_s. The colour is the
 # fraction in_use / ports. A sequential sweep shows as a diagonal band, random
 # strategies as speckle, Linux's connect() as a half-filled (even ports) plateau
-# before the odd ports fill. DIR/summary.csv, if present, names the scenario;
+# before the odd ports fill. The title says what was run (figure.gpi);
 # DIR/scenario.ini, if present, gives the number of source addresses.
 
 if (ARGC < 1) {
@@ -15,6 +15,7 @@ if (ARGC < 1) {
 }
 dir = ARG1
 data = dir . "/ports.csv"
+load system(sprintf("dirname '%s'", ARG0)) . "/figure.gpi"
 
 set datafile separator comma
 
@@ -32,9 +33,7 @@ dt = real(system(sprintf("awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i ==
     NR == 2 { t0 = $c; next } $c != t0 { print $c - t0; found = 1; exit } END { if (!found) print 1 }' '%s'", data)))
 if (dt <= 0) { dt = 1.0 }
 
-names = system(sprintf("awk -F, 'NR == 2 { sub(/\\r$/, \"\"); print $1 \" / \" $2; exit }' '%s/summary.csv' 2>/dev/null", dir))
-title = "Ports in use over time"
-if (strlen(names) > 0) { title = title . ": " . names }
+title = figure_title("Ports in use over time")
 
 set title title
 set xlabel "simulated time (s)"

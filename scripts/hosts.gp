@@ -13,6 +13,7 @@ if (ARGC < 1) {
 }
 dir = ARG1
 data = dir . "/hosts.csv"
+load system(sprintf("dirname '%s'", ARG0)) . "/figure.gpi"
 
 set datafile separator comma
 
@@ -22,9 +23,7 @@ stats data using "failures" nooutput
 total_failures = STATS_sum
 max_failures = STATS_max
 
-names = system(sprintf("awk -F, 'NR == 2 { sub(/\\r$/, \"\"); print $1; exit }' '%s/summary.csv' 2>/dev/null", dir))
-title = "Failed attempts per inside host"
-if (strlen(names) > 0) { title = title . ": " . names }
+title = figure_title("Failed attempts per inside host")
 
 set title title
 set xlabel "inside host"

@@ -7,7 +7,9 @@
 # logarithmic, so the first rare failures show as clearly as the flood past the knee;
 # rates where no replication failed are drawn on a floor line below the smallest failure.
 # DIR/capacity_summary.csv (portsim capacity without --sweep), if present, adds the rate
-# the search found and the closed-form bounds as vertical lines.
+# the search found; it or DIR/closed_forms.csv (written by capacity --report, for a sweep
+# too) gives the closed-form bounds, drawn as vertical lines. The title says what was run
+# (figure.gpi), or names the run directory (results/NAME/capacity -> NAME).
 
 if (ARGC < 1) {
     print "usage: gnuplot -c knee.gp DIR"
@@ -15,6 +17,7 @@ if (ARGC < 1) {
 }
 dir = ARG1
 data = dir . "/capacity.csv"
+load system(sprintf("dirname '%s'", ARG0)) . "/figure.gpi"
 
 set datafile separator comma
 
@@ -36,8 +39,10 @@ knee_rate = word(facts, 2)
 calm_rate = word(facts, 3)
 reps = word(facts, 4)
 
-# The search's result and the closed forms, when capacity_summary.csv is there (metric,value).
-summary_value(m) = system(sprintf("awk -F, -v m='%s' '$1 == m { sub(/\\r$/, \"\", $2); print $2; exit }' '%s/capacity_summary.csv' 2>/dev/null", m, dir))
+# The search's result and the closed forms (metric,value), from capacity_summary.csv (a
+# search ran here) or closed_forms.csv (capacity --report), whichever has them first.
+summary_value(m) = system(sprintf("cat '%s/capacity_summary.csv' '%s/closed_forms.csv' 2>/dev/null | \
+    awk -F, -v m='%s' '$1 == m { sub(/\\r$/, \"\", $2); print $2; exit }'", dir, dir, m))
 cap_found = summary_value("capacity_per_s")
 cap_det = summary_value("deterministic_bound_per_s")
 cap_erl = summary_value("erlang_b_per_s")
@@ -61,9 +66,8 @@ if (min_positive eq "none") {
 }
 clamp(v) = (v > floor ? v : floor)
 
-# Title: the scenario of DIR/summary.csv, or the run directory's name
-# (results/NAME/capacity -> NAME).
-name = system(sprintf("awk -F, 'NR == 2 { print $1; exit }' '%s/summary.csv' 2>/dev/null", dir))
+# Title: what was run, else the run directory's name (results/NAME/capacity -> NAME).
+name = what
 if (strlen(name) == 0) {
     name = system(sprintf("d='%s'; b=$(basename \"$d\"); if [ \"$b\" = capacity ]; then b=$(basename \"$(dirname \"$d\")\"); fi; printf %%s \"$b\"", dir))
 }

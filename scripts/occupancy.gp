@@ -1,7 +1,12 @@
 # needs: timeseries.csv
+# columns: timeseries.csv: t_s established time_wait free_tightest failures
 # Ephemeral port occupancy over simulated time, with failed connect() attempts.
 # Usage: gnuplot -c scripts/occupancy.gp DIR    (writes DIR/occupancy.png and DIR/occupancy.svg)
-# Reads DIR/timeseries.csv; DIR/summary.csv, if present, names the scenario and strategy.
+# Reads DIR/timeseries.csv. DIR/scenario.ini, if present, gives the pool (range minus reserved
+# ports, times source addresses), drawn as a line; DIR/summary.csv the first failure, marked;
+# title.txt or summary.csv what was run (figure.gpi). Established and TIME_WAIT count
+# connections, 4-tuples: with several destinations each has its own range, so they can rise
+# above the pool, and the figure says so.
 
 if (ARGC < 1) {
     print "usage: gnuplot -c occupancy.gp DIR"
@@ -9,30 +14,56 @@ if (ARGC < 1) {
 }
 dir = ARG1
 data = dir . "/timeseries.csv"
+load system(sprintf("dirname '%s'", ARG0)) . "/figure.gpi"
 
 set datafile separator comma
-
-# Scenario and strategy: columns 1 and 2 of the data row of summary.csv.
-names = system(sprintf("awk -F, 'NR == 2 { sub(/\\r$/, \"\"); print $1 \" / \" $2; exit }' '%s/summary.csv' 2>/dev/null", dir))
-title = "Ephemeral port occupancy"
-if (strlen(names) > 0) { title = title . ": " . names }
 
 # Any failed attempts at all?
 stats data using "failures" nooutput
 max_failures = STATS_max
 has_failures = (max_failures > 0)
+stats data using "time_wait" nooutput
+max_tw = STATS_max
+stats data using "established" nooutput
+max_est = STATS_max
+stats data using "free_tightest" nooutput
+max_free = STATS_max
+top = (max_tw > max_est ? max_tw : max_est)
+top = (max_free > top ? max_free : top)
+pool = pool_of(dir)
 
-set title title
+set title figure_title("Ephemeral port occupancy")
 set xlabel "simulated time (s)"
-set ylabel "ports"
+set ylabel "ports, or connections holding one"
 set xrange [*:*] noextend
-set yrange [0:*]
+set yrange [0:(pool > top ? pool : top) * 1.1 + 1]
 set grid xtics ytics lc rgb "#d0d0d0" lw 1
 set border 3
 set xtics nomirror
 set ytics nomirror
 set key below center horizontal reverse Left samplen 2 height 1
 set format y "%.0f"
+
+pool_title = ""
+if (pool > 0) {
+    set arrow 1 from graph 0, first pool to graph 1, first pool nohead lw 1.5 dt 2 lc rgb "#424242" front
+    pool_title = sprintf("pool: %s ports", commas(pool))
+    # Connections above the pool: only 4-tuples toward several destinations can be.
+    if (max_tw > pool) {
+        set label 2 "TIME_WAIT counts 4-tuples; each destination has its own range" \
+            at graph 0.02, first pool offset 0, 0.8 left tc rgb "#ef6c00" front
+    } else {
+        if (max_est > pool) {
+            set label 2 "established counts 4-tuples; each destination has its own range" \
+                at graph 0.02, first pool offset 0, 0.8 left tc rgb "#1565c0" front
+        }
+    }
+}
+if (strlen(first_failure) > 0) {
+    ff = real(first_failure)
+    set arrow 3 from first ff, graph 0 to first ff, graph 0.93 nohead lw 1.5 lc rgb "#c62828" front
+    set label 3 sprintf("first failure: %.4g s", ff) at first ff, graph 0.96 center tc rgb "#c62828" front
+}
 
 if (has_failures) {
     set border 11
@@ -58,12 +89,14 @@ do for [fmt in "png svg"] {
              ""   using "t_s":"established" with lines lw 2 lc rgb "#1565c0" title "established", \
              ""   using "t_s":"time_wait" with lines lw 2 lc rgb "#ef6c00" title "TIME_WAIT", \
              ""   using "t_s":"free_tightest" with lines lw 2 lc rgb "#2e7d32" \
-                 title "free ports (tightest destination)"
+                 title "free ports (tightest destination)", \
+             NaN with lines lw 1.5 dt 2 lc rgb "#424242" title pool_title
     } else {
         plot data using "t_s":"established" with lines lw 2 lc rgb "#1565c0" title "established", \
              ""   using "t_s":"time_wait" with lines lw 2 lc rgb "#ef6c00" title "TIME_WAIT", \
              ""   using "t_s":"free_tightest" with lines lw 2 lc rgb "#2e7d32" \
-                 title "free ports (tightest destination)"
+                 title "free ports (tightest destination)", \
+             NaN with lines lw 1.5 dt 2 lc rgb "#424242" title pool_title
     }
     set output
 }

@@ -4,7 +4,7 @@
 # against the ports in use at its end, coloured by simulated time.
 # Usage: gnuplot -c scripts/probes.gp DIR    (writes DIR/probes.png and DIR/probes.svg)
 # Reads DIR/timeseries.csv; intervals without attempts are left out (no mean to show).
-# DIR/summary.csv, if present, names the scenario and strategy; DIR/scenario.ini, if
+# The title says what was run (figure.gpi); DIR/scenario.ini, if
 # present, gives the port range, drawn as its size and half (Linux's even half).
 
 if (ARGC < 1) {
@@ -13,12 +13,11 @@ if (ARGC < 1) {
 }
 dir = ARG1
 data = dir . "/timeseries.csv"
+load system(sprintf("dirname '%s'", ARG0)) . "/figure.gpi"
 
 set datafile separator comma
 
-names = system(sprintf("awk -F, 'NR == 2 { sub(/\\r$/, \"\"); print $1 \" / \" $2; exit }' '%s/summary.csv' 2>/dev/null", dir))
-title = "Probes per allocation against occupancy"
-if (strlen(names) > 0) { title = title . ": " . names }
+title = figure_title("Probes per allocation against occupancy")
 
 # Range size from scenario.ini ("port_range = LO-HI"), when there.
 range = system(sprintf("awk -F= '/^[[:space:]]*port_range[[:space:]]*=/ { gsub(/[[:space:]]/, \"\", $2); split($2, r, \"-\"); \

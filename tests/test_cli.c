@@ -221,7 +221,7 @@ static void test_keys_lists_every_section_as_markdown(void **state)
 
 /* Every subcommand, and every flag documented for it (README.md, --help), with a value it accepts. */
 static const char *const commands[] = { "run", "check", "keys", "compare", "capacity", "kernel", "strategies",
-					"profiles", "plot", "man", NULL };
+					"profiles", "plot", "man", "report", NULL };
 static const struct {
 	const char *cmd, *flag, *value;
 } documented[] = {
@@ -230,23 +230,28 @@ static const struct {
 	{ "run", "--events", NULL }, { "run", "-e", NULL }, { "run", "--ports", NULL },
 	{ "run", "--quiet", NULL }, { "run", "-q", NULL }, { "run", "--events-gz", NULL },
 	{ "run", "--progress", NULL }, { "compare", "--progress", NULL }, { "kernel", "--progress", NULL },
+	{ "run", "--vary", "workload.client.rate_per_s=100,200" }, { "run", "--title", "Lesson 1" },
+	{ "run", "--report", NULL },
 	{ "check", "--set", "run.seed=2" },
 	{ "compare", "--strategies", "linux,sequential" }, { "compare", "-s", "all" },
 	{ "compare", "--replications", "3" }, { "compare", "-n", "1000" }, { "compare", "--seed", "7" },
 	{ "compare", "--duration", "5" }, { "compare", "--set", "run.seed=2" }, { "compare", "--out", "o" },
 	{ "compare", "-o", "o" }, { "compare", "--quiet", NULL }, { "compare", "-q", NULL },
+	{ "compare", "--title", "Lesson 1" }, { "compare", "--report", NULL },
 	{ "capacity", "--max-failure", "0.01" }, { "capacity", "--replications", "1" },
 	{ "capacity", "-n", "2" }, { "capacity", "--sweep", "rate=100:200:50" },
 	{ "capacity", "--solve", "nat.addresses" }, { "capacity", "--strategy", "linux" },
 	{ "capacity", "--seed", "7" }, { "capacity", "--duration", "5" }, { "capacity", "--set", "run.seed=2" },
 	{ "capacity", "--out", "o" }, { "capacity", "-o", "o" }, { "capacity", "--quiet", NULL },
-	{ "capacity", "-q", NULL },
+	{ "capacity", "-q", NULL }, { "capacity", "--title", "Lesson 1" }, { "capacity", "--report", NULL },
 	{ "kernel", "--set", "run.seed=2" }, { "kernel", "--seed", "7" }, { "kernel", "--duration", "5" },
 	{ "kernel", "--out", "o" }, { "kernel", "-o", "o" }, { "kernel", "--limit", "0" }, { "kernel", "-l", "60" },
 	{ "kernel", "--fast", NULL }, { "kernel", "-f", NULL }, { "kernel", "--quiet", NULL }, { "kernel", "-q", NULL },
 	{ "strategies", "--csv", NULL },
 	{ "profiles", "--csv", NULL },
 	{ "man", "--section", "5" }, { "man", "--out", "o" }, { "man", "-o", "o" },
+	{ "report", "--scenario", "scenarios/tw-reuse.ini" }, { "report", "--no-plot", NULL },
+	{ "report", "--quiet", NULL }, { "report", "-q", NULL },
 };
 #define NDOCUMENTED (sizeof(documented) / sizeof(documented[0]))
 

@@ -223,6 +223,11 @@ static void test_plot_takes_its_scripts_from_PORTSIM_SHARE_DIR(void **state)
 	assert_non_null(gp);
 	write_in(share, "occupancy.gp", gp);
 	free(gp);
+	/* What the scripts share, which each loads from its own directory. */
+	char *gpi = pst_read_file(SCRIPTS_DIR "/figure.gpi", NULL);
+	assert_non_null(gpi);
+	write_in(share, "figure.gpi", gpi);
+	free(gpi);
 
 	char *out = NULL;
 	assert_int_equal(setenv("PORTSIM_SHARE_DIR", share, 1), 0);

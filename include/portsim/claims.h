@@ -71,6 +71,13 @@ int ps_claim_metric(const struct ps_run_result *res, const char *metric, double 
 bool ps_claim_holds(const struct ps_claim *c, const struct ps_run_result *res);
 
 /*
+ * Whether the claim holds for a value read elsewhere (a summary.csv the
+ * binary wrote): have as ps_claim_metric returns it - 1 with v, 0 when the
+ * metric is absent (nothing failed), -1 when there is no such metric.
+ */
+bool ps_claim_holds_value(const struct ps_claim *c, int have, double v);
+
+/*
  * Writes one report line for the claim (no newline), e.g.
  * "ok   first_failure_s = 41.3 between 40 and 45" or
  * "FAIL failures = 12 == 0 [workload.proxy.keepalive=true]"; returns the

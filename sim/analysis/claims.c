@@ -338,6 +338,11 @@ bool ps_claim_holds(const struct ps_claim *c, const struct ps_run_result *res)
 {
 	double v = 0;
 	int have = ps_claim_metric(res, c->metric, &v);
+	return ps_claim_holds_value(c, have, v);
+}
+
+bool ps_claim_holds_value(const struct ps_claim *c, int have, double v)
+{
 	if (have < 0)
 		return false;
 	if (c->none)

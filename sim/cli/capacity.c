@@ -242,6 +242,13 @@ static int capacity(const struct ps_cli_parsed *p)
 	};
 	bool quiet = ps_cli_flag(p, "quiet");
 	rc = !opt.out_dir ? PS_EXIT_RUNTIME : key ? solve(sc, key, &opt, quiet) : search(sc, &sweep, &opt, quiet);
+	/* The closed forms go beside a search or a sweep, so the knee figure draws them either way. */
+	struct ps_capacity_bounds bounds;
+	ps_capacity_bounds(sc, opt.max_failure, &bounds);
+	struct ps_cli_report_job job = { .dir = opt.out_dir, .scenario_ini = true, .bounds = key ? NULL : &bounds,
+					 .target = opt.max_failure };
+	if (rc == PS_EXIT_OK)
+		rc = ps_cli_report_outputs(p, sc, &job);
 	free(sc);
 	return rc;
 }
@@ -263,6 +270,8 @@ static const struct ps_cli_option opts[] = {
 	PS_OPT_DURATION("simulated time of each run"),
 	PS_OPT_SET,
 	PS_OPT_OUT("out/capacity"),
+	PS_OPT_TITLE,
+	PS_OPT_REPORT,
 	PS_OPT_QUIET,
 	PS_OPT_END,
 };

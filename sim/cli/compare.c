@@ -104,6 +104,7 @@ static int compare(const struct ps_cli_parsed *p)
 		printf("wrote %s/compare.csv, %s/reuse_cdf.csv, %s/MANIFEST\n", opt.out_dir, opt.out_dir, opt.out_dir);
 	}
 	ps_compare_result_fini(&res);
+	rc = ps_cli_report_outputs(p, sc, &(struct ps_cli_report_job){ .dir = opt.out_dir, .scenario_ini = true });
 done:
 	free(names);
 	free(namebuf);
@@ -118,6 +119,8 @@ static const struct ps_cli_option opts[] = {
 	PS_OPT_DURATION("simulated time"),
 	PS_OPT_SET,
 	PS_OPT_OUT("out/compare"),
+	PS_OPT_TITLE,
+	PS_OPT_REPORT,
 	PS_OPT_QUIET,
 	PS_OPT_PROGRESS,
 	PS_OPT_END,

@@ -359,6 +359,43 @@ static int figure(const char *dir, const char *share, const char *file, const st
 
 static int plot_dir(const char *dir, const struct ps_manifest *trusted);
 
+int ps_cli_plot_dir(const char *dir, char *err, size_t size)
+{
+	/* This very program's plot command: it finds the installed or the source tree's scripts. */
+	const char *self = "/proc/self/exe";
+	FILE *log = tmpfile();
+	if (!log) {
+		snprintf(err, size, "report: cannot draw the figures: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* plot names each figure on stdout and says what it skipped on stderr: kept for an error. */
+		dup2(fileno(log), STDOUT_FILENO);
+		dup2(fileno(log), STDERR_FILENO);
+		execl(self, "portsim", "plot", dir, (char *)NULL);
+		fprintf(stderr, "%s: %s\n", self, strerror(errno));
+		_exit(127);
+	}
+	int status = 0;
+	bool ok = pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	if (!ok) {
+		/* The last line of what it said is the reason. */
+		char line[512] = "", last[512] = "";
+		rewind(log);
+		while (fgets(line, sizeof(line), log))
+			if (line[0] != '\n')
+				snprintf(last, sizeof(last), "%s", line);
+		last[strcspn(last, "\n")] = '\0';
+		snprintf(err, size, "report: cannot draw the figures of %s: %s", dir,
+			 *last ? last : pid < 0 ? strerror(errno) : "portsim plot failed");
+	}
+	fclose(log);
+	return ok ? 0 : -1;
+}
+
+
 static int plot(const struct ps_cli_parsed *p)
 {
 	char dir[PATH_SIZE];

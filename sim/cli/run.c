@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "portsim/report.h"
 #include "portsim/run.h"
 #include "portsim/scenario.h"
 
@@ -19,6 +20,12 @@ static const struct ps_cli_option opts[] = {
 		    "write events.csv.gz instead: events.csv's bytes gzip-compressed, the same for the same run "
 		    "('gzip -dc events.csv.gz' gives events.csv)"),
 	PS_OPT_FLAG(0, "ports", "also write ports.csv, ports in use per bin of 64 at every sample"),
+	PS_OPT_TEXT(0, "vary", "KEY=V1,V2,...", NULL,
+		    "run once per value of KEY (after the other overrides; at most " PS_CLI_STR(PS_VARY_MAX)
+		    " values, none with a comma) into DIR/vary-KEY-V/, list the runs in DIR/vary.csv and draw "
+		    "them overlaid in DIR/vary.png and .svg (gnuplot)"),
+	PS_OPT_TITLE,
+	PS_OPT_REPORT,
 	PS_OPT_QUIET,
 	PS_OPT_PROGRESS,
 	PS_OPT_END,
@@ -40,6 +47,65 @@ static void print_result(const struct ps_scenario *sc, const struct ps_run_optio
 	       opt->ports ? "/ports.csv" : "", out, out);
 }
 
+/* --vary: each run's line as it ends, and its first failure for its report. */
+struct vary_ctx {
+	bool quiet;
+	uint64_t first_failure_attempt[PS_VARY_MAX];
+};
+
+static void vary_done(void *arg, const struct ps_vary *v, size_t i, const char *dir, const struct ps_run_result *res)
+{
+	struct vary_ctx *c = arg;
+	const struct ps_metrics *m = &res->m;
+	c->first_failure_attempt[i] = m->failed ? m->first_failure_attempt : 0;
+	if (c->quiet)
+		return;
+	printf("%s=%s: %" PRIu64 " attempts, %" PRIu64 " failed", v->key, v->values[i], m->attempts, m->failures);
+	if (m->failed)
+		printf(" (first at %.3f s, attempt %" PRIu64 ")", (double)m->first_failure / 1e9, m->first_failure_attempt);
+	printf("; wrote %s\n", dir);
+}
+
+static int run_vary(const struct ps_cli_parsed *p, const struct ps_scenario *sc, struct ps_run_options *opt)
+{
+	char err[PS_ERR_MAX], what[PS_ERR_MAX];
+	struct ps_vary v;
+	if (ps_vary_parse(&v, ps_cli_text(p, "vary"), sc, err, sizeof(err)) != 0) {
+		ps_cli_error("run: %s", err);
+		return PS_EXIT_USAGE;
+	}
+	int rc = PS_EXIT_RUNTIME;
+	struct vary_ctx ctx = { .quiet = ps_cli_flag(p, "quiet") };
+	ps_cli_what(p, sc, sc->strategy, what, sizeof(what));
+	if (!(opt->out_dir = ps_cli_out(p)))
+		goto done;
+	enum ps_status st = ps_vary_run(sc, &v, opt, what, vary_done, &ctx, err, sizeof(err));
+	if (st != PS_DONE) {
+		ps_cli_error("run: %s", err);
+		rc = st == PS_BAD_INPUT ? PS_EXIT_USAGE : PS_EXIT_RUNTIME;
+		goto done;
+	}
+	/* Each run's own page, then the overlaid figure and the page of them all. */
+	rc = PS_EXIT_OK;
+	for (size_t i = 0; rc == PS_EXIT_OK && ps_cli_flag(p, "report") && i < v.n; i++) {
+		char name[PS_PATH_MAX], sub[PS_PATH_MAX * 2], sub_what[PS_ERR_MAX * 2];
+		ps_vary_dirname(&v, i, name, sizeof(name));
+		snprintf(sub, sizeof(sub), "%s/%s", opt->out_dir, name);
+		snprintf(sub_what, sizeof(sub_what), "%s, %s=%s", what, v.key, v.values[i]);
+		struct ps_cli_report_job job = { .dir = sub, .what = sub_what,
+						 .first_failure_attempt = ctx.first_failure_attempt[i] };
+		rc = ps_cli_report_outputs(p, sc, &job);
+	}
+	struct ps_cli_report_job all = { .dir = opt->out_dir, .what = what, .title = true, .plot = true };
+	if (rc == PS_EXIT_OK)
+		rc = ps_cli_report_outputs(p, sc, &all);
+	if (rc == PS_EXIT_OK && !ctx.quiet)
+		printf("wrote %s/vary.csv, %s/vary.png, %s/vary.svg\n", opt->out_dir, opt->out_dir, opt->out_dir);
+done:
+	ps_vary_fini(&v);
+	return rc;
+}
+
 static int run(const struct ps_cli_parsed *p)
 {
 	struct ps_scenario *sc;
@@ -47,11 +113,15 @@ static int run(const struct ps_cli_parsed *p)
 	if (rc != PS_EXIT_OK)
 		return rc;
 	struct ps_run_options opt = {
-		.out_dir = ps_cli_out(p), .events = ps_cli_flag(p, "events"), .events_gz = ps_cli_flag(p, "events-gz"),
+		.events = ps_cli_flag(p, "events"), .events_gz = ps_cli_flag(p, "events-gz"),
 		.ports = ps_cli_flag(p, "ports"), .progress = ps_cli_progress(p),
 	};
+	if (ps_cli_text(p, "vary")) {
+		rc = run_vary(p, sc, &opt);
+		goto done;
+	}
 	rc = PS_EXIT_RUNTIME;
-	if (!opt.out_dir)
+	if (!(opt.out_dir = ps_cli_out(p)))
 		goto done;
 	ps_cli_announce(p, sc, 1, opt.events, opt.events_gz);
 	struct ps_run_result res;
@@ -66,7 +136,10 @@ static int run(const struct ps_cli_parsed *p)
 	rc = ps_cli_publish(p);
 	if (rc == PS_EXIT_OK && !ps_cli_flag(p, "quiet"))
 		print_result(sc, &opt, &res.m);
+	struct ps_cli_report_job job = { .dir = opt.out_dir, .strategy = sc->strategy,
+					 .first_failure_attempt = res.m.failed ? res.m.first_failure_attempt : 0 };
 	ps_run_result_fini(&res);
+	rc = ps_cli_report_outputs(p, sc, &job);
 done:
 	free(sc);
 	return rc;
@@ -79,7 +152,8 @@ const struct ps_cli_command ps_cmd_run = {
 		 "summary.csv, timeseries.csv and scenario.ini (the resolved scenario) into DIR, then its "
 		 "MANIFEST, last: the files were written in DIR/.portsim-tmp-PID and replace the previous "
 		 "run's only once all of them are complete. Interrupted (SIGINT, SIGTERM), it leaves DIR as it "
-		 "was and exits 130 or 143.",
+		 "was and exits 130 or 143. With --vary it runs once per value of one key and draws the "
+		 "runs overlaid; with --report it also writes DIR/report.html (see 'portsim report').",
 	.scenario = true,
 	.opts = opts,
 	.main = run,
