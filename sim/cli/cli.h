@@ -34,4 +34,7 @@ int ps_cli_mkdirs(const char *dir);
 /* Whether to draw progress on stderr: not --quiet, and stderr a terminal. */
 bool ps_cli_progress(const struct ps_cli_parsed *p);
 
+/* p's --jobs (PS_OPT_JOBS), or the default; PS_EXIT_OK, or prints why not (PORTSIM_JOBS) and returns the status. */
+int ps_cli_jobs(const struct ps_cli_parsed *p, unsigned *jobs);
+
 #endif
