@@ -194,6 +194,91 @@ static void test_largest_brackets_the_rate_the_pool_sustains(void **state)
 	assert_true(b.lo == 12);
 }
 
+/* Poisson arrivals: replications differ, so a mix-up of slots would show. */
+static const char poisson_ini[] =
+	"[run]\nduration_s = 20\nseed = 4\n"
+	"[host]\nstrategy = linux\nport_range = 50000-50199\ntime_wait_s = 9\n"
+	"[workload.c]\narrival = poisson\nrate_per_s = 5\nduration = exponential\nduration_s = 1\n"
+	"closer = client\n";
+
+/* The same runs in the same order, and the same points, from two searches. */
+static void assert_same_searches(const struct ps_search *a, const struct ps_search *b)
+{
+	assert_int_equal(a->nruns, b->nruns);
+	for (size_t i = 0; i < a->nruns; i++) {
+		assert_true(a->runs[i].x == b->runs[i].x);
+		assert_int_equal(a->runs[i].replication, b->runs[i].replication);
+		assert_true(a->runs[i].failure_ratio == b->runs[i].failure_ratio);
+	}
+	assert_int_equal(a->npoints, b->npoints);
+	for (size_t i = 0; i < a->npoints; i++) {
+		assert_true(a->points[i].x == b->points[i].x);
+		assert_int_equal(a->points[i].valid, b->points[i].valid);
+		assert_int_equal(a->points[i].pass, b->points[i].pass);
+		assert_true(memcmp(&a->points[i].failure_ratio, &b->points[i].failure_ratio,
+				   sizeof(a->points[i].failure_ratio)) == 0);
+		assert_true(a->points[i].worst == b->points[i].worst || (isnan(a->points[i].worst) &&
+									 isnan(b->points[i].worst)));
+	}
+}
+
+static void test_many_points_at_once_as_one_after_another(void **state)
+{
+	struct fixture *f = *state;
+	free(f->sc);
+	f->sc = pst_scenario(poisson_ini);
+	const double x[] = { 1, 20, 30, 20, 60, 10 };
+	const size_t n = sizeof(x) / sizeof(x[0]);
+	struct ps_search one = { .base = f->sc, .replications = 3, .target = 0.001, .apply = with_ports,
+				 .label = label, .arg = "ports", .jobs = 1 };
+	assert_int_equal(ps_search_init(&one, f->err, sizeof(f->err)), PS_DONE);
+	struct ps_search_point p[6];
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(ps_search_eval(&one, x[i], &p[i], f->err, sizeof(f->err)), PS_DONE);
+	for (unsigned jobs = 1; jobs <= 3; jobs++) {
+		struct ps_search_point q[6];
+		struct ps_search *s = start(f, with_ports, 3);
+		s->jobs = jobs;
+		/* One point measured before: not run again, and still first among the points. */
+		assert_int_equal(ps_search_eval(s, 1, &q[0], f->err, sizeof(f->err)), PS_DONE);
+		assert_int_equal(ps_search_eval_many(s, x, n, q, f->err, sizeof(f->err)), PS_DONE);
+		assert_same_searches(&one, s);
+		assert_int_equal(f->runs, s->nruns);
+		assert_int_equal(s->npoints, 5);
+		for (size_t i = 0; i < n; i++)
+			assert_true(q[i].x == p[i].x && q[i].valid == p[i].valid && q[i].pass == p[i].pass);
+		assert_false(q[0].valid);
+		assert_true(q[1].failure_ratio.mean == q[3].failure_ratio.mean);
+	}
+	ps_search_fini(&one);
+}
+
+static void test_every_replications_largest_at_once_as_one_after_another(void **state)
+{
+	struct fixture *f = *state;
+	free(f->sc);
+	f->sc = pst_scenario(poisson_ini);
+	struct ps_search one = { .base = f->sc, .replications = 4, .target = 0.001, .apply = at_rate,
+				 .label = label, .arg = "rate", .jobs = 1 };
+	assert_int_equal(ps_search_init(&one, f->err, sizeof(f->err)), PS_DONE);
+	struct ps_bracket b[4], c[4];
+	for (unsigned k = 0; k < 4; k++)
+		assert_int_equal(ps_search_largest(&one, k, 5, 1e-6, 1e7, 0.01, &b[k], f->err, sizeof(f->err)),
+				 PS_DONE);
+	for (unsigned jobs = 1; jobs <= 3; jobs++) {
+		struct ps_search *s = start(f, at_rate, 4);
+		s->jobs = jobs;
+		assert_int_equal(ps_search_largest_each(s, 5, 1e-6, 1e7, 0.01, c, f->err, sizeof(f->err)), PS_DONE);
+		assert_same_searches(&one, s);
+		assert_int_equal(f->runs, s->nruns);
+		for (unsigned k = 0; k < 4; k++)
+			assert_true(b[k].lo == c[k].lo && b[k].hi == c[k].hi && b[k].unbounded == c[k].unbounded);
+	}
+	/* The replications differ: a slot given to the wrong replication would show. */
+	assert_true(b[0].lo != b[1].lo || b[1].lo != b[2].lo || b[2].lo != b[3].lo);
+	ps_search_fini(&one);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +288,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_smallest_finds_the_ports_the_load_keeps_busy, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_largest_brackets_the_rate_the_pool_sustains, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_many_points_at_once_as_one_after_another, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_replications_largest_at_once_as_one_after_another, setup,
 						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

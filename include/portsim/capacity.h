@@ -16,7 +16,9 @@
  * Student-t 95 % interval.
  *
  * The closed forms are bounds.h's, for the pool that binds; the runs are
- * search.h's.
+ * search.h's, and run at once on opt->jobs threads where they do not wait
+ * for each other (the replications of the search, every rate and
+ * replication of a sweep, the replications at each value of a solve).
  *
  * ps_capacity_solve turns the question around: at the scenario's own rate,
  * the smallest value of an integer key (external addresses, source
@@ -67,11 +69,12 @@ struct ps_capacity_options {
 	unsigned replications;    /* 1..PS_REPLICATIONS_MAX */
 	double tolerance;         /* bisection stops when (hi - lo) <= tolerance x lo; 0: 0.01 */
 	const char *out_dir;      /* capacity.csv and capacity_summary.csv; NULL: no files */
-	ps_capacity_progress_fn progress; /* may be NULL */
+	ps_capacity_progress_fn progress; /* may be NULL; called one run at a time (search.h) */
 	void *progress_arg;
+	unsigned jobs;            /* runs at once (workers.h); 0: the default. Outputs do not depend on it */
 };
 
-/* PS_DONE when opt's replications and max_failure are in range; else PS_BAD_INPUT with a message. */
+/* PS_DONE when opt's replications, max_failure and jobs are in range; else PS_BAD_INPUT with a message. */
 enum ps_status ps_capacity_check_options(const struct ps_capacity_options *opt, char *err, size_t size);
 
 /* A run the search made. */

@@ -87,11 +87,13 @@ int ps_claim_format(char *buf, size_t size, const struct ps_claim *c, const stru
 
 /*
  * Loads the scenario at path, runs it once for every distinct override set
- * of its claims (in memory, no files written) and writes one report line
- * per claim, in file order, to report (which may be NULL). Sets *failed to
- * the number of claims that do not hold (0 for a file without claims).
- * Returns 0, or -1 with a message naming path:line for a malformed claim,
- * or the error of the scenario, an override or the run.
+ * of its claims (in memory, no files written; the runs at once, on
+ * workers.h's default number of threads) and writes one report line per
+ * claim, in file order, to report (which may be NULL). Sets *failed to the
+ * number of claims that do not hold (0 for a file without claims). Returns
+ * 0, or -1 with a message naming path:line for a malformed claim, or the
+ * error of the scenario, an override or the run (the first in file order),
+ * or of a malformed PORTSIM_JOBS.
  */
 int ps_claims_check(const char *path, FILE *report, int *failed, char *err, size_t size);
 

@@ -70,7 +70,11 @@ struct ps_compare_result {
 	struct ps_compare_strategy *s;  /* [nstrategies], in the order asked */
 };
 
-/* Called after every run: done of total runs, the strategy and replication just finished. */
+/*
+ * Called after every run: done of total runs, the strategy and replication
+ * just finished. Runs finish in any order, but the calls come one at a time
+ * and done counts up to total.
+ */
 typedef void (*ps_progress_fn)(void *arg, unsigned done, unsigned total, const char *strategy,
 			       unsigned replication);
 
@@ -81,6 +85,7 @@ struct ps_compare_options {
 	const char *out_dir;           /* compare.csv and reuse_cdf.csv go here; NULL: no files */
 	ps_progress_fn progress;       /* may be NULL */
 	void *progress_arg;
+	unsigned jobs;                 /* runs at once (workers.h); 0: the default. Outputs do not depend on it */
 };
 
 /*
@@ -91,7 +96,10 @@ struct ps_compare_options {
 int ps_compare_parse_strategies(const char *list, const char ***names, size_t *n, char **buf,
 				char *err, size_t size);
 
-/* Runs the comparison. On success res must be freed with ps_compare_result_fini. */
+/*
+ * Runs the comparison, every strategy's every replication at once on
+ * opt->jobs threads. On success res must be freed with ps_compare_result_fini.
+ */
 enum ps_status ps_compare(const struct ps_scenario *sc, const struct ps_compare_options *opt,
 			  struct ps_compare_result *res, char *err, size_t size);
 

@@ -13,6 +13,14 @@
  * at every x, so the failure ratio moves with x and not with the draws. A
  * point passes when every replication's failure ratio is at or below the
  * target.
+ *
+ * Runs that do not wait for each other's answer run at once on `jobs`
+ * threads (workers.h): the replications of a point, the points of
+ * ps_search_eval_many, the replications of ps_search_largest_each. Each
+ * run's result has its own slot, and the runs are logged and reduced in the
+ * order one thread makes them, so every output is the same for any jobs.
+ * The callbacks (apply, label, progress) are called one at a time, under
+ * ps_workers_lock, though not always from the caller's thread.
  */
 #ifndef PORTSIM_SEARCH_H
 #define PORTSIM_SEARCH_H
@@ -85,18 +93,22 @@ struct ps_search {
 	void *arg;                       /* for apply and label */
 	ps_search_progress_fn progress;  /* may be NULL */
 	void *progress_arg;
+	unsigned jobs;                   /* runs at once, 1..PS_JOBS_MAX; 0: ps_workers_jobs's default */
 	/* Kept by the search, read by the caller. */
-	struct ps_search_run *runs;      /* every run, in the order made */
+	struct ps_search_run *runs;      /* every run, in the order one thread makes them */
 	size_t nruns;
-	struct ps_search_point *points;  /* every point ps_search_eval measured, in that order */
+	struct ps_search_point *points;  /* every point measured, in the order asked */
 	size_t npoints;
 	/* Private. */
 	size_t cap_runs, cap_points;
-	struct ps_scenario *sc;          /* scratch: the scenario at the point being run */
-	double *fr;                      /* [replications] */
+	struct ps_scenario *sc;          /* scratch: the scenario at the point being checked */
 };
 
-/* Allocates the scratch space of s, whose caller's fields are set. PS_DONE or PS_FAILED with a message. */
+/*
+ * Allocates the scratch space of s, whose caller's fields are set, and
+ * settles jobs. PS_DONE, PS_BAD_INPUT (jobs out of range, PORTSIM_JOBS
+ * malformed) or PS_FAILED, with a message.
+ */
 enum ps_status ps_search_init(struct ps_search *s, char *err, size_t size);
 
 /* Frees everything s holds, the points' messages included. */
@@ -118,6 +130,15 @@ enum ps_status ps_search_run(struct ps_search *s, double x, unsigned k, double *
 enum ps_status ps_search_eval(struct ps_search *s, double x, struct ps_search_point *out, char *err,
 			      size_t size);
 
+/*
+ * ps_search_eval at every x[i], i < n, with every run of every point at
+ * once: for a curve whose points do not depend on each other. out (may be
+ * NULL) gets the points, [n]. PS_DONE, or the status of the first failing
+ * run in (point, replication) order, with a message.
+ */
+enum ps_status ps_search_eval_many(struct ps_search *s, const double *x, size_t n,
+				   struct ps_search_point *out, char *err, size_t size);
+
 /* The point at x among those measured, or NULL. */
 const struct ps_search_point *ps_search_find(const struct ps_search *s, double x);
 
@@ -138,6 +159,16 @@ struct ps_bracket {
 enum ps_status ps_search_largest(struct ps_search *s, unsigned k, double start, double least,
 				 double ceiling, double tolerance, struct ps_bracket *b, char *err,
 				 size_t size);
+
+/*
+ * ps_search_largest for every replication k into b[k] (b has
+ * s->replications entries), the replications at once. The runs are logged
+ * replication after replication, as a loop over k would log them. PS_DONE,
+ * or the status of the lowest replication whose search failed, with a
+ * message.
+ */
+enum ps_status ps_search_largest_each(struct ps_search *s, double start, double least, double ceiling,
+				      double tolerance, struct ps_bracket *b, char *err, size_t size);
 
 /*
  * The smallest integer x in [min, max] whose point passes, assuming a point

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "portsim/csv.h"
+#include "portsim/workers.h"
 
 /* The schema's ceiling for one population's rate_per_s. */
 #define RATE_MAX 1e7
@@ -78,7 +79,7 @@ static enum ps_status rate_search_init(struct ps_search *s, const struct ps_scen
 {
 	*s = (struct ps_search){ .base = sc, .replications = opt->replications,
 				 .target = opt->max_failure, .apply = at_rate, .label = rate_label,
-				 .progress = opt->progress, .progress_arg = opt->progress_arg };
+				 .progress = opt->progress, .progress_arg = opt->progress_arg, .jobs = opt->jobs };
 	return ps_search_init(s, err, size);
 }
 
@@ -183,7 +184,8 @@ enum ps_status ps_capacity_check_options(const struct ps_capacity_options *opt, 
 			 opt->max_failure);
 		return PS_BAD_INPUT;
 	}
-	return PS_DONE;
+	unsigned jobs;
+	return ps_workers_jobs(opt->jobs, &jobs, err, size) == 0 ? PS_DONE : PS_BAD_INPUT;
 }
 
 static enum ps_status check_options(const struct ps_scenario *sc, const struct ps_capacity_options *opt,
@@ -243,16 +245,21 @@ enum ps_status ps_capacity_search(const struct ps_scenario *sc, const struct ps_
 		start = res->bounds.scenario_rate_per_s;
 	start = fmin(start, ceiling);
 	double tolerance = opt->tolerance > 0 ? opt->tolerance : 0.01;
-	for (unsigned k = 0; k < reps && st == PS_DONE; k++) {
-		struct ps_bracket b;
-		st = ps_search_largest(&s, k, start, RATE_MIN * sc->npop, ceiling, tolerance, &b, err, size);
-		if (st != PS_DONE)
-			break;
-		res->found[k] = b.lo;
-		res->unbounded = res->unbounded || b.unbounded;
-		if (!b.unbounded)
-			res->step_per_s = fmax(res->step_per_s, b.hi - b.lo);
+	struct ps_bracket *b = st == PS_DONE ? calloc(reps, sizeof(*b)) : NULL;
+	if (st == PS_DONE && !b) {
+		snprintf(err, size, "out of memory");
+		st = PS_FAILED;
 	}
+	/* Each replication bisects on its own: all of them at once. */
+	if (st == PS_DONE)
+		st = ps_search_largest_each(&s, start, RATE_MIN * sc->npop, ceiling, tolerance, b, err, size);
+	for (unsigned k = 0; k < reps && st == PS_DONE; k++) {
+		res->found[k] = b[k].lo;
+		res->unbounded = res->unbounded || b[k].unbounded;
+		if (!b[k].unbounded)
+			res->step_per_s = fmax(res->step_per_s, b[k].hi - b[k].lo);
+	}
+	free(b);
 	if (st == PS_DONE)
 		st = keep_runs(&s, res, err, size);
 	ps_search_fini(&s);
@@ -304,14 +311,23 @@ enum ps_status ps_capacity_sweep(const struct ps_scenario *sc, const struct ps_c
 		snprintf(err, size, "out of memory");
 		st = PS_FAILED;
 	}
-	for (size_t i = 0; i < res->nsweep && st == PS_DONE; i++) {
-		struct ps_search_point p;
-		double rate = from + (double)i * step;
-		if ((st = ps_search_eval(&s, rate, &p, err, size)) != PS_DONE)
-			break;
-		res->sweep[i].rate_per_s = rate;
-		res->sweep[i].failure_ratio = p.failure_ratio;
+	double *rates = st == PS_DONE ? malloc(res->nsweep * sizeof(*rates)) : NULL;
+	struct ps_search_point *points = st == PS_DONE ? malloc(res->nsweep * sizeof(*points)) : NULL;
+	if (st == PS_DONE && (!rates || !points)) {
+		snprintf(err, size, "out of memory");
+		st = PS_FAILED;
 	}
+	for (size_t i = 0; i < res->nsweep && st == PS_DONE; i++)
+		rates[i] = from + (double)i * step;
+	/* No point waits for another: every point's every replication at once. */
+	if (st == PS_DONE)
+		st = ps_search_eval_many(&s, rates, res->nsweep, points, err, size);
+	for (size_t i = 0; i < res->nsweep && st == PS_DONE; i++) {
+		res->sweep[i].rate_per_s = rates[i];
+		res->sweep[i].failure_ratio = points[i].failure_ratio;
+	}
+	free(points);
+	free(rates);
 	if (st == PS_DONE)
 		st = keep_runs(&s, res, err, size);
 	ps_search_fini(&s);

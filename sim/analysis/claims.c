@@ -8,6 +8,7 @@
 
 #include "portsim/scenario.h"
 #include "portsim/search.h"
+#include "portsim/workers.h"
 
 enum metric {
 	M_ATTEMPTS,
@@ -470,19 +471,40 @@ static int run_once(const char *path, const struct ps_claim *first, struct ps_ru
 	return rc;
 }
 
+/* The runs of a file's claims: one per distinct override set, each into its own result. */
+struct claims_job {
+	const char *path;
+	const struct ps_claim *claims;
+	const size_t *first;         /* [runs] the claim whose overrides run i plays */
+	struct ps_run_result *res;   /* [claims], at the index of that claim */
+	bool *ran;
+};
+
+static int claims_one(void *arg, size_t i, char *err, size_t size)
+{
+	struct claims_job *j = arg;
+	size_t c = j->first[i];
+	if (run_once(j->path, &j->claims[c], &j->res[c], err, size) != 0)
+		return -1;
+	j->ran[c] = true;
+	return 0;
+}
+
 int ps_claims_check(const char *path, FILE *report, int *failed, char *err, size_t size)
 {
 	struct ps_claim *claims;
-	size_t n;
+	size_t n, nruns = 0;
+	unsigned jobs;
 	*failed = 0;
-	if (read_claims(path, &claims, &n, err, size) != 0)
+	if (ps_workers_jobs(0, &jobs, err, size) != 0 || read_claims(path, &claims, &n, err, size) != 0)
 		return -1;
 	/* run_of[i]: the index of the first claim with claim i's overrides, whose run serves both. */
 	size_t *run_of = malloc((n ? n : 1) * sizeof(*run_of));
+	size_t *first = malloc((n ? n : 1) * sizeof(*first));
 	struct ps_run_result *res = calloc(n ? n : 1, sizeof(*res));
 	bool *ran = calloc(n ? n : 1, sizeof(*ran));
 	int rc = 0;
-	if (!run_of || !res || !ran) {
+	if (!run_of || !first || !res || !ran) {
 		snprintf(err, size, "%s: out of memory", path);
 		rc = -1;
 	}
@@ -494,13 +516,13 @@ int ps_claims_check(const char *path, FILE *report, int *failed, char *err, size
 				break;
 			}
 		}
-		if (run_of[i] != i)
-			continue;
-		if (run_once(path, &claims[i], &res[i], err, size) != 0)
-			rc = -1;
-		else
-			ran[i] = true;
+		if (run_of[i] == i)
+			first[nruns++] = i;
 	}
+	/* The runs do not depend on each other: all of them at once. */
+	struct claims_job job = { path, claims, first, res, ran };
+	if (rc == 0)
+		rc = ps_workers_map(jobs, nruns, claims_one, &job, err, size);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		const struct ps_run_result *r = &res[run_of[i]];
 		if (!ps_claim_holds(&claims[i], r))
@@ -517,6 +539,7 @@ int ps_claims_check(const char *path, FILE *report, int *failed, char *err, size
 	}
 	free(ran);
 	free(res);
+	free(first);
 	free(run_of);
 	free(claims);
 	return rc;

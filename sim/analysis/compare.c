@@ -8,6 +8,7 @@
 
 #include "portsim/alloc.h"
 #include "portsim/csv.h"
+#include "portsim/workers.h"
 
 static const char *const metric_names[PS_CMP_METRIC_COUNT] = {
 	[PS_CMP_FAILURE_RATIO] = "failure_ratio",
@@ -187,12 +188,58 @@ static int write_cdf_csv(const struct ps_compare_result *res, const char *dir)
 	return ps_csv_commit(&c);
 }
 
+/* The runs of a comparison: run i is replication i % replications of strategy i / replications. */
+struct compare_job {
+	const struct ps_scenario *sc;
+	const struct ps_compare_options *opt;
+	struct ps_compare_result *res;
+	unsigned done, total;
+};
+
+static int compare_one(void *arg, size_t i, char *err, size_t size)
+{
+	struct compare_job *j = arg;
+	unsigned reps = j->res->replications, k = (unsigned)(i % reps);
+	struct ps_compare_strategy *s = &j->res->s[i / reps];
+	/* ~200 KB: not for the stack. */
+	struct ps_scenario *sc = malloc(sizeof(*sc));
+	if (!sc) {
+		snprintf(err, size, "out of memory");
+		return PS_FAILED;
+	}
+	*sc = *j->sc;
+	snprintf(sc->strategy, sizeof(sc->strategy), "%s", s->name);
+	struct ps_run_result rr;
+	enum ps_status st = ps_replication_run(sc, j->sc->seed, k, s->name, &rr, err, size);
+	free(sc);
+	if (st != PS_DONE)
+		return st;
+	record(s->values, reps, k, &rr);
+	s->requests[k] = rr.m.requests;
+	ps_workers_lock();
+	/* Merging adds integer counts and keeps extremes: exact in any order, so runs merge as they finish. */
+	if (rr.obs.reuse_s.n) {
+		if (s->reuse_s.bins == NULL && loghist_like(&s->reuse_s, &rr.obs.reuse_s) != 0) {
+			snprintf(err, size, "out of memory");
+			st = PS_FAILED;
+		} else {
+			ps_loghist_merge(&s->reuse_s, &rr.obs.reuse_s);
+		}
+	}
+	j->done++;
+	if (st == PS_DONE && j->opt->progress)
+		j->opt->progress(j->opt->progress_arg, j->done, j->total, s->name, k);
+	ps_workers_unlock();
+	ps_run_result_fini(&rr);
+	return st;
+}
+
 enum ps_status ps_compare(const struct ps_scenario *sc, const struct ps_compare_options *opt,
 			  struct ps_compare_result *res, char *err, size_t size)
 {
 	memset(res, 0, sizeof(*res));
-	unsigned reps = opt->replications;
-	if (ps_replications_check(reps, err, size) != PS_DONE)
+	unsigned reps = opt->replications, jobs;
+	if (ps_replications_check(reps, err, size) != PS_DONE || ps_workers_jobs(opt->jobs, &jobs, err, size) != 0)
 		return PS_BAD_INPUT;
 	if (opt->nstrategies == 0) {
 		snprintf(err, size, "no strategy to compare");
@@ -205,20 +252,14 @@ enum ps_status ps_compare(const struct ps_scenario *sc, const struct ps_compare_
 			return PS_BAD_INPUT;
 		}
 	}
-	/* ~200 KB: not for the stack. */
-	struct ps_scenario *run_sc = malloc(sizeof(*run_sc));
 	res->s = calloc(opt->nstrategies, sizeof(*res->s));
-	if (!run_sc || !res->s) {
-		free(run_sc);
-		free(res->s);
-		res->s = NULL;
+	if (!res->s) {
 		snprintf(err, size, "out of memory");
 		return PS_FAILED;
 	}
 	res->nstrategies = opt->nstrategies;
 	res->replications = reps;
 	enum ps_status st = PS_DONE;
-	unsigned done = 0, total = reps * (unsigned)opt->nstrategies;
 	for (size_t i = 0; i < opt->nstrategies && st == PS_DONE; i++) {
 		struct ps_compare_strategy *s = &res->s[i];
 		snprintf(s->name, sizeof(s->name), "%s", opt->strategies[i]);
@@ -227,35 +268,15 @@ enum ps_status ps_compare(const struct ps_scenario *sc, const struct ps_compare_
 		if (!s->values || !s->requests) {
 			snprintf(err, size, "out of memory");
 			st = PS_FAILED;
-			break;
 		}
-		for (unsigned k = 0; k < reps; k++) {
-			*run_sc = *sc;
-			snprintf(run_sc->strategy, sizeof(run_sc->strategy), "%s", s->name);
-			struct ps_run_result rr;
-			st = ps_replication_run(run_sc, sc->seed, k, s->name, &rr, err, size);
-			if (st != PS_DONE)
-				break;
-			record(s->values, reps, k, &rr);
-			s->requests[k] = rr.m.requests;
-			if (rr.obs.reuse_s.n) {
-				if (s->reuse_s.bins == NULL && loghist_like(&s->reuse_s, &rr.obs.reuse_s) != 0) {
-					ps_run_result_fini(&rr);
-					snprintf(err, size, "out of memory");
-					st = PS_FAILED;
-					break;
-				}
-				ps_loghist_merge(&s->reuse_s, &rr.obs.reuse_s);
-			}
-			ps_run_result_fini(&rr);
-			done++;
-			if (opt->progress)
-				opt->progress(opt->progress_arg, done, total, s->name, k);
-		}
-		for (int m = 0; st == PS_DONE && m < PS_CMP_METRIC_COUNT; m++)
-			ps_stats_ci95(s->values + (size_t)m * reps, reps, &s->ci[m]);
 	}
-	free(run_sc);
+	/* Every run is independent of every other: all of them at once, each into its own slots. */
+	struct compare_job j = { sc, opt, res, 0, reps * (unsigned)opt->nstrategies };
+	if (st == PS_DONE)
+		st = ps_workers_map(jobs, j.total, compare_one, &j, err, size);
+	for (size_t i = 0; st == PS_DONE && i < opt->nstrategies; i++)
+		for (int m = 0; m < PS_CMP_METRIC_COUNT; m++)
+			ps_stats_ci95(res->s[i].values + (size_t)m * reps, reps, &res->s[i].ci[m]);
 	if (st == PS_DONE && opt->out_dir &&
 	    (write_compare_csv(res, opt->out_dir) != 0 || write_cdf_csv(res, opt->out_dir) != 0)) {
 		snprintf(err, size, "cannot write into \"%s\": %s", opt->out_dir, strerror(errno));

@@ -231,7 +231,7 @@ enum ps_status ps_capacity_solve(const struct ps_scenario *sc, const char *key,
 	res->replications = opt->replications;
 	struct ps_search s = { .base = sc, .replications = opt->replications, .target = opt->max_failure,
 			       .apply = at_value, .label = value_label, .arg = res->key,
-			       .progress = opt->progress, .progress_arg = opt->progress_arg };
+			       .progress = opt->progress, .progress_arg = opt->progress_arg, .jobs = opt->jobs };
 	bool found = false;
 	st = ps_search_init(&s, err, size);
 	if (st == PS_DONE)

@@ -232,13 +232,16 @@ static int capacity(const struct ps_cli_parsed *p)
 		return PS_EXIT_USAGE;
 	}
 	struct ps_scenario *sc;
-	int rc = ps_cli_load(p, &sc);
+	unsigned jobs;
+	int rc = ps_cli_jobs(p, &jobs);
+	if (rc == PS_EXIT_OK)
+		rc = ps_cli_load(p, &sc);
 	if (rc != PS_EXIT_OK)
 		return rc;
 	struct ps_capacity_options opt = {
 		.max_failure = ps_cli_number(p, "max-failure"),
 		.replications = (unsigned)ps_cli_number(p, "replications"), .out_dir = ps_cli_out(p),
-		.progress = ps_cli_progress(p) ? progress : NULL,
+		.progress = ps_cli_progress(p) ? progress : NULL, .jobs = jobs,
 	};
 	bool quiet = ps_cli_flag(p, "quiet");
 	rc = !opt.out_dir ? PS_EXIT_RUNTIME : key ? solve(sc, key, &opt, quiet) : search(sc, &sweep, &opt, quiet);
@@ -256,6 +259,7 @@ static int capacity(const struct ps_cli_parsed *p)
 static const struct ps_cli_option opts[] = {
 	PS_OPT_NUMBER_OPEN(0, "max-failure", "F", "0.001", 0, 1, "target failure ratio"),
 	PS_OPT_WHOLE('n', "replications", "N", "5", 1, PS_REPLICATIONS_MAX, "replications"),
+	PS_OPT_JOBS,
 	PS_OPT_TEXT(0, "sweep", "rate=FROM:TO:STEP", NULL,
 		    "instead of searching, the failure ratio at every total rate FROM, FROM+STEP, ... TO "
 		    "(0 < FROM <= TO, STEP > 0, at most " PS_CLI_STR(PS_SWEEP_MAX) " rates) into capacity.csv, "
@@ -286,7 +290,8 @@ const struct ps_cli_command ps_cmd_capacity = {
 		 "Erlang-B with the pool as servers. Every population's rate_per_s (and rate_end_per_s) is "
 		 "scaled by one factor; burst and replay populations are not scaled. Writes capacity.csv (the "
 		 "runs tried) and capacity_summary.csv into DIR. --sweep and --solve ask other questions; "
-		 "give one of them at most.",
+		 "give one of them at most. Runs that do not wait for each other (the replications; every "
+		 "rate of a sweep) run at once on N threads (-j).",
 	.exits = "0 done, 1 run-time failure (I/O), 2 bad command line or scenario, or --solve finding no "
 		 "value that meets F.",
 	.scenario = true,

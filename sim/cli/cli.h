@@ -115,5 +115,7 @@ int ps_cli_report_outputs(const struct ps_cli_parsed *p, const struct ps_scenari
 /* What p ran, for a title: "NAME[ / STRATEGY], key=value, ..." with p's overrides in order. */
 void ps_cli_what(const struct ps_cli_parsed *p, const struct ps_scenario *sc, const char *strategy, char *buf,
 		 size_t size);
+/* p's --jobs (PS_OPT_JOBS), or the default; PS_EXIT_OK, or prints why not (PORTSIM_JOBS) and returns the status. */
+int ps_cli_jobs(const struct ps_cli_parsed *p, unsigned *jobs);
 
 #endif

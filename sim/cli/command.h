@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "portsim/workers.h"
+
 /* Exit statuses (DESIGN.md, "Conventions"). */
 #define PS_EXIT_OK 0
 #define PS_EXIT_RUNTIME 1
@@ -75,6 +77,11 @@ struct ps_cli_option {
 #define PS_OPT_QUIET PS_OPT_FLAG('q', "quiet", "print nothing but errors")
 #define PS_OPT_PROGRESS \
 	PS_OPT_FLAG(0, "progress", "show progress on stderr also when it is not a terminal (a line every 10 s)")
+/* No default in the table: without -j, ps_cli_jobs asks workers.h (PORTSIM_JOBS, else the cores). */
+#define PS_OPT_JOBS                                                                                         \
+	PS_OPT_WHOLE('j', "jobs", "N", NULL, 1, PS_JOBS_MAX,                                                 \
+		     "simulations run at once (default: $PORTSIM_JOBS when set, else the machine's cores); "  \
+		     "outputs are the same for every N")
 
 /* A number macro as text, for a default: PS_CLI_STR(PS_KERNEL_DEFAULT_LIMIT_S). */
 #define PS_CLI_STR(x) PS_CLI_STR_(x)

@@ -78,14 +78,17 @@ static int compare(const struct ps_cli_parsed *p)
 		ps_cli_error("compare: --strategies: %s", err);
 		return PS_EXIT_USAGE;
 	}
-	struct ps_scenario *sc;
-	int rc = ps_cli_load(p, &sc);
+	struct ps_scenario *sc = NULL;
+	unsigned jobs;
+	int rc = ps_cli_jobs(p, &jobs);
+	if (rc == PS_EXIT_OK)
+		rc = ps_cli_load(p, &sc);
 	if (rc != PS_EXIT_OK)
 		goto done;
 	struct ps_compare_options opt = {
 		.strategies = names, .nstrategies = nnames, .out_dir = ps_cli_out(p),
 		.replications = (unsigned)ps_cli_number(p, "replications"),
-		.progress = ps_cli_progress(p) ? progress : NULL,
+		.progress = ps_cli_progress(p) ? progress : NULL, .jobs = jobs,
 	};
 	rc = PS_EXIT_RUNTIME;
 	if (!opt.out_dir)
@@ -115,6 +118,7 @@ done:
 static const struct ps_cli_option opts[] = {
 	PS_OPT_TEXT('s', "strategies", "LIST", "all", "comma-separated strategies (see 'portsim strategies'), or all"),
 	PS_OPT_WHOLE('n', "replications", "N", "5", 1, PS_REPLICATIONS_MAX, "replications per strategy"),
+	PS_OPT_JOBS,
 	PS_OPT_SEED("base seed (default: the scenario's)"),
 	PS_OPT_DURATION("simulated time"),
 	PS_OPT_SET,
@@ -133,7 +137,7 @@ const struct ps_cli_command ps_cmd_compare = {
 		 "numbers: every strategy sees the same arrivals, durations and destinations; only the "
 		 "allocator differs. Replication k uses seed splitmix64(seed + k), and replication 0 the seed "
 		 "itself, so one replication equals 'portsim run'. Writes compare.csv (strategy, metric, mean, "
-		 "95 % interval, n) and reuse_cdf.csv into DIR, and prints a table.",
+		 "95 % interval, n) and reuse_cdf.csv into DIR, and prints a table. The runs are independent and run at once on N threads (-j).",
 	.scenario = true,
 	.opts = opts,
 	.main = compare,
