@@ -75,7 +75,8 @@ static size_t append_arg(char *buf, size_t cap, size_t n, const char *arg)
 /*
  * The command line for the MANIFEST: "portsim" and the arguments as
  * typed, but --out and its folder, which is where the manifest is (and
- * would tie its bytes to one machine's paths). malloc'd, or NULL.
+ * would tie its bytes to one machine's paths), and -j, which changes how
+ * fast the outputs come, never their bytes. malloc'd, or NULL.
  */
 static char *command_line(const struct ps_cli_parsed *p)
 {
@@ -91,10 +92,12 @@ static char *command_line(const struct ps_cli_parsed *p)
 		const char *a = p->argv[i];
 		if (options && !strcmp(a, "--")) {
 			options = false;
-		} else if (options && (!strcmp(a, "--out") || !strcmp(a, "-o"))) {
+		} else if (options && (!strcmp(a, "--out") || !strcmp(a, "-o") || !strcmp(a, "--jobs") ||
+				       !strcmp(a, "-j"))) {
 			i++;
 			continue;
-		} else if (options && (!strncmp(a, "--out=", 6) || (a[0] == '-' && a[1] == 'o' && a[2]))) {
+		} else if (options && (!strncmp(a, "--out=", 6) || !strncmp(a, "--jobs=", 7) ||
+				       (a[0] == '-' && (a[1] == 'o' || a[1] == 'j') && a[2]))) {
 			continue;
 		}
 		n = append_arg(buf, cap, n, a);
