@@ -67,7 +67,8 @@ struct ps_cli_option {
 #define PS_OPT_SET                                                                                          \
 	{ .name = "set", .arg = "SECTION.KEY=VALUE", .kind = PS_CLI_SET,                                     \
 	  .help = "override a scenario key, e.g. workload.client.rate_per_s=300; may be repeated, " \
-		  "applied in order after the file" }
+		  "applied in order after the file; a population the scenario lacks is an error, " \
+		  "+workload.NAME.KEY=VALUE adds one; a key the scenario would ignore is an error" }
 #define PS_OPT_SEED(h) PS_OPT_SHORTHAND("seed", "N", "run.seed", h)
 #define PS_OPT_DURATION(h) PS_OPT_SHORTHAND("duration", "SECONDS", "run.duration_s", h)
 #define PS_OPT_STRATEGY(h) PS_OPT_SHORTHAND("strategy", "S", "host.strategy", h)
@@ -129,7 +130,10 @@ void ps_cli_row(FILE *f, const char *left, const char *text, int col);
 /* Prints text wrapped at 79 columns, its first line from column col, the others from indent, and a newline. */
 void ps_cli_wrap(FILE *f, const char *text, int indent, int col);
 
-/* Prints "portsim: " and the formatted message to stderr, with a newline. */
+/*
+ * Prints "portsim: " and the formatted message to stderr, with a newline;
+ * every byte of the message outside printable ASCII is written \xNN.
+ */
 void ps_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif
