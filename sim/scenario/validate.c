@@ -175,11 +175,10 @@ int ps_scenario_validate(const struct ps_scenario *sc, char *err, size_t size)
 		double rate;
 		const char *what = over_rate_cap(p, cap, &rate);
 		if (what) {
-			ps_sc_format_double(a, sizeof(a), rate);
 			snprintf(err, size,
-				 "%s: [workload.%s] %s = %s attempts per second; allowed: at most %d, the cap of "
+				 "%s: [workload.%s] %s = %.0f attempts per second; allowed: at most %d, the cap of "
 				 "rate_per_s",
-				 n, p->name, what, a, PS_MAX_RATE_PER_S);
+				 n, p->name, what, rate, PS_MAX_RATE_PER_S);
 			return -1;
 		}
 		if (p->start_s >= sc->duration_s) {

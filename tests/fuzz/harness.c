@@ -1,8 +1,8 @@
 /*
  * The fuzz harnesses (harness.h). The properties checked:
  *   - whatever the bytes, reading never crashes, leaks or reads out of bounds;
- *   - every error is one line of printable ASCII of bounded length, so no
- *     message can carry a file's raw bytes or a terminal escape sequence;
+ *   - every error is one line of printable ASCII, so no message can carry
+ *     a file's raw bytes or a terminal escape sequence;
  *   - a scenario that validates is written back (ps_scenario_format) as
  *     text that reads back and validates, and writes the same text again;
  *   - a scenario that validates and resolves runs: ps_run refuses nothing
@@ -80,11 +80,11 @@ static void free_parts(struct parts *p)
 	free(p->durations);
 }
 
-/* An error message: one line, printable ASCII, not empty and not huge. */
+/* An error message: one line of printable ASCII, not empty. */
 static void check_message(const char *what, const char *err)
 {
 	size_t n = strlen(err);
-	bool ok = n > 0 && n < PS_ERR_MAX - 1;
+	bool ok = n > 0;
 	for (size_t i = 0; i < n && ok; i++)
 		ok = (unsigned char)err[i] >= 0x20 && (unsigned char)err[i] < 0x7f;
 	if (!ok) {
