@@ -23,7 +23,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <regex.h>
@@ -263,26 +262,13 @@ static void make_files(const struct tcase *c, const char *dir)
 	}
 }
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Every path under dir, one per line, sorted: what a case must leave unchanged. */
 static void listing(const char *dir, const char *rel, char **acc, size_t *len)
 {
 	char *full = rel[0] ? pst_path(dir, rel) : strdup(dir);
-	DIR *d = opendir(full);
+	size_t n;
+	char **names = pst_list_dir(full, &n);
 	free(full);
-	if (!d)
-		return;
-	char *names[256];
-	size_t n = 0;
-	for (struct dirent *e; (e = readdir(d)) && n < 256;)
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			names[n++] = strdup(e->d_name);
-	closedir(d);
-	qsort(names, n, sizeof(names[0]), by_name);
 	for (size_t i = 0; i < n; i++) {
 		char *r = rel[0] ? pst_path(rel, names[i]) : strdup(names[i]);
 		size_t add = strlen(r) + 1;
@@ -293,8 +279,8 @@ static void listing(const char *dir, const char *rel, char **acc, size_t *len)
 		(*acc)[*len] = '\0';
 		listing(dir, r, acc, len);
 		free(r);
-		free(names[i]);
 	}
+	pst_free_list(names);
 }
 
 static char *list_dir(const char *dir)

@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,25 +54,15 @@ static void drop_wall(char *text)
 	*w = '\0';
 }
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Fails unless trees a and b hold the same files with the same bytes; returns how many files. */
 static size_t same_tree(const char *a, const char *b)
 {
-	DIR *d = opendir(a);
-	if (!d)
-		fail_msg("cannot open %s", a);
-	char *names[64];
-	size_t n = 0;
-	for (struct dirent *e; (e = readdir(d)) && n < 64;)
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			names[n++] = strdup(e->d_name);
-	closedir(d);
-	qsort(names, n, sizeof(names[0]), by_name);
-	size_t files = 0;
+	size_t n, m, files = 0;
+	char **names = pst_list_dir(a, &n), **theirs = pst_list_dir(b, &m);
+	if (!names || !theirs)
+		fail_msg("cannot list %s or %s", a, b);
+	if (m != n)
+		fail_msg("%s holds %zu entries, %s %zu", b, m, a, n);
 	for (size_t i = 0; i < n; i++) {
 		char *pa = pst_path(a, names[i]), *pb = pst_path(b, names[i]);
 		struct stat st;
@@ -99,17 +88,9 @@ static size_t same_tree(const char *a, const char *b)
 		}
 		free(pa);
 		free(pb);
-		free(names[i]);
 	}
-	/* And b holds nothing a lacks. */
-	d = opendir(b);
-	assert_non_null(d);
-	size_t m = 0;
-	for (struct dirent *e; (e = readdir(d));)
-		m += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-	closedir(d);
-	if (m != n)
-		fail_msg("%s holds %zu entries, %s %zu", b, m, a, n);
+	pst_free_list(names);
+	pst_free_list(theirs);
 	return files;
 }
 
@@ -120,21 +101,22 @@ static void test_every_curated_scenario_repeats_from_its_scenario_ini(void **sta
 	assert_int_equal(mkdir(elsewhere, 0700), 0);
 	char cwd[4096];
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
-	DIR *d = opendir(SCENARIO_DIR);
-	assert_non_null(d);
-	size_t n = 0;
-	for (struct dirent *e; (e = readdir(d));) {
-		size_t len = strlen(e->d_name);
-		if (len <= 4 || strcmp(e->d_name + len - 4, ".ini"))
+	size_t count, n = 0;
+	char **names = pst_list_dir(SCENARIO_DIR, &count);
+	assert_non_null(names);
+	for (size_t i = 0; i < count; i++) {
+		const char *name = names[i];
+		size_t len = strlen(name);
+		if (len <= 4 || strcmp(name + len - 4, ".ini"))
 			continue;
-		char *src = pst_path(SCENARIO_DIR, e->d_name);
-		char *first = pst_path(root, e->d_name), *again = pst_path(elsewhere, e->d_name);
+		char *src = pst_path(SCENARIO_DIR, name);
+		char *first = pst_path(root, name), *again = pst_path(elsewhere, name);
 		char *ini = pst_path(first, "scenario.ini");
 		/* Ten simulated seconds show every writer at work and keep the test short. */
 		run_ok((const char *[]){ "run", src, "--duration", "10", "--events", "--ports", "--quiet", "--out", first,
 					 NULL });
 		assert_int_equal(chdir(elsewhere), 0);
-		run_ok((const char *[]){ "run", ini, "--events", "--ports", "--quiet", "--out", e->d_name, NULL });
+		run_ok((const char *[]){ "run", ini, "--events", "--ports", "--quiet", "--out", name, NULL });
 		assert_int_equal(chdir(cwd), 0);
 		assert_true(same_tree(first, again) >= 5);
 		free(src);
@@ -143,7 +125,7 @@ static void test_every_curated_scenario_repeats_from_its_scenario_ini(void **sta
 		free(ini);
 		n++;
 	}
-	closedir(d);
+	pst_free_list(names);
 	assert_true(n >= 12);
 	pst_rmtree(root);
 	free(root);

@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,32 +20,18 @@
 #define REGRESSIONS PORTSIM_SOURCE_DIR "/tests/fuzz/regressions"
 #define SCENARIOS PORTSIM_SOURCE_DIR "/scenarios"
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Feeds every file of dir whose name ends in suffix ("" for all) to both harnesses; returns how many. */
 static size_t replay_dir(const char *dir, const char *suffix)
 {
-	DIR *d = opendir(dir);
-	if (!d)
+	size_t n, fed = 0;
+	char **names = pst_list_dir(dir, &n);
+	if (!names)
 		fail_msg("cannot open %s", dir);
-	char *names[1024];
-	size_t n = 0;
-	for (struct dirent *e; (e = readdir(d)) && n < 1024;) {
-		size_t len = strlen(e->d_name), sl = strlen(suffix);
-		if (e->d_name[0] == '.' || len < sl || strcmp(e->d_name + len - sl, suffix))
-			continue;
-		names[n] = strdup(e->d_name);
-		assert_non_null(names[n]);
-		n++;
-	}
-	closedir(d);
-	qsort(names, n, sizeof(names[0]), by_name);
 	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(names[i]), sl = strlen(suffix);
+		if (len < sl || strcmp(names[i] + len - sl, suffix))
+			continue;
 		char *path = pst_path(dir, names[i]);
-		size_t len;
 		char *data = pst_read_file(path, &len);
 		if (!data)
 			fail_msg("cannot read %s", path);
@@ -56,9 +41,10 @@ static size_t replay_dir(const char *dir, const char *suffix)
 		assert_int_equal(fuzz_run_one((const uint8_t *)data, len), 0);
 		free(data);
 		free(path);
-		free(names[i]);
+		fed++;
 	}
-	return n;
+	pst_free_list(names);
+	return fed;
 }
 
 static void test_every_saved_fuzz_input_passes_both_harnesses(void **state)

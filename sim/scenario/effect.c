@@ -18,39 +18,37 @@
 
 #define BIT(x) (1u << (x))
 
-/* Keys that only some arrival processes read: bit a is set when arrival a reads the key. */
+/*
+ * Keys that only some kinds of arrival process or duration distribution
+ * read: bit v of readers is set when the kind whose index is v reads it.
+ */
 static const struct {
+	const char *selector; /* "arrival" or "duration" */
 	const char *key;
-	unsigned arrivals;
-} by_arrival[] = {
-	{ "rate_per_s", BIT(PS_ARRIVAL_CONSTANT) | BIT(PS_ARRIVAL_POISSON) | BIT(PS_ARRIVAL_ONOFF) |
-				BIT(PS_ARRIVAL_RAMP) | BIT(PS_ARRIVAL_DIURNAL) },
-	{ "rate_end_per_s", BIT(PS_ARRIVAL_RAMP) },
-	{ "on_s", BIT(PS_ARRIVAL_ONOFF) },
-	{ "off_s", BIT(PS_ARRIVAL_ONOFF) },
-	{ "period_s", BIT(PS_ARRIVAL_DIURNAL) },
-	{ "amplitude", BIT(PS_ARRIVAL_DIURNAL) },
-	{ "burst_size", BIT(PS_ARRIVAL_BURST) },
-	{ "burst_interval_s", BIT(PS_ARRIVAL_BURST) },
-	{ "trace_file", BIT(PS_ARRIVAL_REPLAY) },
+	unsigned readers;
+} by_kind[] = {
+	{ "arrival", "rate_per_s", BIT(PS_ARRIVAL_CONSTANT) | BIT(PS_ARRIVAL_POISSON) | BIT(PS_ARRIVAL_ONOFF) |
+					   BIT(PS_ARRIVAL_RAMP) | BIT(PS_ARRIVAL_DIURNAL) },
+	{ "arrival", "rate_end_per_s", BIT(PS_ARRIVAL_RAMP) },
+	{ "arrival", "on_s", BIT(PS_ARRIVAL_ONOFF) },
+	{ "arrival", "off_s", BIT(PS_ARRIVAL_ONOFF) },
+	{ "arrival", "period_s", BIT(PS_ARRIVAL_DIURNAL) },
+	{ "arrival", "amplitude", BIT(PS_ARRIVAL_DIURNAL) },
+	{ "arrival", "burst_size", BIT(PS_ARRIVAL_BURST) },
+	{ "arrival", "burst_interval_s", BIT(PS_ARRIVAL_BURST) },
+	{ "arrival", "trace_file", BIT(PS_ARRIVAL_REPLAY) },
 	/* A trace's rows carry their own times and destinations. */
-	{ "start_s", ~BIT(PS_ARRIVAL_REPLAY) },
-	{ "choice", ~BIT(PS_ARRIVAL_REPLAY) },
-	{ "zipf_s", ~BIT(PS_ARRIVAL_REPLAY) },
-};
-
-/* Keys that only some duration distributions read. */
-static const struct {
-	const char *key;
-	unsigned durations;
-} by_duration[] = {
-	{ "duration_s", BIT(PS_DURATION_FIXED) | BIT(PS_DURATION_EXPONENTIAL) | BIT(PS_DURATION_LOGNORMAL) },
-	{ "duration_sigma", BIT(PS_DURATION_LOGNORMAL) },
-	{ "duration_median_s", BIT(PS_DURATION_LOGNORMAL) },
-	{ "duration_shape", BIT(PS_DURATION_PARETO) },
-	{ "duration_min_s", BIT(PS_DURATION_PARETO) | BIT(PS_DURATION_UNIFORM) },
-	{ "duration_max_s", BIT(PS_DURATION_UNIFORM) },
-	{ "duration_file", BIT(PS_DURATION_EMPIRICAL) },
+	{ "arrival", "start_s", ~BIT(PS_ARRIVAL_REPLAY) },
+	{ "arrival", "choice", ~BIT(PS_ARRIVAL_REPLAY) },
+	{ "arrival", "zipf_s", ~BIT(PS_ARRIVAL_REPLAY) },
+	{ "duration", "duration_s", BIT(PS_DURATION_FIXED) | BIT(PS_DURATION_EXPONENTIAL) |
+					 BIT(PS_DURATION_LOGNORMAL) },
+	{ "duration", "duration_sigma", BIT(PS_DURATION_LOGNORMAL) },
+	{ "duration", "duration_median_s", BIT(PS_DURATION_LOGNORMAL) },
+	{ "duration", "duration_shape", BIT(PS_DURATION_PARETO) },
+	{ "duration", "duration_min_s", BIT(PS_DURATION_PARETO) | BIT(PS_DURATION_UNIFORM) },
+	{ "duration", "duration_max_s", BIT(PS_DURATION_UNIFORM) },
+	{ "duration", "duration_file", BIT(PS_DURATION_EMPIRICAL) },
 };
 
 /* [host] tunables and the strategies that read them. */
@@ -144,19 +142,14 @@ static enum ps_key_effect workload_key(const struct ps_scenario *sc, const struc
 				       const char *key, char *why, size_t size)
 {
 	char reads[128];
-	for (size_t i = 0; i < COUNT(by_arrival); i++) {
-		if (strcmp(by_arrival[i].key, key) || (by_arrival[i].arrivals >> p->arrival & 1))
+	for (size_t i = 0; i < COUNT(by_kind); i++) {
+		const char *sel = by_kind[i].selector;
+		int kind = !strcmp(sel, "arrival") ? (int)p->arrival : (int)p->duration;
+		if (strcmp(by_kind[i].key, key) || (by_kind[i].readers >> kind & 1))
 			continue;
-		names_of(reads, sizeof(reads), SEC_WORKLOAD, "arrival", by_arrival[i].arrivals);
-		return say(PS_KEY_INERT, why, size, "[workload.%s] arrival = %s does not read %s (arrival = %s does)",
-			   p->name, value_name(SEC_WORKLOAD, "arrival", (int)p->arrival), key, reads);
-	}
-	for (size_t i = 0; i < COUNT(by_duration); i++) {
-		if (strcmp(by_duration[i].key, key) || (by_duration[i].durations >> p->duration & 1))
-			continue;
-		names_of(reads, sizeof(reads), SEC_WORKLOAD, "duration", by_duration[i].durations);
-		return say(PS_KEY_INERT, why, size, "[workload.%s] duration = %s does not read %s (duration = %s does)",
-			   p->name, value_name(SEC_WORKLOAD, "duration", (int)p->duration), key, reads);
+		names_of(reads, sizeof(reads), SEC_WORKLOAD, sel, by_kind[i].readers);
+		return say(PS_KEY_INERT, why, size, "[workload.%s] %s = %s does not read %s (%s = %s does)", p->name,
+			   sel, value_name(SEC_WORKLOAD, sel, kind), key, sel, reads);
 	}
 	if (!strcmp(key, "duration_s") && p->duration == PS_DURATION_LOGNORMAL && p->duration_median_s > 0)
 		return say(PS_KEY_INERT, why, size,
