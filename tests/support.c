@@ -247,6 +247,45 @@ void pst_rmtree(const char *dir)
 	rmdir(dir);
 }
 
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **pst_list_dir(const char *dir, size_t *n)
+{
+	DIR *d = opendir(dir);
+	*n = 0;
+	if (!d)
+		return NULL;
+	size_t cap = 16;
+	char **names = malloc(cap * sizeof(*names));
+	for (struct dirent *e; names && (e = readdir(d));) {
+		if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+			continue;
+		if (*n + 1 == cap) {
+			cap *= 2;
+			names = realloc(names, cap * sizeof(*names));
+			if (!names)
+				break;
+		}
+		names[(*n)++] = strdup(e->d_name);
+	}
+	closedir(d);
+	if (names) {
+		qsort(names, *n, sizeof(*names), by_name);
+		names[*n] = NULL;
+	}
+	return names;
+}
+
+void pst_free_list(char **names)
+{
+	for (char **p = names; p && *p; p++)
+		free(*p);
+	free(names);
+}
+
 char *pst_path(const char *dir, const char *name)
 {
 	size_t n = strlen(dir) + strlen(name) + 2;

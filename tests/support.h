@@ -25,6 +25,10 @@ char *pst_tmpdir(void);
 /* Removes dir and everything below it. */
 void pst_rmtree(const char *dir);
 
+/* The names in dir but "." and "..", sorted, NULL-terminated and malloc'd (free with pst_free_list); NULL if dir cannot be read. */
+char **pst_list_dir(const char *dir, size_t *n);
+void pst_free_list(char **names);
+
 /* dir "/" name, malloc'd. */
 char *pst_path(const char *dir, const char *name);
 

@@ -292,6 +292,9 @@ static void test_written_values_read_back_as_themselves(void **state)
 	expect_round_trip("trail\t", "\"trail\t\"");
 	expect_round_trip("\"quoted\"", "\"\\\"quoted\\\"\"");
 	expect_round_trip("\"a\\b #c", "\"\\\"a\\\\b #c\"");
+	/* After "k = " a leading '#' or ';' would open a comment. */
+	expect_round_trip("#x.csv", "\"#x.csv\"");
+	expect_round_trip(";y", "\";y\"");
 }
 
 static void test_written_value_truncates_like_snprintf(void **state)

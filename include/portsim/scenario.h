@@ -4,7 +4,7 @@
  * each function returns 0, or -1 with a message in err naming the file,
  * line, key, bad value and the allowed values.
  *
- *   [run]            duration_s, seed, sample_interval_s
+ *   [run]            name, duration_s, seed, sample_interval_s
  *   [host]           profile, strategy, bind_strategy, udp_strategy, port_range,
  *                    reserved_ports, time_wait_s, addresses, unique, tw_reuse,
  *                    tw_reuse_delay_ms, local_time_wait, and strategy tunables
@@ -15,6 +15,10 @@
  *
  * The text follows the INI syntax of portsim/ini.h: '#' and ';' comments
  * (inline after a blank), values in double quotes when they hold " #".
+ * Numbers follow the one grammar of portsim/input.h: decimal, an optional
+ * '-', fraction and exponent for real numbers (2.5, 1e6), digits only for
+ * whole ones; no '+', hexadecimal, inf or nan. Files a scenario names, and
+ * the scenario file itself, are regular files of bounded size (input.h).
  * An empty value ("key =", or "key = # comment") is the value "" like any
  * other and never more: the keys whose allowed values include nothing
  * (reserved_ports, destination_list, trace_file, duration_file) take it,
@@ -144,8 +148,42 @@ int ps_scenario_parse(struct ps_scenario *sc, const char *origin, const char *te
 /* Reads and parses a file; the scenario's name becomes the file's stem. */
 int ps_scenario_load(struct ps_scenario *sc, const char *path, char *err, size_t size);
 
-/* Applies one "section.key=value" override (e.g. workload.web.rate_per_s=100). */
+/*
+ * Applies one "section.key=value" override (e.g. workload.web.rate_per_s=100),
+ * creating a population the first time its name is seen, as a section
+ * header in a file does.
+ */
 int ps_scenario_set(struct ps_scenario *sc, const char *assignment, char *err, size_t size);
+
+/*
+ * Applies one override as a user types it on the command line (--set):
+ * like ps_scenario_set, but an assignment to a population the scenario
+ * does not have is an error naming the closest one ("did you mean"), and
+ * "+workload.NAME.KEY=VALUE" adds population NAME (an error if it exists).
+ */
+int ps_scenario_override(struct ps_scenario *sc, const char *assignment, char *err, size_t size);
+
+/* Whether a key can change a run of the scenario (ps_scenario_key_effect). */
+enum ps_key_effect {
+	PS_KEY_ACTS,    /* it can */
+	PS_KEY_IDLE,    /* not as the scenario stands, but a count or the strategy could change that
+			   (retry_delay_s with retries = 0, a strategy's tunable under another strategy):
+			   --set allows it, --solve does not */
+	PS_KEY_INERT,   /* not unless another arrival, duration, mode, NAT allocator or a NAT at all
+			   is chosen (nat.* without [nat], burst_size under arrival = poisson) */
+	PS_KEY_UNKNOWN  /* no such section, key or population */
+};
+
+/*
+ * Whether key ("nat.addresses", "workload.web.burst_size", ...) can change
+ * a run of sc; anything but PS_KEY_ACTS comes with the reason in why, one
+ * sentence naming the setting that makes the key dead.
+ */
+enum ps_key_effect ps_scenario_key_effect(const struct ps_scenario *sc, const char *key, char *why,
+					  size_t size);
+
+/* Whether key names a key that takes a whole number in a range (what capacity --solve searches). */
+bool ps_scenario_key_is_whole(const char *key);
 
 /*
  * Parses "a.b.c.d:port, ..." into out (at most max entries; out may be NULL
@@ -153,6 +191,13 @@ int ps_scenario_set(struct ps_scenario *sc, const char *assignment, char *err, s
  * the malformed entry. 127.0.0.0/8 addresses are marked loopback.
  */
 size_t ps_endpoints_parse(const char *list, struct ps_endpoint *out, size_t max, const char **bad);
+
+/*
+ * Reads one "a.b.c.d:port" at the start of s (each part 1 to 3 digits up
+ * to 255, the port 1 to 65535 in at most 5 digits) into *ep (may be NULL);
+ * returns the characters it took, or 0 when s does not start with one.
+ */
+size_t ps_endpoint_scan(const char *s, struct ps_endpoint *ep);
 
 /* One key of the schema, for documentation. */
 struct ps_key_doc {

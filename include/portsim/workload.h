@@ -27,6 +27,12 @@
 #define PS_POP_NAME_MAX 64
 /* Durations beyond a year are a unit slip or a heavy tail run wild; no run lasts that long. */
 #define PS_MAX_DURATION_S 31536000.0
+/*
+ * Attempts per second no arrival process may exceed (rate_per_s, a ramp's
+ * end, a diurnal peak, a burst's size over its interval, a trace's rows in
+ * any second): beyond it a run is a mistake that would take days.
+ */
+#define PS_MAX_RATE_PER_S 10000000
 
 enum ps_arrival {
 	PS_ARRIVAL_CONSTANT, /* evenly spaced at rate_per_s */

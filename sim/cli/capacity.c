@@ -1,5 +1,4 @@
 /* portsim capacity: the highest rate a scenario sustains, simulated and by closed forms. */
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
@@ -9,19 +8,23 @@
 
 #include "cli.h"
 #include "portsim/capacity.h"
+#include "portsim/input.h"
 #include "portsim/scenario.h"
 
-/* A finite number filling all of text up to *end (or the whole string when end is NULL). */
+/* A number (portsim/input.h) filling text up to *end (or the whole string when end is NULL). */
 static bool number(const char *text, double *v, const char **end)
 {
-	char *e;
-	errno = 0;
-	*v = strtod(text, &e);
-	if (e == text || errno || !isfinite(*v))
+	char buf[64];
+	size_t n = ps_number_scan(text);
+	if (n == 0 || n >= sizeof(buf) || (!end && text[n]))
+		return false;
+	memcpy(buf, text, n);
+	buf[n] = '\0';
+	if (ps_number_real(buf, v) != PS_NUMBER_OK)
 		return false;
 	if (end)
-		*end = e;
-	return end || *e == '\0';
+		*end = text + n;
+	return true;
 }
 
 struct sweep {
@@ -170,6 +173,38 @@ static void print_sweep(const struct ps_scenario *sc, const struct ps_capacity_r
 	print_notes(r->bounds.notes);
 }
 
+/*
+ * Whether --solve KEY can be answered, asked before the output folder is
+ * made: the key must exist, take a whole number, and change the run. A key
+ * the scenario ignores (nat.addresses without a NAT) would "need" its
+ * minimum, a silently wrong answer.
+ */
+static int check_solve_key(const struct ps_scenario *sc, const char *key)
+{
+	char why[PS_ERR_MAX];
+	enum ps_key_effect e = ps_scenario_key_effect(sc, key, why, sizeof(why));
+	if (e == PS_KEY_UNKNOWN) {
+		ps_cli_error("capacity: --solve %s: %s", key, why);
+		return PS_EXIT_USAGE;
+	}
+	if (!ps_scenario_key_is_whole(key)) {
+		ps_cli_error("capacity: --solve %s: not an integer key with a range; --solve needs one such as "
+			     "nat.addresses, host.addresses or workload.NAME.hosts (see portsim keys)",
+			     key);
+		return PS_EXIT_USAGE;
+	}
+	if (!strcmp(key, "run.seed")) {
+		ps_cli_error("capacity: --solve run.seed: every replication sets its own seed; the seed is "
+			     "not a quantity to solve for");
+		return PS_EXIT_USAGE;
+	}
+	if (e != PS_KEY_ACTS) {
+		ps_cli_error("capacity: --solve %s: no effect: %s", key, why);
+		return PS_EXIT_USAGE;
+	}
+	return PS_EXIT_OK;
+}
+
 /* --solve: the smallest value of an integer key meeting the target at the scenario's own rates. */
 static int solve(const struct ps_scenario *sc, const char *key, struct ps_capacity_options *opt, bool quiet)
 {
@@ -238,6 +273,10 @@ static int capacity(const struct ps_cli_parsed *p)
 		rc = ps_cli_load(p, &sc);
 	if (rc != PS_EXIT_OK)
 		return rc;
+	if (key && (rc = check_solve_key(sc, key)) != PS_EXIT_OK) {
+		free(sc);
+		return rc;
+	}
 	struct ps_capacity_options opt = {
 		.max_failure = ps_cli_number(p, "max-failure"),
 		.replications = (unsigned)ps_cli_number(p, "replications"), .out_dir = ps_cli_out(p),

@@ -1,4 +1,4 @@
-/* portsim check: validate a scenario and print it fully resolved. */
+/* portsim check: validate a scenario as run would, and print it fully resolved. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -33,10 +33,11 @@ static int check(const struct ps_cli_parsed *p)
 const struct ps_cli_command ps_cmd_check = {
 	.name = "check",
 	.summary = "validate a scenario and print it fully resolved",
-	.about = "Validates SCENARIO (the built-in default when omitted) with the overrides, and prints it "
-		 "fully resolved: every key of every section with its value, defaults and profile values "
-		 "filled in, in the same INI form. Errors name the file, line, key, the bad value and the "
-		 "allowed values (exit status 2).",
+	.about = "Validates SCENARIO (the built-in default when omitted) with the overrides, reads the "
+		 "trace and duration files it names as run would, and prints it fully resolved: every key of "
+		 "every section with its value, defaults and profile values filled in, in the same INI form. "
+		 "Whatever run would refuse before simulating, check refuses too. Errors name the file, line, "
+		 "key, the bad value and the allowed values (exit status 2).",
 	.scenario = true,
 	.opts = opts,
 	.main = check,

@@ -34,8 +34,10 @@ extern const char ps_cli_about[];
 
 /*
  * Loads p's SCENARIO (the built-in scenario when none was given), applies p's --set options and
- * shorthands in command-line order, and validates. Returns PS_EXIT_OK with *sc malloc'd (free
- * it), or prints the problem and returns the exit status.
+ * shorthands in command-line order (ps_scenario_override), validates, refuses an override of a key
+ * the scenario ignores (ps_scenario_key_effect: PS_KEY_INERT), and resolves it once as a run
+ * would, reading the files it names, so every refusal comes before any output is made. Returns
+ * PS_EXIT_OK with *sc malloc'd (free it), or prints the problem and returns the exit status.
  */
 int ps_cli_load(const struct ps_cli_parsed *p, struct ps_scenario **sc);
 

@@ -1,13 +1,14 @@
 /* A subcommand's option table made into its getopt_long parser and its --help text. */
-#include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "portsim/interrupt.h"
+#include "command.h"
+#include "portsim/input.h"
 
 #define WIDTH 79
 /* getopt_long returns LONG_BASE + i for the long form of option i: apart from every short letter,
@@ -16,17 +17,37 @@
 /* Every command's option rows put their help text at this column; wider rows, on the next line. */
 #define HELP_COL 26
 
+/*
+ * Messages quote what users typed and what files held; whatever a layer
+ * below forgot, no byte outside printable ASCII reaches the terminal here
+ * (each is written \xNN), so a message is always one line with no escape
+ * sequence in it.
+ */
 void ps_cli_error(const char *fmt, ...)
 {
 	/* After a signal, errors are its consequences: the one line saying so is ps_cli_finish's. */
 	if (ps_interrupted())
 		return;
+	char small[1024], *msg = small;
 	va_list ap;
-	fputs("portsim: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	int n = vsnprintf(small, sizeof(small), fmt, ap);
 	va_end(ap);
+	if (n >= (int)sizeof(small) && (msg = malloc((size_t)n + 1)) != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(msg, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	if (!msg)
+		msg = small;
+	size_t len = n < 0 ? 0 : strlen(msg);
+	char *shown = malloc(4 * len + 4);
+	fputs("portsim: ", stderr);
+	fputs(shown ? ps_excerpt(shown, 4 * len + 4, msg, len, len) : "(out of memory)", stderr);
 	fputc('\n', stderr);
+	free(shown);
+	if (msg != small)
+		free(msg);
 }
 
 static size_t nopts(const struct ps_cli_command *cmd)
@@ -157,18 +178,19 @@ void ps_cli_help(const struct ps_cli_command *cmd, FILE *f)
 
 /* ---- parsing ---- */
 
+/* Numbers follow the grammar of scenario files (portsim/input.h). */
 static bool parse_value(const struct ps_cli_option *o, const char *text, struct ps_cli_value *v)
 {
 	v->given = true;
 	v->text = text;
 	if (o->kind != PS_CLI_NUMBER && o->kind != PS_CLI_WHOLE)
 		return true;
-	char *end;
-	errno = 0;
-	double x = o->kind == PS_CLI_WHOLE ? (double)strtoull(text, &end, 10) : strtod(text, &end);
-	bool ok = end != text && *end == '\0' && !errno && isfinite(x);
+	double x = 0;
+	uint64_t u = 0;
+	bool ok = o->kind == PS_CLI_WHOLE ? ps_number_whole(text, &u) == PS_NUMBER_OK
+					  : ps_number_real(text, &x) == PS_NUMBER_OK;
 	if (o->kind == PS_CLI_WHOLE)
-		ok = ok && text[0] >= '0' && text[0] <= '9';
+		x = (double)u;
 	ok = ok && (o->open ? x > o->min && x < o->max : x >= o->min && x <= o->max);
 	v->number = x;
 	return ok;
@@ -254,6 +276,10 @@ static int parse_options(struct ps_cli_parsed *p, size_t n, int argc, char **arg
 		if (o->kind == PS_CLI_SET || o->kind == PS_CLI_SHORTHAND) {
 			/* Each takes at least one argument: argc bounds them. */
 			p->sets[p->nsets++] = (struct ps_cli_override){ o, optarg };
+		} else if (o->kind == PS_CLI_TEXT && !*optarg) {
+			/* --out "" would write into the current directory; no text option means nothing by "". */
+			ps_cli_error("%s: --%s \"\": empty; allowed: a non-empty %s", cmd->name, o->name, o->arg);
+			return PS_EXIT_USAGE;
 		} else if (!parse_value(o, optarg, &p->values[i])) {
 			bad_value(cmd, o, optarg);
 			return PS_EXIT_USAGE;

@@ -69,7 +69,8 @@ struct ps_cli_option {
 #define PS_OPT_SET                                                                                          \
 	{ .name = "set", .arg = "SECTION.KEY=VALUE", .kind = PS_CLI_SET,                                     \
 	  .help = "override a scenario key, e.g. workload.client.rate_per_s=300; may be repeated, " \
-		  "applied in order after the file" }
+		  "applied in order after the file; a population the scenario lacks is an error, " \
+		  "+workload.NAME.KEY=VALUE adds one; a key the scenario would ignore is an error" }
 #define PS_OPT_SEED(h) PS_OPT_SHORTHAND("seed", "N", "run.seed", h)
 #define PS_OPT_DURATION(h) PS_OPT_SHORTHAND("duration", "SECONDS", "run.duration_s", h)
 #define PS_OPT_STRATEGY(h) PS_OPT_SHORTHAND("strategy", "S", "host.strategy", h)
@@ -161,6 +162,7 @@ void ps_cli_wrap(FILE *f, const char *text, int indent, int col);
  * Prints "portsim: " and the formatted message to stderr, with a newline;
  * nothing once a signal interrupted the command, whose one line the
  * dispatcher prints (ps_cli_finish).
+ * every byte of the message outside printable ASCII is written \xNN.
  */
 void ps_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

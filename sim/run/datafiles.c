@@ -3,17 +3,21 @@
  * empirical durations (duration_file). Read here, at resolve time, so the
  * workload draws from numbers in memory and never touches a file. Traces
  * can hold millions of rows, hence the strict hand-written field parsers.
- * Every error names the file and line, the bad value and what is expected.
+ * Every error names the file and line, the bad value and what is expected,
+ * showing no more of the file than a short excerpt. Only regular files of
+ * at most PS_DATA_FILE_MAX bytes are read (portsim/input.h).
  */
 #include "load.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+
+#include "portsim/input.h"
+#include "portsim/scenario.h"
 
 static void say(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -47,44 +51,21 @@ static char *trim(char *s)
 	return s;
 }
 
-/* A finite number of seconds >= 0 filling all of s. */
+/* A number of seconds >= 0 filling all of s, in the grammar of portsim/input.h. */
 static bool parse_seconds(const char *s, double *out)
 {
-	char *end;
-	if (!*s || !((*s >= '0' && *s <= '9') || *s == '.' || *s == '+'))
-		return false;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (*end || errno == ERANGE || !isfinite(v) || v < 0)
+	double v;
+	if (ps_number_real(s, &v) != PS_NUMBER_OK || v < 0)
 		return false;
 	*out = v;
 	return true;
 }
 
-/* "a.b.c.d:port", written out in full; strict and quick because traces can hold millions of rows. */
+/* "a.b.c.d:port", and nothing else. */
 static bool parse_endpoint(const char *s, struct ps_endpoint *ep)
 {
-	uint32_t ip = 0;
-	for (int i = 0; i < 4; i++) {
-		unsigned v = 0, digits = 0;
-		while (*s >= '0' && *s <= '9' && digits < 4) {
-			v = v * 10 + (unsigned)(*s++ - '0');
-			digits++;
-		}
-		if (!digits || digits > 3 || v > 255 || *s != (i < 3 ? '.' : ':'))
-			return false;
-		s++;
-		ip = (ip << 8) | v;
-	}
-	unsigned port = 0, digits = 0;
-	while (*s >= '0' && *s <= '9' && digits < 6) {
-		port = port * 10 + (unsigned)(*s++ - '0');
-		digits++;
-	}
-	if (*s || !digits || port < 1 || port > 65535)
-		return false;
-	*ep = (struct ps_endpoint){ .ip = ip, .port = (uint16_t)port, .loopback = (ip >> 24) == 127 };
-	return true;
+	size_t n = ps_endpoint_scan(s, ep);
+	return n && !s[n];
 }
 
 /* A destination number, all digits, below n. */
@@ -128,35 +109,75 @@ static bool is_blank(const char *s)
 	return !*s || *s == '#';
 }
 
-/* After the last line: 0, or -1 with err when reading failed or the file held no entry (what: "rows; ..."). */
-static int finish(FILE *f, const char *path, size_t n, const char *what, char *err, size_t size)
+/*
+ * Opens a data file; NULL with err (PATH: why) unless it is a regular file
+ * within PS_DATA_FILE_MAX. shown gets the path as messages show it.
+ */
+static FILE *open_data(const char *path, char *shown, size_t ssize, char *err, size_t size)
 {
-	if (ferror(f)) {
-		say(err, size, "%s: cannot read: %s", path, strerror(errno));
+	char why[PS_ERR_MAX / 2];
+	ps_excerpt_name(shown, ssize, path);
+	FILE *f = ps_input_open(path, PS_DATA_FILE_MAX, NULL, why, sizeof(why));
+	if (!f)
+		say(err, size, "%s: %s", shown, why);
+	return f;
+}
+
+/*
+ * After the last line: 0, or -1 with err when reading stopped short of the
+ * end (getline's out of memory looks like the end unless feof says
+ * otherwise) or the file held no entry (what: "rows; ...").
+ */
+static int finish(FILE *f, const char *shown, size_t n, const char *what, char *err, size_t size)
+{
+	if (ferror(f) || !feof(f)) {
+		say(err, size, "%s: cannot read: %s", shown, errno == ENOMEM ? "out of memory" : strerror(errno));
 		return -1;
 	}
 	if (!n) {
-		say(err, size, "%s: holds no %s", path, what);
+		say(err, size, "%s: holds no %s", shown, what);
 		return -1;
 	}
 	return 0;
 }
 
+/* Drops a UTF-8 byte order mark, which spreadsheets put at the start of the files they write. */
+static void drop_bom(char *line, ssize_t *len)
+{
+	if (*len >= 3 && !memcmp(line, "\xef\xbb\xbf", 3)) {
+		memmove(line, line + 3, (size_t)*len - 2);
+		*len -= 3;
+	}
+}
+
 /* ---- empirical durations ---- */
+
+/* A line with a NUL byte in it: getline keeps it, but every string function would stop there. */
+static bool has_nul(const char *line, ssize_t len)
+{
+	return memchr(line, '\0', (size_t)len) != NULL;
+}
 
 int ps_load_durations(const char *path, double **values, size_t *n, char *err, size_t size)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		say(err, size, "%s: cannot read: %s", path, strerror(errno));
+	char shown[PS_EXCERPT_NAME_SIZE], text[PS_EXCERPT_SIZE];
+	FILE *f = open_data(path, shown, sizeof(shown), err, size);
+	if (!f)
 		return -1;
-	}
 	char *line = NULL;
 	size_t linecap = 0, cap = 0;
 	unsigned long lineno = 0;
 	int rc = -1;
-	while (getline(&line, &linecap, f) != -1) {
+	ssize_t len;
+	while ((len = getline(&line, &linecap, f)) != -1) {
 		lineno++;
+		if (lineno == 1)
+			drop_bom(line, &len);
+		if (has_nul(line, len)) {
+			say(err, size, "%s:%lu: holds a NUL byte; expected one duration in seconds per line", shown,
+			    lineno);
+			goto out;
+		}
 		char *hash = strchr(line, '#');
 		if (hash)
 			*hash = '\0';
@@ -166,23 +187,23 @@ int ps_load_durations(const char *path, double **values, size_t *n, char *err, s
 		double v;
 		if (!parse_seconds(s, &v)) {
 			say(err, size,
-			    "%s:%lu: \"%.40s\" is not a number of seconds; expected one duration >= 0 "
+			    "%s:%lu: \"%s\" is not a number of seconds; expected one duration >= 0 "
 			    "per line",
-			    path, lineno, s);
+			    shown, lineno, ps_excerpt_text(text, sizeof(text), s));
 			goto out;
 		}
 		if (*n == cap) {
 			cap = cap ? 2 * cap : 1024;
 			double *e = realloc(*values, cap * sizeof(*e));
 			if (!e) {
-				say(err, size, "%s: out of memory", path);
+				say(err, size, "%s: out of memory", shown);
 				goto out;
 			}
 			*values = e;
 		}
 		(*values)[(*n)++] = v > PS_MAX_DURATION_S ? PS_MAX_DURATION_S : v;
 	}
-	rc = finish(f, path, *n, "duration; expected one number of seconds per line", err, size);
+	rc = finish(f, shown, *n, "duration; expected one number of seconds per line", err, size);
 out:
 	free(line);
 	fclose(f);
@@ -202,108 +223,140 @@ static bool header_ok(char *line, bool *has_duration)
 	return true;
 }
 
+/* What reading a trace carries from row to row. */
+struct trace_reader {
+	struct ps_dst_table *t;
+	struct ps_pop_dsts *pd;
+	uint32_t base; /* destination numbers address the configured destinations only */
+	bool has_duration;
+	struct ps_replay_row *rows;
+	size_t n, cap;
+	size_t window; /* the first row less than a second before the last one */
+	const char *shown;
+	unsigned long lineno;
+};
+
+/* One row after the header; 0, or -1 with err. */
+static int trace_row(struct trace_reader *r, char *line, char *err, size_t size)
+{
+	char text[PS_EXCERPT_SIZE], whole[PS_EXCERPT_SIZE];
+	char *fld[3];
+	/* The row as written, for messages: split() cuts it up. */
+	ps_excerpt_text(whole, sizeof(whole), trim(line));
+	size_t n = split(line, fld, 3);
+	if (n < 2 || n > (r->has_duration ? 3u : 2u)) {
+		say(err, size, "%s:%lu: row \"%s\" has %zu fields; expected %s", r->shown, r->lineno, whole, n,
+		    r->has_duration ? "t_s,dst[,duration_s]" : "t_s,dst as the header says");
+		return -1;
+	}
+	struct ps_replay_row row = { .duration = PS_TIME_MAX };
+	double ts;
+	if (!parse_seconds(fld[0], &ts)) {
+		say(err, size, "%s:%lu: t_s \"%s\" in row \"%s\" is not a number of seconds >= 0", r->shown,
+		    r->lineno, ps_excerpt_text(text, sizeof(text), fld[0]), whole);
+		return -1;
+	}
+	row.t = ps_time_from_s(ts);
+	if (r->n && row.t < r->rows[r->n - 1].t) {
+		char a[32], prev[32];
+		ps_time_format(a, sizeof(a), row.t);
+		ps_time_format(prev, sizeof(prev), r->rows[r->n - 1].t);
+		say(err, size, "%s:%lu: t_s %s goes back in time (previous %s); expected rows in nondecreasing time",
+		    r->shown, r->lineno, a, prev);
+		return -1;
+	}
+	/* A trace is an arrival process too, held to the same cap on attempts per second. */
+	while (r->window < r->n && r->rows[r->window].t + PS_NS_PER_S <= row.t)
+		r->window++;
+	if (r->n - r->window + 1 > PS_MAX_RATE_PER_S) {
+		char a[32];
+		ps_time_format(a, sizeof(a), r->rows[r->window].t);
+		say(err, size,
+		    "%s:%lu: more than %d rows within one second from t_s %s; allowed: at most %d attempts "
+		    "per second, the cap of rate_per_s",
+		    r->shown, r->lineno, PS_MAX_RATE_PER_S, a, PS_MAX_RATE_PER_S);
+		return -1;
+	}
+	struct ps_endpoint ep;
+	if (parse_dst_number(fld[1], r->base, &row.dst)) {
+		/* a number: row.dst is set */
+	} else if (parse_endpoint(fld[1], &ep)) {
+		if (ps_load_pop_endpoint(r->t, r->pd, ep, &row.dst) != 0) {
+			say(err, size, "%s: out of memory", r->shown);
+			return -1;
+		}
+	} else {
+		say(err, size, "%s:%lu: dst \"%s\" is not an address:port or a destination number below %u",
+		    r->shown, r->lineno, ps_excerpt_text(text, sizeof(text), fld[1]), r->base);
+		return -1;
+	}
+	if (n == 3 && *fld[2]) {
+		double d;
+		if (!parse_seconds(fld[2], &d)) {
+			say(err, size,
+			    "%s:%lu: duration_s \"%s\" is not a number of seconds >= 0 (or empty, to draw it)",
+			    r->shown, r->lineno, ps_excerpt_text(text, sizeof(text), fld[2]));
+			return -1;
+		}
+		row.duration = ps_duration_from_s(d);
+	}
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 1024;
+		struct ps_replay_row *grown = realloc(r->rows, cap * sizeof(*grown));
+		if (!grown) {
+			say(err, size, "%s: out of memory", r->shown);
+			return -1;
+		}
+		r->rows = grown;
+		r->cap = cap;
+	}
+	r->rows[r->n++] = row;
+	return 0;
+}
+
 int ps_load_trace(struct ps_dst_table *t, struct ps_pop_dsts *pd, const char *path,
 		  struct ps_replay_row **rows, size_t *nrows, char *err, size_t size)
 {
-	const uint32_t base = pd->n; /* destination numbers address the configured ones only */
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		say(err, size, "%s: cannot read: %s", path, strerror(errno));
+	char shown[PS_EXCERPT_NAME_SIZE], text[PS_EXCERPT_SIZE];
+	FILE *f = open_data(path, shown, sizeof(shown), err, size);
+	if (!f)
 		return -1;
-	}
-	char *line = NULL, copy[96];
-	size_t linecap = 0, cap = 0;
-	unsigned long lineno = 0;
-	bool header = false, has_duration = false;
+	struct trace_reader r = { .t = t, .pd = pd, .base = pd->n, .rows = *rows, .n = *nrows, .shown = shown };
+	char *line = NULL;
+	size_t linecap = 0;
+	bool header = false;
 	int rc = -1;
 	ssize_t len;
 	while ((len = getline(&line, &linecap, f)) != -1) {
-		lineno++;
+		r.lineno++;
+		if (r.lineno == 1)
+			drop_bom(line, &len);
+		if (has_nul(line, len)) {
+			say(err, size, "%s:%lu: holds a NUL byte; expected a CSV of t_s,dst[,duration_s]", shown,
+			    r.lineno);
+			goto out;
+		}
 		if (is_blank(line))
 			continue;
-		/* Keep the row as written for the message: split() cuts it up. */
-		size_t keep = (size_t)len < sizeof(copy) ? (size_t)len : sizeof(copy) - 1;
-		memcpy(copy, line, keep);
-		copy[keep] = '\0';
-		trim(copy);
 		if (!header) {
-			/* Spreadsheets often start their CSV with a UTF-8 byte order mark. */
-			if (!strncmp(line, "\xef\xbb\xbf", 3))
-				memmove(line, line + 3, (size_t)len - 2);
-			if (!header_ok(line, &has_duration)) {
+			ps_excerpt_text(text, sizeof(text), trim(line));
+			if (!header_ok(line, &r.has_duration)) {
 				say(err, size,
 				    "%s:%lu: header \"%s\" is not t_s,dst or t_s,dst,duration_s; expected a "
 				    "header line, then rows of a time in seconds and a destination",
-				    path, lineno, copy);
+				    shown, r.lineno, text);
 				goto out;
 			}
 			header = true;
 			continue;
 		}
-		char *fld[3];
-		size_t n = split(line, fld, 3);
-		if (n < 2 || n > (has_duration ? 3u : 2u)) {
-			say(err, size, "%s:%lu: row \"%s\" has %zu fields; expected %s", path, lineno,
-			    copy, n, has_duration ? "t_s,dst[,duration_s]" : "t_s,dst as the header says");
+		if (trace_row(&r, line, err, size) != 0)
 			goto out;
-		}
-		struct ps_replay_row row = { .duration = PS_TIME_MAX };
-		double ts;
-		if (!parse_seconds(fld[0], &ts)) {
-			say(err, size, "%s:%lu: t_s \"%.40s\" in row \"%s\" is not a number of seconds >= 0",
-			    path, lineno, fld[0], copy);
-			goto out;
-		}
-		row.t = ps_time_from_s(ts);
-		if (*nrows && row.t < (*rows)[*nrows - 1].t) {
-			char a[32], prev[32];
-			ps_time_format(a, sizeof(a), row.t);
-			ps_time_format(prev, sizeof(prev), (*rows)[*nrows - 1].t);
-			say(err, size,
-			    "%s:%lu: t_s %s goes back in time (previous %s); expected rows in "
-			    "nondecreasing time",
-			    path, lineno, a, prev);
-			goto out;
-		}
-		struct ps_endpoint ep;
-		if (parse_dst_number(fld[1], base, &row.dst)) {
-			/* a number: row.dst is set */
-		} else if (parse_endpoint(fld[1], &ep)) {
-			if (ps_load_pop_endpoint(t, pd, ep, &row.dst) != 0) {
-				say(err, size, "%s: out of memory", path);
-				goto out;
-			}
-		} else {
-			say(err, size,
-			    "%s:%lu: dst \"%.40s\" is not an address:port or a destination number below %u",
-			    path, lineno, fld[1], base);
-			goto out;
-		}
-		if (n == 3 && *fld[2]) {
-			double d;
-			if (!parse_seconds(fld[2], &d)) {
-				say(err, size,
-				    "%s:%lu: duration_s \"%.40s\" is not a number of seconds >= 0 (or empty, "
-				    "to draw it)",
-				    path, lineno, fld[2]);
-				goto out;
-			}
-			row.duration = ps_duration_from_s(d);
-		}
-		if (*nrows == cap) {
-			cap = cap ? 2 * cap : 1024;
-			struct ps_replay_row *r = realloc(*rows, cap * sizeof(*r));
-			if (!r) {
-				say(err, size, "%s: out of memory", path);
-				goto out;
-			}
-			*rows = r;
-		}
-		(*rows)[(*nrows)++] = row;
 	}
-	rc = finish(f, path, *nrows, "rows; expected a header line t_s,dst[,duration_s], then rows", err,
-		    size);
+	rc = finish(f, shown, r.n, "rows; expected a header line t_s,dst[,duration_s], then rows", err, size);
 out:
+	*rows = r.rows;
+	*nrows = r.n;
 	free(line);
 	fclose(f);
 	return rc;
@@ -311,7 +364,8 @@ out:
 
 double ps_load_trace_rows_before(const char *path, double end_s)
 {
-	FILE *f = fopen(path, "r");
+	char why[PS_ERR_MAX / 2];
+	FILE *f = ps_input_open(path, PS_DATA_FILE_MAX, NULL, why, sizeof(why));
 	if (!f)
 		return 0;
 	char *line = NULL;
@@ -325,9 +379,11 @@ double ps_load_trace_rows_before(const char *path, double end_s)
 			header = true;
 			continue;
 		}
-		char *end;
-		double t = strtod(line, &end);
-		if (end != line && t >= 0 && t < end_s)
+		char *comma = strchr(line, ',');
+		if (comma)
+			*comma = '\0';
+		double t;
+		if (parse_seconds(trim(line), &t) && t < end_s)
 			rows++;
 	}
 	free(line);

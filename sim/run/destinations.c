@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "portsim/input.h"
 #include "portsim/scenario.h"
 
 /* ---- a hash from 64-bit keys to 32-bit values ---- */
@@ -172,9 +173,10 @@ int ps_load_pop_destinations(struct ps_dst_table *t, struct ps_pop_dsts *pd, con
 	const char *bad = NULL;
 	size_t n = ps_endpoints_parse(list, NULL, 0, &bad);
 	if (n == (size_t)-1) {
+		char shown[PS_EXCERPT_SIZE];
 		snprintf(err, size,
-			 "[workload.%s] destination_list: bad entry \"%.*s\"; expected a.b.c.d:port, ...",
-			 pd->name, (int)strcspn(bad, ","), bad);
+			 "[workload.%s] destination_list: bad entry \"%s\"; expected a.b.c.d:port, ...",
+			 pd->name, ps_excerpt(shown, sizeof(shown), bad, strcspn(bad, ","), PS_EXCERPT_CHARS));
 		return -1;
 	}
 	struct ps_endpoint *parsed = NULL;

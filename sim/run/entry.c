@@ -23,7 +23,7 @@ enum ps_status ps_run(const struct ps_scenario *sc, const struct ps_run_options 
 		return ps_run_init_failure(err);
 	}
 	enum ps_status st = ps_run_play(&cfg, opt, res, started, err, size);
-	if (st == PS_DONE && opt->out_dir && ps_run_write_scenario(opt->out_dir, sc) != 0) {
+	if (st == PS_DONE && opt->out_dir && ps_run_write_bundle(opt->out_dir, sc) != 0) {
 		snprintf(err, size, "%s: cannot write outputs: %s", opt->out_dir, strerror(errno));
 		ps_run_result_fini(res);
 		st = PS_FAILED;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "portsim/input.h"
 #include "portsim/profile.h"
 #include "portsim/scenario.h"
 
@@ -44,6 +45,17 @@ static void resolve_population(struct ps_workload_pop *w, const struct ps_popula
 	w->retry_delay_s = p->retry_delay_s;
 }
 
+/* A data file's error, led by the key that named the file: "NAME: [workload.P] trace_file = "V": ...". */
+static int name_the_key(const struct ps_scenario *sc, const struct ps_population *p, const char *key,
+			const char *value, char *err, size_t size)
+{
+	char why[PS_ERR_MAX], shown[PS_EXCERPT_NAME_SIZE];
+	snprintf(why, sizeof(why), "%s", err);
+	snprintf(err, size, "%s: [workload.%s] %s = \"%s\": %s", sc->name, p->name, key,
+		 ps_excerpt_name(shown, sizeof(shown), value), why);
+	return -1;
+}
+
 /* Population i's destinations and data files. 0, or -1 with err. */
 static int load_population(const struct ps_scenario *sc, unsigned i, struct ps_dst_table *t,
 			   struct ps_run_config *cfg, char *err, size_t size)
@@ -58,6 +70,8 @@ static int load_population(const struct ps_scenario *sc, unsigned i, struct ps_d
 		ps_load_path(path, sizeof(path), sc->dir, p->trace_file);
 		rc = ps_load_trace(t, &pd, path, &d->rows[i], &w->arrival.nrows, err, size);
 		w->arrival.rows = d->rows[i];
+		if (rc != 0)
+			name_the_key(sc, p, "trace_file", p->trace_file, err, size);
 	}
 	ps_load_pop_done(&pd);
 	/* The trace may have grown the map: take it only now. */
@@ -68,6 +82,8 @@ static int load_population(const struct ps_scenario *sc, unsigned i, struct ps_d
 		ps_load_path(path, sizeof(path), sc->dir, p->duration_file);
 		rc = ps_load_durations(path, &d->empirical[i], &w->duration.nempirical, err, size);
 		w->duration.empirical = d->empirical[i];
+		if (rc != 0)
+			name_the_key(sc, p, "duration_file", p->duration_file, err, size);
 	}
 	return rc;
 }

@@ -29,6 +29,14 @@ int ps_run_write_hosts(const char *dir, const struct ps_run_config *cfg,
 /* scenario.ini, written then renamed like the CSV files. 0 or -1 (errno). */
 int ps_run_write_scenario(const char *dir, const struct ps_scenario *sc);
 
+/*
+ * scenario.ini as ps_run_write_scenario writes it, but with each data file
+ * the run read (trace_file, duration_file) copied into dir/data/ and named
+ * there as data/NAME, so the folder repeats the run from anywhere
+ * (bundle.c). 0 or -1 (errno).
+ */
+int ps_run_write_bundle(const char *dir, const struct ps_scenario *sc);
+
 /* ps_run_resolved with wall_s counted from started (a wall_now() reading), so resolving counts too. */
 enum ps_status ps_run_play(const struct ps_run_config *cfg, const struct ps_run_options *opt,
 			   struct ps_run_result *res, double started, char *err, size_t size);

@@ -96,6 +96,7 @@ static void format_value(struct out *o, const struct key *k, const void *base)
 	case T_NATALLOC:
 	case T_PATH:
 	case T_ENDPOINTS:
+	case T_NAME:
 		put_text(o, field);
 		break;
 	case T_RANGE: {

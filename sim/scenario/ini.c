@@ -192,7 +192,8 @@ static bool needs_quotes(const char *v)
 	size_t n = strlen(v);
 	if (n == 0)
 		return false;
-	if (v[0] == '"' || blank(v[0]) || blank(v[n - 1]) || v[n - 1] == '\r')
+	/* Written after "key = ", a leading '#' or ';' would stand after a blank: a comment. */
+	if (v[0] == '"' || comment_start(v[0]) || blank(v[0]) || blank(v[n - 1]) || v[n - 1] == '\r')
 		return true;
 	for (size_t i = 1; i < n; i++)
 		if (comment_start(v[i]) && blank(v[i - 1]))

@@ -31,8 +31,12 @@ enum type {
 	T_PORTS,    /* "P,LO-HI,..." into the scenario's reserved bitmap */
 	T_CLOSER,   /* client | server | probability, into a double */
 	T_PATH,     /* char[PS_PATH_MAX]: a file name, or nothing */
-	T_ENDPOINTS /* char[PS_LIST_MAX]: "a.b.c.d:port,...", or nothing */
+	T_ENDPOINTS, /* char[PS_LIST_MAX]: "a.b.c.d:port,...", or nothing */
+	T_NAME      /* char[PS_NAME_MAX]: the scenario's name, 1 to 63 of PS_SC_NAME_CHARS */
 };
+
+/* What a scenario's name may hold: it stands in summary.csv and in messages as it is. */
+#define PS_SC_NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-"
 
 struct key {
 	enum section section;
@@ -109,6 +113,9 @@ void ps_sc_near_try(struct near *nr, const char *cand, size_t len);
 /* Writes prefix, the best candidate and suffix into buf, if there is a best candidate. */
 void ps_sc_near_put(const struct near *nr, char *buf, size_t size, const char *prefix,
 		    const char *suffix);
+
+/* An unknown key name in sec: the problem, the closest key and every key of the section. */
+void ps_sc_unknown_key(struct problem *pr, enum section sec, const char *name);
 
 /* Suggests into pr the closest of a list joined by ", " (as the allowed text is). */
 void ps_sc_suggest_from_list(struct problem *pr, const char *word, const char *list);

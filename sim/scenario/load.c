@@ -14,10 +14,8 @@
 
 #include "internal.h"
 #include "portsim/ini.h"
+#include "portsim/input.h"
 #include "portsim/profile.h"
-
-/* A scenario is a page of text; anything bigger is a mistake, not a scenario. */
-#define FILE_MAX (1024 * 1024)
 
 #define POP_NAME_ALLOWED "[workload.NAME] with NAME of 1 to 63 letters, digits, '_' or '-'"
 
@@ -29,20 +27,22 @@ struct where {
 	const char *section, *key, *value;
 };
 
+/* What the file said is shown as excerpts: escaped, and cut short (portsim/input.h). */
 static int report(char *err, size_t size, const struct where *w, const struct problem *pr)
 {
 	struct out o = { err, size, 0 };
+	char name[PS_EXCERPT_NAME_SIZE], text[PS_EXCERPT_SIZE];
 
 	if (w->assignment) {
-		ps_sc_outf(&o, "--set %s", w->assignment);
+		ps_sc_outf(&o, "--set %s", ps_excerpt_name(name, sizeof(name), w->assignment));
 	} else {
-		ps_sc_outf(&o, "%s:%u:", w->file, w->line);
+		ps_sc_outf(&o, "%s:%u:", ps_excerpt_name(name, sizeof(name), w->file), w->line);
 		if (w->section)
-			ps_sc_outf(&o, " [%s]", w->section);
+			ps_sc_outf(&o, " [%s]", ps_excerpt_text(text, sizeof(text), w->section));
 		if (w->key)
-			ps_sc_outf(&o, " %s", w->key);
+			ps_sc_outf(&o, " %s", ps_excerpt_text(text, sizeof(text), w->key));
 		if (w->value)
-			ps_sc_outf(&o, w->key ? " = \"%s\"" : " \"%s\"", w->value);
+			ps_sc_outf(&o, w->key ? " = \"%s\"" : " \"%s\"", ps_excerpt_text(text, sizeof(text), w->value));
 	}
 	ps_sc_outf(&o, ": %s", pr->text);
 	if (pr->suggest[0])
@@ -88,7 +88,7 @@ static int assign(struct ps_scenario *sc, const struct key *k, enum section sec,
 	return 0;
 }
 
-static void unknown_key(struct problem *pr, enum section sec, const char *name)
+void ps_sc_unknown_key(struct problem *pr, enum section sec, const char *name)
 {
 	struct out o = { pr->allowed, sizeof(pr->allowed), 0 };
 	struct near nr = { .word = name };
@@ -189,10 +189,12 @@ static int open_section(struct ps_scenario *sc, const char *name, enum section *
 	struct near nr = { .word = word };
 	for (size_t i = 0; i < SEC_COUNT; i++)
 		ps_sc_near_try(&nr, ps_sc_section_names[i], strlen(ps_sc_section_names[i]));
-	if (nr.best && !strcmp(nr.best, "workload"))
-		snprintf(pr->suggest, sizeof(pr->suggest), "[workload.%.*s]", PS_NAME_MAX - 1,
-			 rest && rest[1] ? rest + 1 : "NAME");
-	else
+	if (nr.best && !strcmp(nr.best, "workload")) {
+		const char *pname = rest && rest[1] ? rest + 1 : "NAME";
+		char shown[PS_NAME_MAX];
+		snprintf(pr->suggest, sizeof(pr->suggest), "[workload.%s]",
+			 ps_excerpt(shown, sizeof(shown), pname, strlen(pname), PS_NAME_MAX - 1));
+	} else
 		ps_sc_near_put(&nr, pr->suggest, sizeof(pr->suggest), "[", "]");
 	ps_sc_problem(pr, "unknown section");
 	snprintf(pr->allowed, sizeof(pr->allowed), "%s", PS_SC_SECTIONS_ALLOWED);
@@ -265,7 +267,7 @@ static int on_entry(void *ctx, const struct ps_ini_entry *e)
 	const struct key *k = ps_sc_find_key(r->sec, e->key);
 	if (!k) {
 		w.value = NULL;
-		unknown_key(&pr, r->sec, e->key);
+		ps_sc_unknown_key(&pr, r->sec, e->key);
 		return report(r->err, r->size, &w, &pr);
 	}
 	int slot = r->sec == SEC_WORKLOAD ? SEC_WORKLOAD + r->pop : (int)r->sec;
@@ -348,6 +350,7 @@ static void set_dir_from_path(struct ps_scenario *sc, const char *path)
 		snprintf(sc->dir, sizeof(sc->dir), "%.*s", (int)n, path);
 }
 
+/* The file's stem, each character a name may not hold (see run.name) made '_'. */
 static void set_name_from_path(struct ps_scenario *sc, const char *path)
 {
 	const char *base = strrchr(path, '/');
@@ -356,33 +359,39 @@ static void set_name_from_path(struct ps_scenario *sc, const char *path)
 	size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
 	if (n >= sizeof(sc->name))
 		n = sizeof(sc->name) - 1;
-	memcpy(sc->name, base, n);
+	for (size_t i = 0; i < n; i++)
+		sc->name[i] = strchr(PS_SC_NAME_CHARS, base[i]) ? base[i] : '_';
 	sc->name[n] = '\0';
+	if (n == 0)
+		snprintf(sc->name, sizeof(sc->name), "scenario");
 }
 
 int ps_scenario_load(struct ps_scenario *sc, const char *path, char *err, size_t size)
 {
-	FILE *f = fopen(path, "rb");
+	char why[PS_ERR_MAX / 2], shown[PS_EXCERPT_NAME_SIZE];
+	uint64_t bytes;
+	FILE *f = ps_input_open(path, PS_SCENARIO_FILE_MAX, &bytes, why, sizeof(why));
+	ps_excerpt_name(shown, sizeof(shown), path);
 	if (!f) {
-		snprintf(err, size, "%s: cannot read: %s", path, strerror(errno));
+		snprintf(err, size, "%s: %s", shown, why);
 		return -1;
 	}
-	char *text = malloc(FILE_MAX + 2);
+	char *text = malloc((size_t)bytes + 2);
 	if (!text) {
 		fclose(f);
-		return no_memory(err, size, path);
+		return no_memory(err, size, shown);
 	}
-	size_t n = fread(text, 1, FILE_MAX + 1, f);
+	/* One more byte than the file had: a file still growing is caught, not cut. */
+	size_t n = fread(text, 1, (size_t)bytes + 1, f);
 	int rc = 0;
 	if (ferror(f)) {
-		snprintf(err, size, "%s: cannot read: %s", path, strerror(errno));
+		snprintf(err, size, "%s: cannot read: %s", shown, strerror(errno));
 		rc = -1;
-	} else if (n > FILE_MAX) {
-		snprintf(err, size, "%s: too big for a scenario; allowed: at most %d bytes (1 MiB)",
-			 path, FILE_MAX);
+	} else if (n > bytes) {
+		snprintf(err, size, "%s: changed while it was read; allowed: a file that stays as it is", shown);
 		rc = -1;
 	} else if (memchr(text, '\0', n)) {
-		snprintf(err, size, "%s: contains a NUL byte; allowed: a text file", path);
+		snprintf(err, size, "%s: contains a NUL byte; allowed: a text file", shown);
 		rc = -1;
 	}
 	fclose(f);
@@ -393,7 +402,7 @@ int ps_scenario_load(struct ps_scenario *sc, const char *path, char *err, size_t
 		memcpy(dir, sc->dir, sizeof(dir));
 		set_name_from_path(sc, path);
 		set_dir_from_path(sc, path);
-		rc = ps_scenario_parse(sc, path, text, err, size);
+		rc = ps_scenario_parse(sc, shown, text, err, size);
 		if (rc) {
 			memcpy(sc->name, name, sizeof(name));
 			memcpy(sc->dir, dir, sizeof(dir));
@@ -405,8 +414,9 @@ int ps_scenario_load(struct ps_scenario *sc, const char *path, char *err, size_t
 
 static void malformed_set(char *err, size_t size, const char *assignment)
 {
+	char shown[PS_EXCERPT_NAME_SIZE];
 	snprintf(err, size, "--set \"%s\": expected section.key=value (e.g. host.strategy=linux)",
-		 assignment);
+		 ps_excerpt_name(shown, sizeof(shown), assignment));
 }
 
 int ps_scenario_set(struct ps_scenario *sc, const char *assignment, char *err, size_t size)
@@ -451,7 +461,7 @@ int ps_scenario_set(struct ps_scenario *sc, const char *assignment, char *err, s
 	}
 	const struct key *k = ps_sc_find_key(sec, key);
 	if (!k) {
-		unknown_key(&pr, sec, key);
+		ps_sc_unknown_key(&pr, sec, key);
 		report(err, size, &w, &pr);
 		goto out;
 	}

@@ -40,6 +40,8 @@ static const char *const drop_values[] = { "NAT_DROP", "insert_failed", "ErrorPo
 static const char *const order_values[] = { "sequential", "random", NULL };
 static const char *const mode_values[] = { "connect", "bind0", "bind-no-port", "udp", NULL };
 
+#define STR(x) STR_(x)
+#define STR_(x) #x
 #define SC(f) offsetof(struct ps_scenario, f)
 #define POP(f) offsetof(struct ps_population, f)
 #define NAT(f) offsetof(struct ps_nat_settings, f)
@@ -51,6 +53,9 @@ const struct key ps_sc_keys[] = {
 	  "Seed of every random stream; the same seed gives the same run.", SC(seed) },
 	{ SEC_RUN, "sample_interval_s", T_NUMBER, "seconds", "1", "0.001", "86400", NULL,
 	  "Simulated time between two rows of timeseries.csv.", SC(sample_interval_s) },
+	{ SEC_RUN, "name", T_NAME, NULL, "default", NULL, NULL, NULL,
+	  "The scenario's name in summary.csv and in messages; a file that does not set it is named after its stem (time-wait-storm.ini: time-wait-storm).",
+	  SC(name) },
 
 	{ SEC_HOST, "profile", T_PROFILE, NULL, "none", NULL, NULL, NULL,
 	  "A whole system (`portsim profiles`): sets every [host] key below that the scenario does not set itself.",
@@ -165,10 +170,10 @@ const struct key ps_sc_keys[] = {
 	{ SEC_WORKLOAD, "arrival", T_ENUM, NULL, "poisson", NULL, NULL, arrival_values,
 	  "How attempts are spaced: evenly, Poisson, Poisson in on/off periods, Poisson with a ramping or daily-cycling rate, bursts, or replayed from a trace.",
 	  POP(arrival) },
-	{ SEC_WORKLOAD, "rate_per_s", T_NUMBER, "attempts per second", "100", "0.000001", "10000000",
+	{ SEC_WORKLOAD, "rate_per_s", T_NUMBER, "attempts per second", "100", "0.000001", STR(PS_MAX_RATE_PER_S),
 	  NULL, "Mean attempts per second (the starting rate of a ramp, the rate while on for onoff).",
 	  POP(rate_per_s) },
-	{ SEC_WORKLOAD, "rate_end_per_s", T_NUMBER, "attempts per second", "0", "0", "10000000", NULL,
+	{ SEC_WORKLOAD, "rate_end_per_s", T_NUMBER, "attempts per second", "0", "0", STR(PS_MAX_RATE_PER_S), NULL,
 	  "ramp: the rate reached at the end of the run.", POP(rate_end_per_s) },
 	{ SEC_WORKLOAD, "on_s", T_NUMBER, "seconds", "1", "0.000001", "31536000", NULL,
 	  "onoff: mean length of an on period (exponential).", POP(on_s) },
@@ -178,7 +183,7 @@ const struct key ps_sc_keys[] = {
 	  "diurnal: period of the sinusoidal rate.", POP(period_s) },
 	{ SEC_WORKLOAD, "amplitude", T_NUMBER, NULL, "0.5", "0", "1", NULL,
 	  "diurnal: relative swing of the rate around rate_per_s.", POP(amplitude) },
-	{ SEC_WORKLOAD, "burst_size", T_U32, "attempts", "100", "1", "10000000", NULL,
+	{ SEC_WORKLOAD, "burst_size", T_U32, "attempts", "100", "1", STR(PS_MAX_RATE_PER_S), NULL,
 	  "burst: attempts that arrive at the same instant.", POP(burst_size) },
 	{ SEC_WORKLOAD, "burst_interval_s", T_NUMBER, "seconds", "0", "0", "31536000", NULL,
 	  "burst: time between bursts; 0 = a single burst.", POP(burst_interval_s) },
@@ -322,6 +327,9 @@ void ps_sc_describe_allowed(const struct key *k, char *buf, size_t size)
 		break;
 	case T_ENDPOINTS:
 		ps_sc_outf(&o, "address:port pairs, comma-separated, e.g. 10.0.0.1:80,127.0.0.1:8080; or nothing");
+		break;
+	case T_NAME:
+		ps_sc_outf(&o, "1 to %d letters, digits, '.', '_', '+' or '-'", PS_NAME_MAX - 1);
 		break;
 	}
 }

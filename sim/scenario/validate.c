@@ -8,7 +8,73 @@
 #include <string.h>
 
 #include "internal.h"
+#include "portsim/nat.h"
 #include "portsim/profile.h"
+
+/*
+ * Every arrival process is held to rate_per_s's cap on attempts per second:
+ * a burst's size over its interval, and a diurnal cycle at its peak.
+ * NULL, or what breaks it (with the offending rate in *rate).
+ */
+static const char *over_rate_cap(const struct ps_population *p, double cap, double *rate)
+{
+	if (p->arrival == PS_ARRIVAL_BURST && p->burst_interval_s > 0) {
+		*rate = p->burst_size / p->burst_interval_s;
+		if (*rate > cap)
+			return "burst_size / burst_interval_s";
+	}
+	if (p->arrival == PS_ARRIVAL_DIURNAL) {
+		*rate = p->rate_per_s * (1 + p->amplitude);
+		if (*rate > cap)
+			return "the diurnal peak rate_per_s x (1 + amplitude)";
+	}
+	return NULL;
+}
+
+/* The NAT checks: what its allocator needs of the addresses, the range and the inside hosts. */
+static int validate_nat(const struct ps_scenario *sc, char *err, size_t size)
+{
+	const char *n = sc->name;
+	const struct ps_nat_settings *nt = &sc->nat;
+	uint32_t inside = ps_scenario_source_count(sc);
+	uint32_t max_addrs = ps_nat_preset_max_addresses(nt->preset);
+	uint32_t range = (uint32_t)(nt->hi - nt->lo + 1);
+	if (nt->addresses > max_addrs) {
+		snprintf(err, size, "%s: [nat] addresses = %u: %s allows at most %u external addresses", n,
+			 nt->addresses, nt->preset, max_addrs);
+		return -1;
+	}
+	if (inside > 65535) {
+		snprintf(err, size, "%s: %u inside hosts in all; at most 65535", n, inside);
+		return -1;
+	}
+	if (!strcmp(nt->allocator, "deterministic") &&
+	    (uint64_t)inside > (uint64_t)nt->sharing_ratio * nt->addresses) {
+		snprintf(err, size,
+			 "%s: [nat] deterministic: %u inside hosts need sharing_ratio x addresses >= %u "
+			 "(now %u x %u); raise one of them",
+			 n, inside, inside, nt->sharing_ratio, nt->addresses);
+		return -1;
+	}
+	if (!strcmp(nt->allocator, "deterministic") && range / nt->sharing_ratio == 0) {
+		snprintf(err, size, "%s: [nat] sharing_ratio = %u leaves no port per host in port_range %u-%u", n,
+			 nt->sharing_ratio, nt->lo, nt->hi);
+		return -1;
+	}
+	if (!strcmp(nt->allocator, "pba")) {
+		uint32_t block = nt->block_size ? nt->block_size
+						: ps_preset_azure_ports_per_vm(nt->pool_size ? nt->pool_size : inside);
+		if (block > range) {
+			snprintf(err, size,
+				 "%s: [nat] pba: blocks of %u ports%s do not fit port_range %u-%u (%u ports); "
+				 "lower block_size or widen port_range",
+				 n, block, nt->block_size ? "" : " (block_size = 0: Azure's preallocation)", nt->lo,
+				 nt->hi, range);
+			return -1;
+		}
+	}
+	return 0;
+}
 
 static bool all_reserved(const struct ps_scenario *sc)
 {
@@ -83,34 +149,9 @@ int ps_scenario_validate(const struct ps_scenario *sc, char *err, size_t size)
 			 n, a, b);
 		return -1;
 	}
-	if (ps_scenario_has_nat(sc)) {
-		const struct ps_nat_settings *nt = &sc->nat;
-		uint32_t inside = ps_scenario_source_count(sc);
-		uint32_t max_addrs = ps_nat_preset_max_addresses(nt->preset);
-		if (nt->addresses > max_addrs) {
-			snprintf(err, size, "%s: [nat] addresses = %u: %s allows at most %u external addresses", n,
-				 nt->addresses, nt->preset, max_addrs);
-			return -1;
-		}
-		if (inside > 65535) {
-			snprintf(err, size, "%s: %u inside hosts in all; at most 65535", n, inside);
-			return -1;
-		}
-		if (!strcmp(nt->allocator, "deterministic") &&
-		    (uint64_t)inside > (uint64_t)nt->sharing_ratio * nt->addresses) {
-			snprintf(err, size,
-				 "%s: [nat] deterministic: %u inside hosts need sharing_ratio x addresses >= %u "
-				 "(now %u x %u); raise one of them",
-				 n, inside, inside, nt->sharing_ratio, nt->addresses);
-			return -1;
-		}
-		if (!strcmp(nt->allocator, "deterministic") &&
-		    (uint32_t)(nt->hi - nt->lo + 1) / nt->sharing_ratio == 0) {
-			snprintf(err, size, "%s: [nat] sharing_ratio = %u leaves no port per host in port_range %u-%u", n,
-				 nt->sharing_ratio, nt->lo, nt->hi);
-			return -1;
-		}
-	}
+	if (ps_scenario_has_nat(sc) && validate_nat(sc, err, size) != 0)
+		return -1;
+	double cap = PS_MAX_RATE_PER_S;
 	for (unsigned i = 0; i < sc->npop; i++) {
 		const struct ps_population *p = &sc->pop[i];
 		const char *why = NULL;
@@ -129,6 +170,15 @@ int ps_scenario_validate(const struct ps_scenario *sc, char *err, size_t size)
 			why = "keepalive pools TCP connections; use mode = connect, bind0 or bind-no-port";
 		if (why) {
 			snprintf(err, size, "%s: [workload.%s] %s", n, p->name, why);
+			return -1;
+		}
+		double rate;
+		const char *what = over_rate_cap(p, cap, &rate);
+		if (what) {
+			snprintf(err, size,
+				 "%s: [workload.%s] %s = %.0f attempts per second; allowed: at most %d, the cap of "
+				 "rate_per_s",
+				 n, p->name, what, rate, PS_MAX_RATE_PER_S);
 			return -1;
 		}
 		if (p->start_s >= sc->duration_s) {

@@ -5,14 +5,13 @@
  * Numbers are written back (format.c, validation messages) in the shortest
  * decimal that parses to the same double, kept here beside its parser.
  */
-#include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+#include "portsim/input.h"
 #include "portsim/nat.h"
 #include "portsim/profile.h"
 
@@ -34,33 +33,20 @@ static bool is_digits(const char *s)
 	return true;
 }
 
-/* strtod with every way a value can be not quite a number turned away. */
+/* A real number in the grammar of portsim/input.h. */
 static int parse_double(const char *s, double *v, struct problem *pr)
 {
-	char *end;
-	errno = 0;
-	/* strtod would skip leading white space of any kind; a value has none. */
-	if (!*s || !strchr("0123456789+-.", *s)) {
-		ps_sc_problem(pr, "not a number");
-		return -1;
-	}
-	double x = strtod(s, &end);
-	if (end == s || *end) {
-		ps_sc_problem(pr, "not a number");
-		return -1;
-	}
-	/* Overflow also comes back as inf, but with ERANGE: that one is only too big. */
-	if (errno == ERANGE) {
+	switch (ps_number_real(s, v)) {
+	case PS_NUMBER_OK:
+		return 0;
+	case PS_NUMBER_TOO_BIG:
 		ps_sc_problem(pr, "out of range");
 		return -1;
-	}
-	if (isnan(x) || isinf(x)) {
+	case PS_NUMBER_BAD:
+	default:
 		ps_sc_problem(pr, "not a number");
 		return -1;
 	}
-	/* -0 would print back as "0" and break the round trip. */
-	*v = x + 0.0;
-	return 0;
 }
 
 void ps_sc_format_double(char *buf, size_t size, double v)
@@ -82,18 +68,17 @@ static int parse_u64(const char *s, uint64_t *v, struct problem *pr)
 		ps_sc_problem(pr, "out of range");
 		return -1;
 	}
-	if (!is_digits(s)) {
+	switch (ps_number_whole(s, v)) {
+	case PS_NUMBER_OK:
+		return 0;
+	case PS_NUMBER_TOO_BIG:
+		ps_sc_problem(pr, "out of range");
+		return -1;
+	case PS_NUMBER_BAD:
+	default:
 		ps_sc_problem(pr, "not a whole number");
 		return -1;
 	}
-	errno = 0;
-	unsigned long long x = strtoull(s, NULL, 10);
-	if (errno == ERANGE) {
-		ps_sc_problem(pr, "out of range");
-		return -1;
-	}
-	*v = x;
-	return 0;
 }
 
 static int parse_port(const char *s, size_t len, unsigned *port)
@@ -167,8 +152,9 @@ static int set_ports(uint64_t *map, const char *v, struct problem *pr)
 			size_t len = strcspn(p, ",");
 			unsigned lo, hi;
 			if (parse_span(p, len, &lo, &hi, false)) {
-				snprintf(pr->text, sizeof(pr->text), "bad entry \"%.*s\"",
-					 (int)(len < 40 ? len : 40), p);
+				char shown[PS_EXCERPT_SIZE];
+				snprintf(pr->text, sizeof(pr->text), "bad entry \"%s\"",
+					 ps_excerpt(shown, sizeof(shown), p, len, PS_EXCERPT_CHARS));
 				return -1;
 			}
 			if (lo > hi) {
@@ -195,17 +181,38 @@ static int find_value(const char *const *values, const char *v)
 	return -1;
 }
 
+size_t ps_endpoint_scan(const char *s, struct ps_endpoint *ep)
+{
+	const char *p = s;
+	uint32_t ip = 0;
+	for (int i = 0; i < 4; i++) {
+		unsigned v = 0, digits = 0;
+		for (; *p >= '0' && *p <= '9' && digits < 4; p++, digits++)
+			v = v * 10 + (unsigned)(*p - '0');
+		if (!digits || digits > 3 || v > 255 || *p != (i < 3 ? '.' : ':'))
+			return 0;
+		p++;
+		ip = (ip << 8) | v;
+	}
+	unsigned port = 0, digits = 0;
+	for (; *p >= '0' && *p <= '9' && digits < 6; p++, digits++)
+		port = port * 10 + (unsigned)(*p - '0');
+	if (!digits || digits > 5 || port < 1 || port > 65535)
+		return 0;
+	if (ep)
+		*ep = (struct ps_endpoint){ .ip = ip, .port = (uint16_t)port, .loopback = (ip >> 24) == 127 };
+	return (size_t)(p - s);
+}
+
 size_t ps_endpoints_parse(const char *list, struct ps_endpoint *out, size_t max, const char **bad)
 {
 	size_t n = 0;
 	const char *p = skip_blank(list);
 	while (*p) {
 		const char *start = p;
-		unsigned a[4], port;
-		int used = 0;
-		if (sscanf(p, "%3u.%3u.%3u.%3u:%5u%n", &a[0], &a[1], &a[2], &a[3], &port, &used) != 5 ||
-		    a[0] > 255 || a[1] > 255 || a[2] > 255 || a[3] > 255 || port < 1 || port > 65535 ||
-		    !isdigit((unsigned char)*p)) {
+		struct ps_endpoint ep;
+		size_t used = ps_endpoint_scan(p, &ep);
+		if (!used) {
 			*bad = start;
 			return (size_t)-1;
 		}
@@ -214,9 +221,8 @@ size_t ps_endpoints_parse(const char *list, struct ps_endpoint *out, size_t max,
 			*bad = start;
 			return (size_t)-1;
 		}
-		uint32_t ip = (a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3];
 		if (out && n < max)
-			out[n] = (struct ps_endpoint){ .ip = ip, .port = (uint16_t)port, .loopback = a[0] == 127 };
+			out[n] = ep;
 		n++;
 		if (*p == ',') {
 			p = skip_blank(p + 1);
@@ -359,6 +365,15 @@ int ps_sc_set_value(const struct key *k, void *base, const char *v, struct probl
 		}
 		memcpy(field, v, strlen(v) + 1);
 		return 0;
+	case T_NAME: {
+		size_t n = strlen(v);
+		if (n == 0 || n >= PS_NAME_MAX || strspn(v, PS_SC_NAME_CHARS) != n) {
+			ps_sc_problem(pr, "not a name");
+			break;
+		}
+		memcpy(field, v, n + 1);
+		return 0;
+	}
 	case T_ENDPOINTS: {
 		const char *bad = NULL;
 		if (strlen(v) >= PS_LIST_MAX) {
@@ -366,8 +381,9 @@ int ps_sc_set_value(const struct key *k, void *base, const char *v, struct probl
 			break;
 		}
 		if (ps_endpoints_parse(v, NULL, 0, &bad) == (size_t)-1) {
-			snprintf(pr->text, sizeof(pr->text), "bad entry \"%.*s\"",
-				 (int)strcspn(bad, ","), bad);
+			char shown[PS_EXCERPT_SIZE];
+			snprintf(pr->text, sizeof(pr->text), "bad entry \"%s\"",
+				 ps_excerpt(shown, sizeof(shown), bad, strcspn(bad, ","), PS_EXCERPT_CHARS));
 			break;
 		}
 		memcpy(field, v, strlen(v) + 1);
