@@ -134,7 +134,8 @@ int ps_host_open(struct ps_host *h, enum ps_mode mode, uint32_t addr, uint32_t d
 		return 0;
 	}
 	uint32_t idx = (uint32_t)pick.idx;
-	uint32_t old = ps_pool_holder(pool, addr, idx, dst);
+	/* Without take-over the pool offers only 4-tuples nobody holds. */
+	uint32_t old = req.tw_takeover ? ps_pool_holder(pool, addr, idx, dst) : PS_NO_CONN;
 	if (old != PS_NO_CONN) {
 		/* The pool offers a held 4-tuple only when its TIME_WAIT may be taken over. */
 		res->taken_over = old;
@@ -145,15 +146,17 @@ int ps_host_open(struct ps_host *h, enum ps_mode mode, uint32_t addr, uint32_t d
 	if (id == NO_SLOT)
 		return -1;
 	struct ps_conn *c = &h->conns[id];
-	if (ps_pool_add(pool, addr, idx, dst, id, mode == PS_MODE_BIND0) != 0) {
+	/* Only a connection whose TIME_WAIT a later request may take over needs its 4-tuple recorded. */
+	uint32_t rec = may_take_over(h, mode, d->loopback) ? id : PS_NO_CONN;
+	if (ps_pool_add(pool, addr, idx, dst, rec, mode == PS_MODE_BIND0) != 0) {
 		c->next_free = h->free_conn;
 		h->free_conn = id;
 		return -1;
 	}
 	c->serial = serial;
-	c->addr = addr;
+	c->addr = (uint16_t)addr;
 	c->dst = dst;
-	c->idx = idx;
+	c->idx = (uint16_t)idx;
 	c->owner = owner;
 	c->mode = (uint8_t)mode;
 	c->state = PS_CONN_ESTABLISHED;

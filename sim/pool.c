@@ -6,8 +6,9 @@
 /* Bitmaps of one (address, destination) pair that holds entries. */
 struct ps_pair {
 	uint64_t *used;   /* live or TIME_WAIT toward this destination */
-	uint64_t *tw;     /* the TIME_WAIT subset of used */
+	uint64_t *rec;    /* [2 * words] or NULL: entries in the 4-tuple hash, then the TIME_WAIT subset */
 	uint32_t count;   /* entries; the pair is recycled at zero */
+	uint32_t own;     /* used ports neither reserved nor held by an exclusive socket */
 	uint32_t key;     /* addr * ndsts + dst, or the next free slot when recycled */
 };
 
@@ -40,6 +41,12 @@ static void clear_bit(uint64_t *bm, uint32_t i)
 	bm[i >> 6] &= ~(1ULL << (i & 63));
 }
 
+/* The TIME_WAIT half of a pair's record bitmaps. */
+static uint64_t *tw_bits(const struct ps_pool *p, const struct ps_pair *pr)
+{
+	return pr->rec + p->words;
+}
+
 int ps_pool_init(struct ps_pool *p, const struct ps_pool_config *cfg)
 {
 	memset(p, 0, sizeof(*p));
@@ -60,9 +67,11 @@ int ps_pool_init(struct ps_pool *p, const struct ps_pool_config *cfg)
 	p->pair_of = calloc((size_t)p->naddrs * p->ndsts, sizeof(uint32_t));
 	p->addr_pairs = calloc(p->naddrs, sizeof(uint32_t));
 	p->addr_sockets = calloc(p->naddrs, sizeof(uint64_t));
+	p->excl_ports = calloc(p->naddrs, sizeof(uint32_t));
+	p->busy_ports = calloc(p->naddrs, sizeof(uint32_t));
 	p->free_pair = NO_PAIR;
 	if (!p->reserved || !p->any || !p->excl || !p->users || !p->pair_of || !p->addr_pairs ||
-	    !p->addr_sockets || ps_map_init(&p->tuples, 1024) != 0) {
+	    !p->addr_sockets || !p->excl_ports || !p->busy_ports || ps_map_init(&p->tuples, 16) != 0) {
 		ps_pool_fini(p);
 		return -1;
 	}
@@ -81,7 +90,7 @@ void ps_pool_fini(struct ps_pool *p)
 {
 	for (uint32_t i = 0; i < p->npairs; i++) {
 		free(p->pairs[i].used);
-		free(p->pairs[i].tw);
+		free(p->pairs[i].rec);
 	}
 	free(p->pairs);
 	free(p->reserved);
@@ -91,6 +100,8 @@ void ps_pool_fini(struct ps_pool *p)
 	free(p->pair_of);
 	free(p->addr_pairs);
 	free(p->addr_sockets);
+	free(p->excl_ports);
+	free(p->busy_ports);
 	ps_map_fini(&p->tuples);
 	memset(p, 0, sizeof(*p));
 }
@@ -129,16 +140,14 @@ static struct ps_pair *pair_make(struct ps_pool *p, uint32_t addr, uint32_t dst)
 		i = p->npairs;
 		struct ps_pair *pr = &p->pairs[i];
 		pr->used = calloc(p->words, sizeof(uint64_t));
-		pr->tw = calloc(p->words, sizeof(uint64_t));
-		if (!pr->used || !pr->tw) {
-			free(pr->used);
-			free(pr->tw);
+		pr->rec = NULL;
+		if (!pr->used)
 			return NULL;
-		}
 		p->npairs++;
 	}
 	struct ps_pair *pr = &p->pairs[i];
 	pr->count = 0;
+	pr->own = 0;
 	pr->key = addr * p->ndsts + dst;
 	p->pair_of[(size_t)addr * p->ndsts + dst] = i + 1;
 	p->addr_pairs[addr]++;
@@ -148,7 +157,7 @@ static struct ps_pair *pair_make(struct ps_pool *p, uint32_t addr, uint32_t dst)
 static void pair_release(struct ps_pool *p, uint32_t addr, uint32_t dst)
 {
 	uint32_t i = pair_index(p, addr, dst);
-	/* An empty pair's bitmaps are all zero again, so a recycled pair needs no clearing. */
+	/* An empty pair's bitmaps and counts are all zero again, so a recycled pair needs no clearing. */
 	p->pair_of[(size_t)addr * p->ndsts + dst] = 0;
 	p->addr_pairs[addr]--;
 	p->pairs[i].key = p->free_pair;
@@ -183,11 +192,27 @@ static uint64_t candidates(const struct ps_pool *p, const struct ps_request *req
 	if (!pr)
 		return ~busy;
 	uint64_t used = pr->used[w];
-	if (req->tw_takeover) {
-		*tw_out = pr->tw[w] & ~busy;
-		used &= ~pr->tw[w];
+	if (req->tw_takeover && pr->rec) {
+		uint64_t tw = tw_bits(p, pr)[w];
+		*tw_out = tw & ~busy;
+		used &= ~tw;
 	}
 	return ~(busy | used);
+}
+
+/*
+ * No index at all is usable for req: the exact counts say so without a
+ * look at the bitmaps. TIME_WAIT entries that may be taken over could still
+ * be usable, so a pair that has some never counts as full.
+ */
+static bool none_usable(const struct ps_pool *p, const struct ps_request *req, const struct ps_pair *pr)
+{
+	uint32_t left = p->n - p->reserved_in_range;
+	if (!four_tuple(p, req))
+		return left == p->busy_ports[req->addr];
+	if (pr && req->tw_takeover && pr->rec)
+		return false;
+	return left == p->excl_ports[req->addr] + (pr ? pr->own : 0);
 }
 
 /* A TIME_WAIT entry may be taken over once it is old enough (tcp_twsk_unique). */
@@ -250,7 +275,10 @@ uint32_t ps_pool_first(const struct ps_pool *p, const struct ps_request *req, ui
 		to = p->n;
 	if (from >= to)
 		return UINT32_MAX;
-	return scan_span(p, req, pair_get(p, req->addr, req->dst), from, to, parity);
+	const struct ps_pair *pr = pair_get(p, req->addr, req->dst);
+	if (none_usable(p, req, pr))
+		return UINT32_MAX;
+	return scan_span(p, req, pr, from, to, parity);
 }
 
 int64_t ps_pool_scan_at(const struct ps_pool *p, const struct ps_request *req, uint32_t base,
@@ -259,6 +287,8 @@ int64_t ps_pool_scan_at(const struct ps_pool *p, const struct ps_request *req, u
 	if (m == 0 || base > p->n || m > p->n - base || start >= m || step == 0 || count == 0)
 		return -1;
 	const struct ps_pair *pr = pair_get(p, req->addr, req->dst);
+	if (none_usable(p, req, pr))
+		return -1;
 	bool fast = step == 1 || (step == 2 && m % 2 == 0);
 	if (!fast) {
 		uint32_t cur = start;
@@ -273,17 +303,25 @@ int64_t ps_pool_scan_at(const struct ps_pool *p, const struct ps_request *req, u
 	}
 	/* Bitmap words hold absolute indexes, so the parity to keep is that of base + start. */
 	int parity = step == 2 ? (int)((base + start) & 1) : -1;
-	/* The sequence covers [start, m) then wraps to [0, start), both offset by base. */
-	uint32_t found = scan_span(p, req, pr, base + start, base + m, parity);
+	/*
+	 * The sequence covers [start, m) then wraps to [0, start), both offset
+	 * by base; neither span goes past the count-th position.
+	 */
+	uint64_t before_wrap = (m - start + step - 1) / step;
+	uint64_t reach = (uint64_t)start + ((count < before_wrap ? count : before_wrap) - 1) * step + 1;
+	uint32_t found = scan_span(p, req, pr, base + start, base + (uint32_t)reach, parity);
 	uint64_t k;
 	if (found != UINT32_MAX) {
 		k = (found - base - start) / step;
 	} else {
-		found = scan_span(p, req, pr, base, base + start, parity);
+		if (count <= before_wrap)
+			return -1;
+		/* After the wrap the walk starts at 0, or with step 2 (m even) at start's parity. */
+		uint64_t after = (step == 2 ? start & 1 : 0) + (count - before_wrap - 1) * step + 1;
+		found = scan_span(p, req, pr, base, base + (after < start ? (uint32_t)after : start), parity);
 		if (found == UINT32_MAX)
 			return -1;
-		/* Positions before the wrap: ceil((m - start) / step). */
-		k = (m - start + step - 1) / step + (found - base) / step;
+		k = before_wrap + (found - base) / step;
 	}
 	if (k >= count)
 		return -1;
@@ -299,66 +337,119 @@ int64_t ps_pool_scan(const struct ps_pool *p, const struct ps_request *req, uint
 
 /* ---- bookkeeping ---- */
 
+/*
+ * An exclusive holder came to or left (addr, idx) while other sockets sit
+ * there: the pairs that use idx count it as their own loss, or stop to.
+ * Never on the simulator's paths, where an exclusive socket is alone on its
+ * port; kept so that the counts stay exact whatever the caller does.
+ */
+static void shift_own(struct ps_pool *p, uint32_t addr, uint32_t idx, int delta)
+{
+	for (uint32_t i = 0; i < p->npairs; i++) {
+		struct ps_pair *pr = &p->pairs[i];
+		if (pr->count && pr->key / p->ndsts == addr && bit(pr->used, idx))
+			pr->own += (uint32_t)delta;
+	}
+}
+
+/* Makes the pair's record bitmaps on its first connection that may be taken over. */
+static int record(struct ps_pool *p, struct ps_pair *pr, uint32_t addr, uint32_t idx, uint32_t dst,
+		  uint32_t conn)
+{
+	if (!pr->rec && !(pr->rec = calloc(2 * (size_t)p->words, sizeof(uint64_t))))
+		return -1;
+	struct ps_map_slot *t = ps_map_put(&p->tuples, tuple_key(addr, idx, dst));
+	if (!t)
+		return -1;
+	t->v[0] = conn;
+	set_bit(pr->rec, idx);
+	return 0;
+}
+
 int ps_pool_add(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst, uint32_t conn,
 		bool exclusive)
 {
 	struct ps_pair *pr = pair_make(p, addr, dst);
 	if (!pr)
 		return -1;
-	struct ps_map_slot *t = ps_map_put(&p->tuples, tuple_key(addr, idx, dst));
-	if (!t) {
+	if (conn != PS_NO_CONN && record(p, pr, addr, idx, dst, conn) != 0) {
 		if (pr->count == 0)
 			pair_release(p, addr, dst);
 		return -1;
 	}
-	t->v[0] = conn;
-	set_bit(pr->used, idx);
+	size_t base = (size_t)addr * p->words;
+	bool res = bit(p->reserved, idx);
+	uint32_t *u = &p->users[(size_t)addr * p->n + idx];
+	if (exclusive && !bit(p->excl + base, idx)) {
+		set_bit(p->excl + base, idx);
+		if (!res) {
+			p->excl_ports[addr]++;
+			if (*u)
+				shift_own(p, addr, idx, -1);
+		}
+	}
+	if (!bit(pr->used, idx)) {
+		set_bit(pr->used, idx);
+		pr->own += !res && !bit(p->excl + base, idx);
+	}
 	pr->count++;
 	p->addr_sockets[addr]++;
-	size_t base = (size_t)addr * p->words;
-	uint32_t *u = &p->users[(size_t)addr * p->n + idx];
 	if ((*u)++ == 0) {
 		set_bit(p->any + base, idx);
 		p->ports_in_use++;
+		p->busy_ports[addr] += !res;
 	}
-	if (exclusive)
-		set_bit(p->excl + base, idx);
 	return 0;
 }
 
 void ps_pool_enter_time_wait(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst,
 			     ps_time now)
 {
-	struct ps_map_slot *s = ps_map_get(&p->tuples, tuple_key(addr, idx, dst));
 	uint32_t pi = pair_index(p, addr, dst);
-	if (!s || pi == NO_PAIR)
+	if (pi == NO_PAIR)
 		return;
+	struct ps_pair *pr = &p->pairs[pi];
+	/* Only a recorded 4-tuple can be taken over; for the others the in-use bit says it all. */
+	if (!pr->rec || !bit(pr->rec, idx))
+		return;
+	struct ps_map_slot *s = ps_map_get(&p->tuples, tuple_key(addr, idx, dst));
 	s->v[0] |= IN_TW;
 	s->v[1] = now;
-	set_bit(p->pairs[pi].tw, idx);
+	set_bit(tw_bits(p, pr), idx);
 }
 
 void ps_pool_remove(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst, bool exclusive)
 {
-	struct ps_map_slot *s = ps_map_get(&p->tuples, tuple_key(addr, idx, dst));
 	uint32_t pi = pair_index(p, addr, dst);
-	if (!s || pi == NO_PAIR)
+	if (pi == NO_PAIR || !bit(p->pairs[pi].used, idx))
 		return;
-	ps_map_del(&p->tuples, s);
 	struct ps_pair *pr = &p->pairs[pi];
+	if (pr->rec && bit(pr->rec, idx)) {
+		ps_map_del(&p->tuples, ps_map_get(&p->tuples, tuple_key(addr, idx, dst)));
+		clear_bit(pr->rec, idx);
+		clear_bit(tw_bits(p, pr), idx);
+	}
+	size_t base = (size_t)addr * p->words;
+	bool res = bit(p->reserved, idx);
 	clear_bit(pr->used, idx);
-	clear_bit(pr->tw, idx);
+	pr->own -= !res && !bit(p->excl + base, idx);
 	if (--pr->count == 0)
 		pair_release(p, addr, dst);
 	p->addr_sockets[addr]--;
-	size_t base = (size_t)addr * p->words;
 	uint32_t *u = &p->users[(size_t)addr * p->n + idx];
 	if (--*u == 0) {
 		clear_bit(p->any + base, idx);
 		p->ports_in_use--;
+		p->busy_ports[addr] -= !res;
 	}
-	if (exclusive)
+	if (exclusive && bit(p->excl + base, idx)) {
 		clear_bit(p->excl + base, idx);
+		if (!res) {
+			p->excl_ports[addr]--;
+			if (*u)
+				shift_own(p, addr, idx, +1);
+		}
+	}
 }
 
 uint32_t ps_pool_users(const struct ps_pool *p, uint32_t addr, uint32_t idx)
@@ -368,43 +459,31 @@ uint32_t ps_pool_users(const struct ps_pool *p, uint32_t addr, uint32_t idx)
 
 uint32_t ps_pool_holder(const struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst)
 {
+	if (p->tuples.len == 0)
+		return PS_NO_CONN;
 	const struct ps_map_slot *s = ps_map_get(&p->tuples, tuple_key(addr, idx, dst));
 	return s ? (uint32_t)s->v[0] : PS_NO_CONN;
-}
-
-static uint32_t popcount_free(const struct ps_pool *p, const uint64_t *a, const uint64_t *b,
-			      const uint64_t *c)
-{
-	uint32_t busy = 0;
-	for (uint32_t w = 0; w < p->words; w++) {
-		uint64_t x = p->reserved[w] | a[w] | (b ? b[w] : 0) | (c ? c[w] : 0);
-		if (w == p->words - 1 && p->n % 64)
-			x &= ~0ULL >> (64 - p->n % 64);
-		busy += (uint32_t)__builtin_popcountll(x);
-	}
-	return p->n - busy;
 }
 
 uint32_t ps_pool_free_tightest(const struct ps_pool *p)
 {
 	/* An address or pair with no socket has every unreserved port free. */
-	uint32_t best = p->n - p->reserved_in_range;
+	const uint32_t left = p->n - p->reserved_in_range;
+	uint32_t best = left;
 	for (uint32_t i = 0; i < p->npairs && p->unique == PS_UNIQUE_4TUPLE; i++) {
 		const struct ps_pair *pr = &p->pairs[i];
 		if (pr->count == 0)
 			continue;
-		uint32_t a = pr->key / p->ndsts;
-		uint32_t f = popcount_free(p, p->excl + (size_t)a * p->words, pr->used, NULL);
+		uint32_t f = left - p->excl_ports[pr->key / p->ndsts] - pr->own;
 		best = f < best ? f : best;
 	}
 	for (uint32_t a = 0; a < p->naddrs; a++) {
 		if (p->addr_sockets[a] == 0)
 			continue;
-		const uint64_t *bm = p->unique == PS_UNIQUE_PORT ? p->any : p->excl;
 		/* Under the 4-tuple rule a destination without a pair still loses the exclusive ports. */
 		if (p->unique == PS_UNIQUE_4TUPLE && p->addr_pairs[a] >= p->ndsts)
 			continue;
-		uint32_t f = popcount_free(p, bm + (size_t)a * p->words, NULL, NULL);
+		uint32_t f = left - (p->unique == PS_UNIQUE_PORT ? p->busy_ports[a] : p->excl_ports[a]);
 		best = f < best ? f : best;
 	}
 	return best;

@@ -54,13 +54,15 @@ enum ps_conn_state {
 	PS_CONN_TIME_WAIT
 };
 
+/* 32 bytes: a host may hold millions of them, most in TIME_WAIT. */
 struct ps_conn {
 	uint64_t serial;   /* the caller's connection number */
-	uint32_t addr, dst;
-	uint32_t idx;      /* port index */
+	uint32_t dst;
 	uint32_t gen;      /* bumped on every reuse of the slot */
 	uint32_t owner;    /* the caller's tag, e.g. the population */
 	uint32_t next_free;
+	uint16_t addr;     /* source address index (a pool has at most 65535) */
+	uint16_t idx;      /* port index */
 	uint8_t mode, state;
 };
 
