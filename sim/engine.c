@@ -6,9 +6,26 @@
 /* Small enough that an idle lane costs little, large enough that growth is rare. */
 #define INITIAL_CAP 64
 
-static int before(const struct ps_event *a, const struct ps_event *b)
+/* next_src: the heap, a lane index, nothing pending, or not known yet. */
+#define SRC_HEAP (-1)
+#define SRC_NONE (-2)
+#define SRC_UNKNOWN (-3)
+
+/* The sequence number leaves 16 bits for the type: 2^48 events are more than any run schedules. */
+#define TYPE_BITS 16
+#define MAX_SEQ (1ULL << (64 - TYPE_BITS))
+
+__extension__ typedef unsigned __int128 u128;
+
+/* (time, sequence) as one number: a single compare the processor need not predict. */
+static inline u128 order(const struct ps_qevent *a)
 {
-	return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+	return ((u128)a->t << 64) | a->seq_type;
+}
+
+static inline int before(const struct ps_qevent *a, const struct ps_qevent *b)
+{
+	return order(a) < order(b);
 }
 
 int ps_engine_init(struct ps_engine *e, unsigned nlanes)
@@ -18,6 +35,7 @@ int ps_engine_init(struct ps_engine *e, unsigned nlanes)
 	/* Storage comes on first use, so init cannot fail for lack of memory. */
 	memset(e, 0, sizeof(*e));
 	e->nlanes = nlanes;
+	e->next_src = SRC_NONE;
 	return 0;
 }
 
@@ -27,6 +45,37 @@ void ps_engine_fini(struct ps_engine *e)
 	for (unsigned i = 0; i < e->nlanes; i++)
 		free(e->lanes[i].buf);
 	memset(e, 0, sizeof(*e));
+	e->next_src = SRC_NONE;
+}
+
+/* The queued form of a new event; 0, or -1 when the type does not fit. */
+static int make(struct ps_engine *e, struct ps_qevent *q, ps_time t, uint32_t type, uint32_t id,
+		uint32_t gen)
+{
+	if (type >> TYPE_BITS || e->next_seq >= MAX_SEQ)
+		return -1;
+	*q = (struct ps_qevent){ .t = t, .seq_type = (e->next_seq++ << TYPE_BITS) | type, .id = id, .gen = gen };
+	return 0;
+}
+
+static const struct ps_qevent *lane_head(const struct ps_lane *l)
+{
+	return &l->buf[l->head];
+}
+
+/* The event next_src names; src must name a pending one. */
+static const struct ps_qevent *at(const struct ps_engine *e, int src)
+{
+	return src == SRC_HEAP ? &e->heap[0] : lane_head(&e->lanes[src]);
+}
+
+/* A new event just became pending in src: it may be the new earliest. */
+static void note_new(struct ps_engine *e, int src, const struct ps_qevent *q)
+{
+	if (e->next_src == SRC_UNKNOWN)
+		return;
+	if (e->next_src == SRC_NONE || before(q, at(e, e->next_src)))
+		e->next_src = src;
 }
 
 static int heap_grow(struct ps_engine *e)
@@ -34,7 +83,7 @@ static int heap_grow(struct ps_engine *e)
 	size_t cap = e->heap_cap ? e->heap_cap * 2 : INITIAL_CAP;
 	if (cap > SIZE_MAX / sizeof(*e->heap))
 		return -1;
-	struct ps_event *h = realloc(e->heap, cap * sizeof(*h));
+	struct ps_qevent *h = realloc(e->heap, cap * sizeof(*h));
 	if (!h)
 		return -1;
 	e->heap = h;
@@ -43,11 +92,12 @@ static int heap_grow(struct ps_engine *e)
 }
 
 /* Moves the hole at i up until ev fits; ev is not in the array yet. */
-static void sift_up(struct ps_event *h, size_t i, struct ps_event ev)
+static void sift_up(struct ps_qevent *h, size_t i, struct ps_qevent ev)
 {
+	u128 k = order(&ev);
 	while (i > 0) {
 		size_t parent = (i - 1) / 4;
-		if (!before(&ev, &h[parent]))
+		if (k >= order(&h[parent]))
 			break;
 		h[i] = h[parent];
 		i = parent;
@@ -55,19 +105,43 @@ static void sift_up(struct ps_event *h, size_t i, struct ps_event ev)
 	h[i] = ev;
 }
 
-/* Moves the hole at i down until ev fits among len elements. */
-static void sift_down(struct ps_event *h, size_t len, size_t i, struct ps_event ev)
+/*
+ * Heaps up to this many events stay in the processor's caches, where
+ * choosing the earliest child without branches wins; larger ones wait on
+ * memory, where branches let the processor fetch the next level early.
+ */
+#define CACHED_HEAP 8192
+
+/* The earliest of four children, by a two-round tournament with no branch on the keys. */
+static size_t least_of_four(const struct ps_qevent *h, size_t first)
 {
+	size_t a = order(&h[first + 1]) < order(&h[first]) ? first + 1 : first;
+	size_t b = order(&h[first + 3]) < order(&h[first + 2]) ? first + 3 : first + 2;
+	return order(&h[b]) < order(&h[a]) ? b : a;
+}
+
+/* The earliest of the children first .. last - 1 (at least one), branching on each. */
+static size_t least_child(const struct ps_qevent *h, size_t first, size_t last)
+{
+	size_t best = first;
+	for (size_t c = first + 1; c < last; c++)
+		if (h[c].t < h[best].t || (h[c].t == h[best].t && h[c].seq_type < h[best].seq_type))
+			best = c;
+	return best;
+}
+
+/* Moves the hole at the root down until ev fits among len elements. */
+static void sift_down(struct ps_qevent *h, size_t len, struct ps_qevent ev)
+{
+	u128 k = order(&ev);
+	size_t i = 0;
 	for (;;) {
 		size_t first = 4 * i + 1;
 		if (first >= len)
 			break;
-		size_t last = first + 4 < len ? first + 4 : len;
-		size_t best = first;
-		for (size_t c = first + 1; c < last; c++)
-			if (before(&h[c], &h[best]))
-				best = c;
-		if (!before(&h[best], &ev))
+		size_t best = first + 4 <= len && len <= CACHED_HEAP ? least_of_four(h, first)
+								  : least_child(h, first, first + 4 < len ? first + 4 : len);
+		if (order(&h[best]) >= k)
 			break;
 		h[i] = h[best];
 		i = best;
@@ -77,45 +151,39 @@ static void sift_down(struct ps_event *h, size_t len, size_t i, struct ps_event 
 
 int ps_engine_schedule(struct ps_engine *e, ps_time t, uint32_t type, uint32_t id, uint32_t gen)
 {
-	if (t < e->now)
+	struct ps_qevent q;
+	if (t < e->now || make(e, &q, t, type, id, gen) != 0)
 		return -1;
 	if (e->heap_len == e->heap_cap && heap_grow(e) != 0)
 		return -1;
-	struct ps_event ev = { .t = t, .seq = e->next_seq++, .type = type, .id = id, .gen = gen };
-	sift_up(e->heap, e->heap_len++, ev);
+	sift_up(e->heap, e->heap_len++, q);
+	note_new(e, SRC_HEAP, &q);
 	return 0;
 }
 
-static struct ps_event *lane_head(const struct ps_lane *l)
+static struct ps_qevent *lane_tail(const struct ps_lane *l)
 {
-	return &l->buf[l->head];
+	size_t i = l->head + l->len - 1;
+	return &l->buf[i >= l->cap ? i - l->cap : i];
 }
 
-static struct ps_event *lane_tail(const struct ps_lane *l)
-{
-	return &l->buf[(l->head + l->len - 1) & (l->cap - 1)];
-}
-
-/* Unwraps the ring into a buffer twice the size, so head returns to 0. */
+/*
+ * Doubles the ring in place: realloc moves a large buffer by remapping its
+ * pages, not by copying, and only the wrapped front, if any, is copied to
+ * follow the old end.
+ */
 static int lane_grow(struct ps_lane *l)
 {
-	size_t cap = l->cap ? l->cap * 2 : INITIAL_CAP;
+	size_t old = l->cap, cap = old ? old * 2 : INITIAL_CAP;
 	if (cap > SIZE_MAX / sizeof(*l->buf))
 		return -1;
-	struct ps_event *buf = malloc(cap * sizeof(*buf));
+	struct ps_qevent *buf = realloc(l->buf, cap * sizeof(*buf));
 	if (!buf)
 		return -1;
-	if (l->len) {
-		size_t first = l->cap - l->head;
-		if (first > l->len)
-			first = l->len;
-		memcpy(buf, l->buf + l->head, first * sizeof(*buf));
-		memcpy(buf + first, l->buf, (l->len - first) * sizeof(*buf));
-	}
-	free(l->buf);
+	if (l->head + l->len > old)
+		memcpy(buf + old, buf, (l->head + l->len - old) * sizeof(*buf));
 	l->buf = buf;
 	l->cap = cap;
-	l->head = 0;
 	return 0;
 }
 
@@ -128,65 +196,75 @@ int ps_engine_schedule_lane(struct ps_engine *e, unsigned lane, ps_time t, uint3
 	/* A lane is only sorted because callers fill it in time order; refuse anything else. */
 	if (l->len && t < lane_tail(l)->t)
 		return -1;
+	struct ps_qevent q;
+	if (make(e, &q, t, type, id, gen) != 0)
+		return -1;
 	if (l->len == l->cap && lane_grow(l) != 0)
 		return -1;
-	l->buf[(l->head + l->len) & (l->cap - 1)] =
-		(struct ps_event){ .t = t, .seq = e->next_seq++, .type = type, .id = id, .gen = gen };
-	l->len++;
+	size_t i = l->head + l->len;
+	l->buf[i >= l->cap ? i - l->cap : i] = q;
+	if (l->len++ == 0) {
+		e->busy[lane >> 6] |= 1ULL << (lane & 63);
+		note_new(e, (int)lane, &q);
+	}
 	return 0;
 }
 
 /*
- * The earliest pending event: -1 for the heap, a lane index otherwise,
- * or -2 when nothing is pending. A linear scan of the lane heads is
- * cheaper than a second heap for the handful of lanes a run uses.
+ * Where the earliest pending event is. A scan of the heads of the lanes
+ * that hold events is cheaper than a second heap for the handful of lanes
+ * a run uses.
  */
 static int earliest(const struct ps_engine *e)
 {
-	const struct ps_event *best = NULL;
-	int src = -2;
-
+	int src = SRC_NONE;
+	u128 best = 0;
 	if (e->heap_len) {
-		best = &e->heap[0];
-		src = -1;
+		best = order(&e->heap[0]);
+		src = SRC_HEAP;
 	}
-	for (unsigned i = 0; i < e->nlanes; i++) {
-		const struct ps_lane *l = &e->lanes[i];
-		if (l->len && (!best || before(lane_head(l), best))) {
-			best = lane_head(l);
-			src = (int)i;
+	for (unsigned w = 0; w < 2; w++) {
+		for (uint64_t m = e->busy[w]; m; m &= m - 1) {
+			unsigned i = w * 64 + (unsigned)__builtin_ctzll(m);
+			u128 k = order(lane_head(&e->lanes[i]));
+			if (src == SRC_NONE || k < best) {
+				best = k;
+				src = (int)i;
+			}
 		}
 	}
 	return src;
 }
 
-ps_time ps_engine_peek_time(const struct ps_engine *e)
+ps_time ps_engine_peek_time(struct ps_engine *e)
 {
-	int src = earliest(e);
-	if (src == -2)
-		return PS_TIME_MAX;
-	if (src == -1)
-		return e->heap[0].t;
-	return lane_head(&e->lanes[src])->t;
+	int src = e->next_src == SRC_UNKNOWN ? earliest(e) : e->next_src;
+	e->next_src = src;
+	return src == SRC_NONE ? PS_TIME_MAX : at(e, src)->t;
 }
 
 int ps_engine_pop(struct ps_engine *e, struct ps_event *ev)
 {
-	int src = earliest(e);
-	if (src == -2)
+	int src = e->next_src == SRC_UNKNOWN ? earliest(e) : e->next_src;
+	if (src == SRC_NONE)
 		return 0;
-	if (src == -1) {
-		*ev = e->heap[0];
-		e->heap_len--;
-		if (e->heap_len)
-			sift_down(e->heap, e->heap_len, 0, e->heap[e->heap_len]);
+	struct ps_qevent q;
+	if (src == SRC_HEAP) {
+		q = e->heap[0];
+		if (--e->heap_len)
+			sift_down(e->heap, e->heap_len, e->heap[e->heap_len]);
 	} else {
 		struct ps_lane *l = &e->lanes[src];
-		*ev = *lane_head(l);
-		l->head = (l->head + 1) & (l->cap - 1);
-		l->len--;
+		q = *lane_head(l);
+		if (++l->head == l->cap)
+			l->head = 0;
+		if (--l->len == 0)
+			e->busy[src >> 6] &= ~(1ULL << (src & 63));
 	}
-	e->now = ev->t;
+	e->next_src = SRC_UNKNOWN;
+	*ev = (struct ps_event){ .t = q.t, .seq = q.seq_type >> TYPE_BITS,
+				 .type = (uint32_t)(q.seq_type & ((1u << TYPE_BITS) - 1)), .id = q.id, .gen = q.gen };
+	e->now = q.t;
 	e->processed++;
 	return 1;
 }

@@ -5,6 +5,11 @@
  * is constant (TIME_WAIT expiry, fixed durations) go into FIFO lanes, ring
  * buffers that stay sorted because they are filled in time order.
  * No allocation per event: the heap and lanes grow by doubling.
+ *
+ * Queued events are stored in 24 bytes (time; sequence number and type in
+ * one word; id; gen), so an event type must fit in 16 bits. The earliest
+ * pending event is found once per event: ps_engine_peek_time remembers
+ * where it is for the ps_engine_pop that follows.
  */
 #ifndef PORTSIM_ENGINE_H
 #define PORTSIM_ENGINE_H
@@ -22,9 +27,16 @@ struct ps_event {
 	uint32_t gen;  /* lets the caller recognise stale events */
 };
 
+/* An event as the queue keeps it: order = seq_type >> 16, type = its low 16 bits. */
+struct ps_qevent {
+	ps_time t;
+	uint64_t seq_type;
+	uint32_t id, gen;
+};
+
 struct ps_lane {
-	struct ps_event *buf;
-	size_t cap, head, len; /* cap is a power of two */
+	struct ps_qevent *buf;
+	size_t cap, head, len;
 };
 
 #define PS_ENGINE_MAX_LANES 128
@@ -33,25 +45,27 @@ struct ps_engine {
 	ps_time now;
 	uint64_t next_seq;
 	uint64_t processed;
-	struct ps_event *heap;
+	struct ps_qevent *heap;
 	size_t heap_len, heap_cap;
-	struct ps_lane lanes[PS_ENGINE_MAX_LANES];
+	int next_src;        /* where the earliest event is, once peek has looked */
 	unsigned nlanes;
+	uint64_t busy[2];    /* bit i: lane i holds events */
+	struct ps_lane lanes[PS_ENGINE_MAX_LANES];
 };
 
 /* Prepares an empty queue with nlanes FIFO lanes; returns 0, or -1 if nlanes is too large. */
 int ps_engine_init(struct ps_engine *e, unsigned nlanes);
 void ps_engine_fini(struct ps_engine *e);
 
-/* Schedules an event at absolute time t >= now in the heap; 0 or -1 (out of memory, or t in the past). */
+/* Schedules an event at absolute time t >= now in the heap; 0 or -1 (out of memory, t in the past, type >= 65536). */
 int ps_engine_schedule(struct ps_engine *e, ps_time t, uint32_t type, uint32_t id, uint32_t gen);
 
 /* Schedules in FIFO lane `lane`; t must not precede the lane's last event. 0 or -1. */
 int ps_engine_schedule_lane(struct ps_engine *e, unsigned lane, ps_time t, uint32_t type,
 			    uint32_t id, uint32_t gen);
 
-/* Time of the earliest pending event, or PS_TIME_MAX when none. */
-ps_time ps_engine_peek_time(const struct ps_engine *e);
+/* Time of the earliest pending event, or PS_TIME_MAX when none. Remembers where it is for the next pop. */
+ps_time ps_engine_peek_time(struct ps_engine *e);
 
 /* Removes the earliest event into *ev, advances the clock to it; 1, or 0 when empty. */
 int ps_engine_pop(struct ps_engine *e, struct ps_event *ev);
