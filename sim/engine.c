@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Small enough that an idle lane costs little, large enough that growth is rare. */
+/* The heap's first allocation: small, and growth is rare after it. */
 #define INITIAL_CAP 64
 
 /* next_src: the heap, a lane index, nothing pending, or not known yet. */
@@ -39,11 +39,22 @@ int ps_engine_init(struct ps_engine *e, unsigned nlanes)
 	return 0;
 }
 
+static void lane_free(struct ps_lane *l)
+{
+	while (l->first) {
+		struct ps_lane_block *next = l->first->next;
+		free(l->first);
+		l->first = next;
+	}
+	free(l->spare);
+	memset(l, 0, sizeof(*l));
+}
+
 void ps_engine_fini(struct ps_engine *e)
 {
 	free(e->heap);
 	for (unsigned i = 0; i < e->nlanes; i++)
-		free(e->lanes[i].buf);
+		lane_free(&e->lanes[i]);
 	memset(e, 0, sizeof(*e));
 	e->next_src = SRC_NONE;
 }
@@ -60,7 +71,7 @@ static int make(struct ps_engine *e, struct ps_qevent *q, ps_time t, uint32_t ty
 
 static const struct ps_qevent *lane_head(const struct ps_lane *l)
 {
-	return &l->buf[l->head];
+	return &l->first->ev[l->head];
 }
 
 /* The event next_src names; src must name a pending one. */
@@ -161,30 +172,30 @@ int ps_engine_schedule(struct ps_engine *e, ps_time t, uint32_t type, uint32_t i
 	return 0;
 }
 
-static struct ps_qevent *lane_tail(const struct ps_lane *l)
+/* A block for the lane's tail: the spare if there is one. */
+static struct ps_lane_block *block_take(struct ps_lane *l)
 {
-	size_t i = l->head + l->len - 1;
-	return &l->buf[i >= l->cap ? i - l->cap : i];
+	struct ps_lane_block *b = l->spare;
+	if (b) {
+		l->spare = NULL;
+	} else {
+		if (!(b = malloc(sizeof(*b))))
+			return NULL;
+		l->cap += PS_LANE_BLOCK;
+	}
+	b->next = NULL;
+	return b;
 }
 
-/*
- * Doubles the ring in place: realloc moves a large buffer by remapping its
- * pages, not by copying, and only the wrapped front, if any, is copied to
- * follow the old end.
- */
-static int lane_grow(struct ps_lane *l)
+/* Keeps one emptied block for the next growth; frees the others. */
+static void block_give(struct ps_lane *l, struct ps_lane_block *b)
 {
-	size_t old = l->cap, cap = old ? old * 2 : INITIAL_CAP;
-	if (cap > SIZE_MAX / sizeof(*l->buf))
-		return -1;
-	struct ps_qevent *buf = realloc(l->buf, cap * sizeof(*buf));
-	if (!buf)
-		return -1;
-	if (l->head + l->len > old)
-		memcpy(buf + old, buf, (l->head + l->len - old) * sizeof(*buf));
-	l->buf = buf;
-	l->cap = cap;
-	return 0;
+	if (!l->spare) {
+		l->spare = b;
+		return;
+	}
+	free(b);
+	l->cap -= PS_LANE_BLOCK;
 }
 
 int ps_engine_schedule_lane(struct ps_engine *e, unsigned lane, ps_time t, uint32_t type,
@@ -194,20 +205,48 @@ int ps_engine_schedule_lane(struct ps_engine *e, unsigned lane, ps_time t, uint3
 		return -1;
 	struct ps_lane *l = &e->lanes[lane];
 	/* A lane is only sorted because callers fill it in time order; refuse anything else. */
-	if (l->len && t < lane_tail(l)->t)
+	if (l->len && t < l->last->ev[l->tail - 1].t)
 		return -1;
 	struct ps_qevent q;
 	if (make(e, &q, t, type, id, gen) != 0)
 		return -1;
-	if (l->len == l->cap && lane_grow(l) != 0)
-		return -1;
-	size_t i = l->head + l->len;
-	l->buf[i >= l->cap ? i - l->cap : i] = q;
+	if (!l->last || l->tail == PS_LANE_BLOCK) {
+		struct ps_lane_block *b = block_take(l);
+		if (!b)
+			return -1;
+		if (l->last)
+			l->last->next = b;
+		else
+			l->first = b;
+		l->last = b;
+		l->tail = 0;
+	}
+	l->last->ev[l->tail++] = q;
 	if (l->len++ == 0) {
 		e->busy[lane >> 6] |= 1ULL << (lane & 63);
 		note_new(e, (int)lane, &q);
 	}
 	return 0;
+}
+
+/* Drops the head event of a lane that holds one. */
+static void lane_drop_head(struct ps_engine *e, unsigned lane)
+{
+	struct ps_lane *l = &e->lanes[lane];
+	l->len--;
+	if (++l->head < PS_LANE_BLOCK && l->len)
+		return;
+	/* The first block is used up, or the lane is empty: either way the next event starts afresh. */
+	struct ps_lane_block *b = l->first;
+	l->head = 0;
+	if (l->len) {
+		l->first = b->next;
+	} else {
+		e->busy[lane >> 6] &= ~(1ULL << (lane & 63));
+		l->first = l->last = NULL;
+		l->tail = 0;
+	}
+	block_give(l, b);
 }
 
 /*
@@ -254,12 +293,8 @@ int ps_engine_pop(struct ps_engine *e, struct ps_event *ev)
 		if (--e->heap_len)
 			sift_down(e->heap, e->heap_len, e->heap[e->heap_len]);
 	} else {
-		struct ps_lane *l = &e->lanes[src];
-		q = *lane_head(l);
-		if (++l->head == l->cap)
-			l->head = 0;
-		if (--l->len == 0)
-			e->busy[src >> 6] &= ~(1ULL << (src & 63));
+		q = *lane_head(&e->lanes[src]);
+		lane_drop_head(e, (unsigned)src);
 	}
 	e->next_src = SRC_UNKNOWN;
 	*ev = (struct ps_event){ .t = q.t, .seq = q.seq_type >> TYPE_BITS,

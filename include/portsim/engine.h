@@ -2,9 +2,11 @@
  * The event queue and simulated clock. Events are ordered by (time,
  * sequence number), so equal times break ties by scheduling order on every
  * machine. Randomly delayed events go into a 4-ary heap; events whose delay
- * is constant (TIME_WAIT expiry, fixed durations) go into FIFO lanes, ring
- * buffers that stay sorted because they are filled in time order.
- * No allocation per event: the heap and lanes grow by doubling.
+ * is constant (TIME_WAIT expiry, fixed durations) go into FIFO lanes, queues
+ * that stay sorted because they are filled in time order.
+ * No allocation per event: the heap grows by doubling; a lane is a chain
+ * of fixed blocks, taken and given back as it grows and shrinks, so its
+ * memory follows its length (a ring would touch all of its capacity).
  *
  * Queued events are stored in 24 bytes (time; sequence number and type in
  * one word; id; gen), so an event type must fit in 16 bits. The earliest
@@ -34,9 +36,17 @@ struct ps_qevent {
 	uint32_t id, gen;
 };
 
+#define PS_LANE_BLOCK 1024
+
+struct ps_lane_block {
+	struct ps_lane_block *next;
+	struct ps_qevent ev[PS_LANE_BLOCK];
+};
+
 struct ps_lane {
-	struct ps_qevent *buf;
-	size_t cap, head, len;
+	struct ps_lane_block *first, *last, *spare; /* oldest, newest, one kept for reuse */
+	size_t head, tail;  /* next to pop in first; next free in last */
+	size_t len, cap;    /* events; events the blocks held (spare included) can take */
 };
 
 #define PS_ENGINE_MAX_LANES 128
