@@ -5,7 +5,7 @@
 
 /* Bitmaps of one (address, destination) pair that holds entries. */
 struct ps_pair {
-	uint64_t *used;   /* live or TIME_WAIT toward this destination */
+	uint64_t *used;   /* [words] live or TIME_WAIT toward this destination, then its two summaries */
 	uint64_t *rec;    /* [2 * words] or NULL: entries in the 4-tuple hash, then the TIME_WAIT subset */
 	uint32_t count;   /* entries; the pair is recycled at zero */
 	uint32_t own;     /* used ports neither reserved nor held by an exclusive socket */
@@ -41,10 +41,51 @@ static void clear_bit(uint64_t *bm, uint32_t i)
 	bm[i >> 6] &= ~(1ULL << (i & 63));
 }
 
+/*
+ * A summary of a bitmap: bit w of summary `parity` says that every bit of
+ * that parity in word w is set. Scans skip such words 64 at a time, which
+ * matters when a nearly full pool is walked end to end.
+ */
+#define EVEN_BITS 0x5555555555555555ULL
+#define ODD_BITS 0xAAAAAAAAAAAAAAAAULL
+
+static uint64_t *summary(const struct ps_pool *p, const uint64_t *bm, unsigned parity)
+{
+	return (uint64_t *)bm + p->words + parity * p->swords;
+}
+
+/* Sets bit idx of a summarised bitmap. */
+static void set_noted(const struct ps_pool *p, uint64_t *bm, uint32_t idx)
+{
+	uint32_t w = idx >> 6;
+	unsigned par = idx & 1;
+	uint64_t m = par ? ODD_BITS : EVEN_BITS;
+	bm[w] |= 1ULL << (idx & 63);
+	if ((bm[w] & m) == m)
+		set_bit(summary(p, bm, par), w);
+}
+
+static void clear_noted(const struct ps_pool *p, uint64_t *bm, uint32_t idx)
+{
+	clear_bit(bm, idx);
+	clear_bit(summary(p, bm, idx & 1), idx >> 6);
+}
+
 /* The TIME_WAIT half of a pair's record bitmaps. */
 static uint64_t *tw_bits(const struct ps_pool *p, const struct ps_pair *pr)
 {
 	return pr->rec + p->words;
+}
+
+/* Words per address in `any`: the bitmap, then its two summaries. */
+static size_t any_stride(const struct ps_pool *p)
+{
+	return p->words + 2 * (size_t)p->swords;
+}
+
+static uint64_t *any_of(const struct ps_pool *p, uint32_t addr)
+{
+	return p->any + addr * any_stride(p);
 }
 
 int ps_pool_init(struct ps_pool *p, const struct ps_pool_config *cfg)
@@ -57,11 +98,12 @@ int ps_pool_init(struct ps_pool *p, const struct ps_pool_config *cfg)
 	p->hi = cfg->hi;
 	p->n = (uint32_t)cfg->hi - cfg->lo + 1;
 	p->words = (p->n + 63) / 64;
+	p->swords = (p->words + 63) / 64;
 	p->naddrs = cfg->naddrs;
 	p->ndsts = cfg->ndsts;
 	p->unique = cfg->unique;
 	p->reserved = calloc(p->words, sizeof(uint64_t));
-	p->any = calloc((size_t)p->naddrs * p->words, sizeof(uint64_t));
+	p->any = calloc((size_t)p->naddrs * any_stride(p), sizeof(uint64_t));
 	p->excl = calloc((size_t)p->naddrs * p->words, sizeof(uint64_t));
 	p->users = calloc((size_t)p->naddrs * p->n, sizeof(uint32_t));
 	p->pair_of = calloc((size_t)p->naddrs * p->ndsts, sizeof(uint32_t));
@@ -139,7 +181,7 @@ static struct ps_pair *pair_make(struct ps_pool *p, uint32_t addr, uint32_t dst)
 		}
 		i = p->npairs;
 		struct ps_pair *pr = &p->pairs[i];
-		pr->used = calloc(p->words, sizeof(uint64_t));
+		pr->used = calloc(p->words + 2 * (size_t)p->swords, sizeof(uint64_t));
 		pr->rec = NULL;
 		if (!pr->used)
 			return NULL;
@@ -177,27 +219,68 @@ static bool four_tuple(const struct ps_pool *p, const struct ps_request *req)
 }
 
 /*
+ * What a search for one request reads: a port is a candidate unless it is
+ * in res, a or b (b may be NULL); tw holds the TIME_WAIT entries of b it
+ * may take over (or is NULL); full, when not NULL, summarises a word's
+ * bits blocked by a (or b) for each parity.
+ */
+struct view {
+	const uint64_t *res, *a, *b, *tw, *full;
+};
+
+static struct view view_of(const struct ps_pool *p, const struct ps_request *req, const struct ps_pair *pr)
+{
+	struct view v = { .res = p->reserved };
+	if (!four_tuple(p, req)) {
+		v.a = any_of(p, req->addr);
+		v.full = v.a;
+		return v;
+	}
+	v.a = p->excl + (size_t)req->addr * p->words;
+	if (!pr)
+		return v;
+	v.b = pr->used;
+	if (req->tw_takeover && pr->rec)
+		v.tw = tw_bits(p, pr);
+	else
+		v.full = pr->used; /* with no take-over, a used port is never a candidate */
+	return v;
+}
+
+/*
  * Word w of the candidate set: bits of ports that pass every test except
  * the TIME_WAIT age, which only entries in *tw_out still need.
  */
-static uint64_t candidates(const struct ps_pool *p, const struct ps_request *req,
-			   const struct ps_pair *pr, uint32_t w, uint64_t *tw_out)
+static uint64_t candidates(const struct view *v, uint32_t w, uint64_t *tw_out)
 {
-	const uint64_t *res = p->reserved;
-	size_t base = (size_t)req->addr * p->words;
+	uint64_t busy = v->res[w] | v->a[w];
 	*tw_out = 0;
-	if (!four_tuple(p, req))
-		return ~(res[w] | p->any[base + w]);
-	uint64_t busy = res[w] | p->excl[base + w];
-	if (!pr)
+	if (!v->b)
 		return ~busy;
-	uint64_t used = pr->used[w];
-	if (req->tw_takeover && pr->rec) {
-		uint64_t tw = tw_bits(p, pr)[w];
-		*tw_out = tw & ~busy;
-		used &= ~tw;
+	uint64_t used = v->b[w];
+	if (v->tw) {
+		*tw_out = v->tw[w] & ~busy;
+		used &= ~v->tw[w];
 	}
 	return ~(busy | used);
+}
+
+/* The first word in [w, wend) not known to be full for the parity (-1: both), or wend. */
+static uint32_t open_word(const struct ps_pool *p, const struct view *v, int parity, uint32_t w,
+			  uint32_t wend)
+{
+	const uint64_t *even = summary(p, v->full, 0), *odd = summary(p, v->full, 1);
+	while (w < wend) {
+		uint32_t sw = w >> 6;
+		uint64_t full = parity == 0 ? even[sw] : parity == 1 ? odd[sw] : even[sw] & odd[sw];
+		uint64_t open = ~full & (~0ULL << (w & 63));
+		if (open) {
+			w = sw * 64 + (uint32_t)__builtin_ctzll(open);
+			return w < wend ? w : wend;
+		}
+		w = (sw + 1) * 64;
+	}
+	return wend;
 }
 
 /*
@@ -227,7 +310,8 @@ bool ps_pool_usable(const struct ps_pool *p, const struct ps_request *req, uint3
 	if (idx >= p->n)
 		return false;
 	uint64_t tw;
-	uint64_t c = candidates(p, req, pair_get(p, req->addr, req->dst), idx >> 6, &tw);
+	struct view v = view_of(p, req, pair_get(p, req->addr, req->dst));
+	uint64_t c = candidates(&v, idx >> 6, &tw);
 	uint64_t m = 1ULL << (idx & 63);
 	if (!(c & m))
 		return false;
@@ -244,14 +328,24 @@ bool ps_pool_reserved(const struct ps_pool *p, uint32_t idx)
  * index when parity < 0), or UINT32_MAX.
  */
 static uint32_t scan_span(const struct ps_pool *p, const struct ps_request *req,
-			  const struct ps_pair *pr, uint32_t from, uint32_t to, int parity)
+			  const struct view *v, uint32_t from, uint32_t to, int parity)
 {
-	const uint64_t pmask = parity < 0 ? ~0ULL : (parity ? 0xAAAAAAAAAAAAAAAAULL : 0x5555555555555555ULL);
+	const uint64_t pmask = parity < 0 ? ~0ULL : (parity ? ODD_BITS : EVEN_BITS);
+	const uint32_t wlast = (to + 63) >> 6;
 	uint32_t i = from;
 	while (i < to) {
 		uint32_t w = i >> 6;
+		if (v->full) {
+			uint32_t open = open_word(p, v, parity, w, wlast);
+			if (open != w) {
+				w = open;
+				i = w * 64;
+				if (i >= to)
+					break;
+			}
+		}
 		uint64_t tw;
-		uint64_t c = candidates(p, req, pr, w, &tw) & pmask;
+		uint64_t c = candidates(v, w, &tw) & pmask;
 		c &= ~0ULL << (i & 63);
 		uint32_t wend = (w + 1) * 64;
 		if (to < wend)
@@ -278,7 +372,8 @@ uint32_t ps_pool_first(const struct ps_pool *p, const struct ps_request *req, ui
 	const struct ps_pair *pr = pair_get(p, req->addr, req->dst);
 	if (none_usable(p, req, pr))
 		return UINT32_MAX;
-	return scan_span(p, req, pr, from, to, parity);
+	struct view v = view_of(p, req, pr);
+	return scan_span(p, req, &v, from, to, parity);
 }
 
 int64_t ps_pool_scan_at(const struct ps_pool *p, const struct ps_request *req, uint32_t base,
@@ -289,6 +384,7 @@ int64_t ps_pool_scan_at(const struct ps_pool *p, const struct ps_request *req, u
 	const struct ps_pair *pr = pair_get(p, req->addr, req->dst);
 	if (none_usable(p, req, pr))
 		return -1;
+	struct view v = view_of(p, req, pr);
 	bool fast = step == 1 || (step == 2 && m % 2 == 0);
 	if (!fast) {
 		uint32_t cur = start;
@@ -309,7 +405,7 @@ int64_t ps_pool_scan_at(const struct ps_pool *p, const struct ps_request *req, u
 	 */
 	uint64_t before_wrap = (m - start + step - 1) / step;
 	uint64_t reach = (uint64_t)start + ((count < before_wrap ? count : before_wrap) - 1) * step + 1;
-	uint32_t found = scan_span(p, req, pr, base + start, base + (uint32_t)reach, parity);
+	uint32_t found = scan_span(p, req, &v, base + start, base + (uint32_t)reach, parity);
 	uint64_t k;
 	if (found != UINT32_MAX) {
 		k = (found - base - start) / step;
@@ -318,7 +414,7 @@ int64_t ps_pool_scan_at(const struct ps_pool *p, const struct ps_request *req, u
 			return -1;
 		/* After the wrap the walk starts at 0, or with step 2 (m even) at start's parity. */
 		uint64_t after = (step == 2 ? start & 1 : 0) + (count - before_wrap - 1) * step + 1;
-		found = scan_span(p, req, pr, base, base + (after < start ? (uint32_t)after : start), parity);
+		found = scan_span(p, req, &v, base, base + (after < start ? (uint32_t)after : start), parity);
 		if (found == UINT32_MAX)
 			return -1;
 		k = before_wrap + (found - base) / step;
@@ -389,13 +485,13 @@ int ps_pool_add(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst, ui
 		}
 	}
 	if (!bit(pr->used, idx)) {
-		set_bit(pr->used, idx);
+		set_noted(p, pr->used, idx);
 		pr->own += !res && !bit(p->excl + base, idx);
 	}
 	pr->count++;
 	p->addr_sockets[addr]++;
 	if ((*u)++ == 0) {
-		set_bit(p->any + base, idx);
+		set_noted(p, any_of(p, addr), idx);
 		p->ports_in_use++;
 		p->busy_ports[addr] += !res;
 	}
@@ -431,14 +527,14 @@ void ps_pool_remove(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst
 	}
 	size_t base = (size_t)addr * p->words;
 	bool res = bit(p->reserved, idx);
-	clear_bit(pr->used, idx);
+	clear_noted(p, pr->used, idx);
 	pr->own -= !res && !bit(p->excl + base, idx);
 	if (--pr->count == 0)
 		pair_release(p, addr, dst);
 	p->addr_sockets[addr]--;
 	uint32_t *u = &p->users[(size_t)addr * p->n + idx];
 	if (--*u == 0) {
-		clear_bit(p->any + base, idx);
+		clear_noted(p, any_of(p, addr), idx);
 		p->ports_in_use--;
 		p->busy_ports[addr] -= !res;
 	}

@@ -65,10 +65,12 @@ struct ps_pair; /* bitmaps of one (address, destination) pair */
 struct ps_pool {
 	uint16_t lo, hi;
 	uint32_t n, words;         /* ports in range; 64-bit words per bitmap */
+	uint32_t swords;           /* words of a bitmap's summary: bit w = word w is full */
 	uint32_t naddrs, ndsts;
 	enum ps_unique unique;
 	uint64_t *reserved;        /* [words] */
-	uint64_t *any;             /* [naddrs * words] some socket holds (addr, port) */
+	uint64_t *any;             /* per address: [words] some socket holds (addr, port), then
+				      [2 * swords] summaries of full words, even ports and odd */
 	uint64_t *excl;            /* [naddrs * words] an exclusive socket holds (addr, port) */
 	uint32_t *users;           /* [naddrs * n] sockets on (addr, port) */
 	uint32_t *pair_of;         /* [naddrs * ndsts] pair slot + 1, 0 = none */
