@@ -548,6 +548,14 @@ void ps_pool_remove(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst
 	}
 }
 
+void ps_pool_prefetch(const struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst)
+{
+	uint32_t pi = pair_index(p, addr, dst);
+	if (pi != NO_PAIR)
+		__builtin_prefetch(&p->pairs[pi].used[idx >> 6], 1);
+	__builtin_prefetch(&p->users[(size_t)addr * p->n + idx], 1);
+}
+
 uint32_t ps_pool_users(const struct ps_pool *p, uint32_t addr, uint32_t idx)
 {
 	return p->users[(size_t)addr * p->n + idx];

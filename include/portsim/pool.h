@@ -130,6 +130,9 @@ void ps_pool_enter_time_wait(struct ps_pool *p, uint32_t addr, uint32_t idx, uin
 /* Forgets the 4-tuple's entry (close without TIME_WAIT, TIME_WAIT end, take-over). */
 void ps_pool_remove(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst, bool exclusive);
 
+/* Asks the processor to fetch the bits a change of the 4-tuple's entry will touch; changes nothing. */
+void ps_pool_prefetch(const struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst);
+
 /* Sockets (live or TIME_WAIT, toward any destination) on (addr, idx). */
 uint32_t ps_pool_users(const struct ps_pool *p, uint32_t addr, uint32_t idx);
 
