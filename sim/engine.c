@@ -3,11 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The heap's first allocation: small, and growth is rare after it. */
-#define INITIAL_CAP 64
+/* The wheel's first node pool: small, and growth is rare after it. */
+#define INITIAL_NODES 64
+#define NIL UINT32_MAX
+#define DIGIT 6
 
-/* next_src: the heap, a lane index, nothing pending, or not known yet. */
-#define SRC_HEAP (-1)
+/* next_src: the wheel, a lane index, nothing pending, or not known yet. */
+#define SRC_WHEEL (-1)
 #define SRC_NONE (-2)
 #define SRC_UNKNOWN (-3)
 
@@ -28,14 +30,22 @@ static inline int before(const struct ps_qevent *a, const struct ps_qevent *b)
 	return order(a) < order(b);
 }
 
+/* An empty queue; storage comes on first use, so this cannot fail for lack of memory. */
+static void reset(struct ps_engine *e, unsigned nlanes)
+{
+	memset(e, 0, sizeof(*e));
+	e->nlanes = nlanes;
+	e->next_src = SRC_NONE;
+	e->wheel.free = e->wheel.min = NIL;
+	memset(e->wheel.head, 0xff, sizeof(e->wheel.head));
+	memset(e->wheel.tail, 0xff, sizeof(e->wheel.tail));
+}
+
 int ps_engine_init(struct ps_engine *e, unsigned nlanes)
 {
 	if (nlanes > PS_ENGINE_MAX_LANES)
 		return -1;
-	/* Storage comes on first use, so init cannot fail for lack of memory. */
-	memset(e, 0, sizeof(*e));
-	e->nlanes = nlanes;
-	e->next_src = SRC_NONE;
+	reset(e, nlanes);
 	return 0;
 }
 
@@ -52,11 +62,10 @@ static void lane_free(struct ps_lane *l)
 
 void ps_engine_fini(struct ps_engine *e)
 {
-	free(e->heap);
+	free(e->wheel.nodes);
 	for (unsigned i = 0; i < e->nlanes; i++)
 		lane_free(&e->lanes[i]);
-	memset(e, 0, sizeof(*e));
-	e->next_src = SRC_NONE;
+	reset(e, 0);
 }
 
 /* The queued form of a new event; 0, or -1 when the type does not fit. */
@@ -77,7 +86,7 @@ static const struct ps_qevent *lane_head(const struct ps_lane *l)
 /* The event next_src names; src must name a pending one. */
 static const struct ps_qevent *at(const struct ps_engine *e, int src)
 {
-	return src == SRC_HEAP ? &e->heap[0] : lane_head(&e->lanes[src]);
+	return src == SRC_WHEEL ? &e->wheel.nodes[e->wheel.min].ev : lane_head(&e->lanes[src]);
 }
 
 /* A new event just became pending in src: it may be the new earliest. */
@@ -89,86 +98,121 @@ static void note_new(struct ps_engine *e, int src, const struct ps_qevent *q)
 		e->next_src = src;
 }
 
-static int heap_grow(struct ps_engine *e)
+/* ---- the wheel ---- */
+
+/* The level at which t is kept: its highest 6-bit digit that differs from the base. */
+static unsigned level_of(ps_time t, ps_time base)
 {
-	size_t cap = e->heap_cap ? e->heap_cap * 2 : INITIAL_CAP;
-	if (cap > SIZE_MAX / sizeof(*e->heap))
-		return -1;
-	struct ps_qevent *h = realloc(e->heap, cap * sizeof(*h));
-	if (!h)
-		return -1;
-	e->heap = h;
-	e->heap_cap = cap;
+	uint64_t x = t ^ base;
+	return x ? (unsigned)(63 - __builtin_clzll(x)) / DIGIT : 0;
+}
+
+static void slot_append(struct ps_wheel *w, uint32_t n)
+{
+	ps_time t = w->nodes[n].ev.t;
+	unsigned l = level_of(t, w->base), s = (unsigned)(t >> (DIGIT * l)) & (PS_WHEEL_SLOTS - 1);
+	w->nodes[n].next = NIL;
+	if (w->head[l][s] == NIL) {
+		w->head[l][s] = n;
+		w->busy[l] |= 1ULL << s;
+	} else {
+		w->nodes[w->tail[l][s]].next = n;
+	}
+	w->tail[l][s] = n;
+}
+
+static int wheel_insert(struct ps_wheel *w, const struct ps_qevent *q)
+{
+	uint32_t n = w->free;
+	if (n != NIL) {
+		w->free = w->nodes[n].next;
+	} else {
+		if (w->fresh == w->cap) {
+			uint32_t cap = w->cap ? w->cap * 2 : INITIAL_NODES;
+			struct ps_wheel_node *nodes = cap > w->cap ? realloc(w->nodes, (size_t)cap * sizeof(*nodes)) : NULL;
+			if (!nodes)
+				return -1;
+			w->nodes = nodes;
+			w->cap = cap;
+		}
+		n = w->fresh++;
+	}
+	w->nodes[n].ev = *q;
+	slot_append(w, n);
+	if (w->len++ == 0 || (w->min != NIL && before(q, &w->nodes[w->min].ev)))
+		w->min = n;
 	return 0;
 }
 
-/* Moves the hole at i up until ev fits; ev is not in the array yet. */
-static void sift_up(struct ps_qevent *h, size_t i, struct ps_qevent ev)
+/* The lowest busy level and its lowest busy slot, where the earliest event is. */
+static void lowest_slot(const struct ps_wheel *w, unsigned *level, unsigned *slot)
 {
-	u128 k = order(&ev);
-	while (i > 0) {
-		size_t parent = (i - 1) / 4;
-		if (k >= order(&h[parent]))
-			break;
-		h[i] = h[parent];
-		i = parent;
-	}
-	h[i] = ev;
+	unsigned l = 0;
+	while (!w->busy[l])
+		l++;
+	*level = l;
+	*slot = (unsigned)__builtin_ctzll(w->busy[l]);
 }
 
 /*
- * Heaps up to this many events stay in the processor's caches, where
- * choosing the earliest child without branches wins; larger ones wait on
- * memory, where branches let the processor fetch the next level early.
+ * The node of the earliest event (the wheel holds one). In a slot above
+ * level 0 events of one time appear in scheduling order, so the first of
+ * the earliest time is the earliest.
  */
-#define CACHED_HEAP 8192
-
-/* The earliest of four children, by a two-round tournament with no branch on the keys. */
-static size_t least_of_four(const struct ps_qevent *h, size_t first)
+static uint32_t wheel_min(struct ps_wheel *w)
 {
-	size_t a = order(&h[first + 1]) < order(&h[first]) ? first + 1 : first;
-	size_t b = order(&h[first + 3]) < order(&h[first + 2]) ? first + 3 : first + 2;
-	return order(&h[b]) < order(&h[a]) ? b : a;
+	if (w->min != NIL)
+		return w->min;
+	unsigned l, s;
+	lowest_slot(w, &l, &s);
+	uint32_t best = w->head[l][s];
+	for (uint32_t n = w->nodes[best].next; l && n != NIL; n = w->nodes[n].next)
+		if (w->nodes[n].ev.t < w->nodes[best].ev.t)
+			best = n;
+	return w->min = best;
 }
 
-/* The earliest of the children first .. last - 1 (at least one), branching on each. */
-static size_t least_child(const struct ps_qevent *h, size_t first, size_t last)
+/*
+ * Takes the earliest event out. The base moves to its time; when it came
+ * from above level 0, the rest of its slot moves down in list order, which
+ * keeps events of one time in scheduling order.
+ */
+static void wheel_pop(struct ps_wheel *w, struct ps_qevent *q)
 {
-	size_t best = first;
-	for (size_t c = first + 1; c < last; c++)
-		if (h[c].t < h[best].t || (h[c].t == h[best].t && h[c].seq_type < h[best].seq_type))
-			best = c;
-	return best;
-}
-
-/* Moves the hole at the root down until ev fits among len elements. */
-static void sift_down(struct ps_qevent *h, size_t len, struct ps_qevent ev)
-{
-	u128 k = order(&ev);
-	size_t i = 0;
-	for (;;) {
-		size_t first = 4 * i + 1;
-		if (first >= len)
-			break;
-		size_t best = first + 4 <= len && len <= CACHED_HEAP ? least_of_four(h, first)
-								  : least_child(h, first, first + 4 < len ? first + 4 : len);
-		if (order(&h[best]) >= k)
-			break;
-		h[i] = h[best];
-		i = best;
+	uint32_t m = wheel_min(w);
+	unsigned l, s;
+	lowest_slot(w, &l, &s);
+	w->base = w->nodes[m].ev.t;
+	if (l) {
+		uint32_t n = w->head[l][s];
+		w->head[l][s] = w->tail[l][s] = NIL;
+		w->busy[l] &= ~(1ULL << s);
+		while (n != NIL) {
+			uint32_t next = w->nodes[n].next;
+			slot_append(w, n);
+			n = next;
+		}
+		s = (unsigned)w->base & (PS_WHEEL_SLOTS - 1);
 	}
-	h[i] = ev;
+	/* Now the earliest heads its slot of level 0. */
+	w->head[0][s] = w->nodes[m].next;
+	if (w->head[0][s] == NIL) {
+		w->tail[0][s] = NIL;
+		w->busy[0] &= ~(1ULL << s);
+	}
+	*q = w->nodes[m].ev;
+	w->nodes[m].next = w->free;
+	w->free = m;
+	w->len--;
+	w->min = NIL;
 }
 
 int ps_engine_schedule(struct ps_engine *e, ps_time t, uint32_t type, uint32_t id, uint32_t gen)
 {
 	struct ps_qevent q;
-	if (t < e->now || make(e, &q, t, type, id, gen) != 0)
+	if (t < e->now || make(e, &q, t, type, id, gen) != 0 || wheel_insert(&e->wheel, &q) != 0)
 		return -1;
-	if (e->heap_len == e->heap_cap && heap_grow(e) != 0)
-		return -1;
-	sift_up(e->heap, e->heap_len++, q);
-	note_new(e, SRC_HEAP, &q);
+	note_new(e, SRC_WHEEL, &q);
 	return 0;
 }
 
@@ -251,16 +295,16 @@ static void lane_drop_head(struct ps_engine *e, unsigned lane)
 
 /*
  * Where the earliest pending event is. A scan of the heads of the lanes
- * that hold events is cheaper than a second heap for the handful of lanes
- * a run uses.
+ * that hold events is cheaper than a heap of lanes for the handful a run
+ * uses.
  */
-static int earliest(const struct ps_engine *e)
+static int earliest(struct ps_engine *e)
 {
 	int src = SRC_NONE;
 	u128 best = 0;
-	if (e->heap_len) {
-		best = order(&e->heap[0]);
-		src = SRC_HEAP;
+	if (e->wheel.len) {
+		best = order(&e->wheel.nodes[wheel_min(&e->wheel)].ev);
+		src = SRC_WHEEL;
 	}
 	for (unsigned w = 0; w < 2; w++) {
 		for (uint64_t m = e->busy[w]; m; m &= m - 1) {
@@ -288,10 +332,8 @@ int ps_engine_pop(struct ps_engine *e, struct ps_event *ev)
 	if (src == SRC_NONE)
 		return 0;
 	struct ps_qevent q;
-	if (src == SRC_HEAP) {
-		q = e->heap[0];
-		if (--e->heap_len)
-			sift_down(e->heap, e->heap_len, e->heap[e->heap_len]);
+	if (src == SRC_WHEEL) {
+		wheel_pop(&e->wheel, &q);
 	} else {
 		q = *lane_head(&e->lanes[src]);
 		lane_drop_head(e, (unsigned)src);
@@ -306,7 +348,7 @@ int ps_engine_pop(struct ps_engine *e, struct ps_event *ev)
 
 size_t ps_engine_pending(const struct ps_engine *e)
 {
-	size_t n = e->heap_len;
+	size_t n = e->wheel.len;
 	for (unsigned i = 0; i < e->nlanes; i++)
 		n += e->lanes[i].len;
 	return n;

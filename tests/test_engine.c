@@ -407,6 +407,85 @@ static void test_lane_memory_follows_its_length(void **state)
 	ps_engine_fini(&e);
 }
 
+static void test_ties_keep_scheduling_order_however_far_ahead_they_were_scheduled(void **state)
+{
+	(void)state;
+	/*
+	 * Events at one time scheduled from far away and from close by, with
+	 * other events in between that move the queue's base toward them, and
+	 * times from 0 to the top of the clock.
+	 */
+	const ps_time at[] = { 1000000000, 1ULL << 40, (1ULL << 63) + 12345, PS_TIME_MAX - 1 };
+	for (size_t a = 0; a < sizeof(at) / sizeof(at[0]); a++) {
+		struct ps_engine e;
+		struct ps_event ev;
+		struct ps_rng r;
+		ps_rng_init(&r, 11, PS_STREAM_DURATIONS, a);
+		assert_int_equal(ps_engine_init(&e, 0), 0);
+		ps_time t = at[a];
+		uint32_t next_id = 0, ties = 0;
+		assert_int_equal(ps_engine_schedule(&e, t, 0, next_id++, 1), 0);
+		ties++;
+		/* Fillers between now and t, at every scale. */
+		for (int k = 0; k < 60; k++) {
+			ps_time gap = (t - e.now) >> (ps_rng_below(&r, 64));
+			assert_int_equal(ps_engine_schedule(&e, e.now + gap / 2, 0, next_id++, 0), 0);
+			assert_int_equal(ps_engine_pop(&e, &ev), 1);
+			if (ev.gen == 1) {
+				/* Only a tie may come out here, and only once all are in: not yet. */
+				fail_msg("event at %llu came out early", (unsigned long long)ev.t);
+			}
+			if (k % 3 == 0) {
+				assert_int_equal(ps_engine_schedule(&e, t, 0, next_id++, 1), 0);
+				ties++;
+			}
+		}
+		uint64_t last_seq = 0;
+		uint32_t seen = 0;
+		while (ps_engine_pop(&e, &ev)) {
+			if (ev.gen != 1)
+				continue;
+			assert_int_equal(ev.t, t);
+			assert_true(seen == 0 || ev.seq > last_seq);
+			last_seq = ev.seq;
+			seen++;
+		}
+		assert_int_equal(seen, ties);
+		ps_engine_fini(&e);
+	}
+}
+
+static void test_times_of_every_magnitude_pop_in_order(void **state)
+{
+	(void)state;
+	enum { N = 30000 };
+	struct ps_engine e;
+	struct ps_rng r;
+	struct ps_event ev;
+	struct expect *want = calloc(N, sizeof(*want));
+	assert_non_null(want);
+	assert_int_equal(ps_engine_init(&e, 0), 0);
+	ps_rng_init(&r, 13, PS_STREAM_DURATIONS, 0);
+	/* A first event moves the base off 0; the rest spread from 1 ns to the top of the clock, with ties. */
+	assert_int_equal(ps_engine_schedule(&e, 777, 0, 0, 0), 0);
+	assert_int_equal(ps_engine_pop(&e, &ev), 1);
+	for (uint32_t i = 0; i < N; i++) {
+		ps_time t = i % 5 == 4 ? want[i - 1].t : 777 + (ps_rng_next(&r) >> ps_rng_below(&r, 64)) % (PS_TIME_MAX - 777);
+		assert_int_equal(ps_engine_schedule(&e, t, 0, i, 0), 0);
+		want[i] = (struct expect){ .t = t, .seq = i + 1, .id = i };
+	}
+	qsort(want, N, sizeof(*want), expect_cmp);
+	for (size_t i = 0; i < N; i++) {
+		assert_int_equal(ps_engine_pop(&e, &ev), 1);
+		assert_true(ev.t == want[i].t);
+		assert_int_equal(ev.seq, want[i].seq);
+		assert_int_equal(ev.id, want[i].id);
+	}
+	assert_int_equal(ps_engine_pop(&e, &ev), 0);
+	ps_engine_fini(&e);
+	free(want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -428,6 +507,8 @@ int main(void)
 		cmocka_unit_test(test_event_types_must_fit_16_bits),
 		cmocka_unit_test(test_lane_ahead_names_the_events_behind_the_head),
 		cmocka_unit_test(test_lane_memory_follows_its_length),
+		cmocka_unit_test(test_ties_keep_scheduling_order_however_far_ahead_they_were_scheduled),
+		cmocka_unit_test(test_times_of_every_magnitude_pop_in_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,17 +1,26 @@
 /*
  * The event queue and simulated clock. Events are ordered by (time,
  * sequence number), so equal times break ties by scheduling order on every
- * machine. Randomly delayed events go into a 4-ary heap; events whose delay
- * is constant (TIME_WAIT expiry, fixed durations) go into FIFO lanes, queues
- * that stay sorted because they are filled in time order.
- * No allocation per event: the heap grows by doubling; a lane is a chain
- * of fixed blocks, taken and given back as it grows and shrinks, so its
- * memory follows its length (a ring would touch all of its capacity).
+ * machine. Events whose delay is constant (TIME_WAIT expiry, fixed
+ * durations) go into FIFO lanes, queues that stay sorted because they are
+ * filled in time order; the others go into a radix wheel.
  *
- * Queued events are stored in 24 bytes (time; sequence number and type in
- * one word; id; gen), so an event type must fit in 16 bits. The earliest
- * pending event is found once per event: ps_engine_peek_time remembers
- * where it is for the ps_engine_pop that follows.
+ * The wheel works because time never runs backward: every event lies at or
+ * after a base time, the time of the last event it gave out. An event sits
+ * at the level of the highest 6-bit digit in which its time differs from the
+ * base, in the slot of that digit's value. The earliest event is in the
+ * lowest busy slot of the lowest busy level; when that is above level 0 its
+ * events move down, each to the level where it now differs from the new
+ * base. An event so moves at most ten times, and usually two or three,
+ * where a heap would compare it at every level of a tree.
+ *
+ * No allocation per event: wheel nodes come from a pool that grows by
+ * doubling; a lane is a chain of fixed blocks, taken and given back as it
+ * grows and shrinks, so its memory follows its length (a ring would touch
+ * all of its capacity). Queued events take 24 bytes (time; sequence number
+ * and type in one word; id; gen), so an event type must fit in 16 bits.
+ * The earliest pending event is found once per event: ps_engine_peek_time
+ * remembers where it is for the ps_engine_pop that follows.
  */
 #ifndef PORTSIM_ENGINE_H
 #define PORTSIM_ENGINE_H
@@ -51,12 +60,29 @@ struct ps_lane {
 
 #define PS_ENGINE_MAX_LANES 128
 
+#define PS_WHEEL_LEVELS 11 /* 6-bit digits of a 64-bit time */
+#define PS_WHEEL_SLOTS 64
+
+struct ps_wheel_node {
+	struct ps_qevent ev;
+	uint32_t next; /* in its slot's list, or in the free list */
+};
+
+struct ps_wheel {
+	struct ps_wheel_node *nodes;
+	uint32_t cap, fresh, free;  /* nodes allocated; never used yet from fresh on; free list */
+	uint32_t min;               /* the node of the earliest event when known, else UINT32_MAX */
+	size_t len;
+	ps_time base;               /* every event is at or after it */
+	uint64_t busy[PS_WHEEL_LEVELS]; /* bit s: slot s of the level holds events */
+	uint32_t head[PS_WHEEL_LEVELS][PS_WHEEL_SLOTS], tail[PS_WHEEL_LEVELS][PS_WHEEL_SLOTS];
+};
+
 struct ps_engine {
 	ps_time now;
 	uint64_t next_seq;
 	uint64_t processed;
-	struct ps_qevent *heap;
-	size_t heap_len, heap_cap;
+	struct ps_wheel wheel;
 	int next_src;        /* where the earliest event is, once peek has looked */
 	unsigned nlanes;
 	uint64_t busy[2];    /* bit i: lane i holds events */
@@ -67,7 +93,7 @@ struct ps_engine {
 int ps_engine_init(struct ps_engine *e, unsigned nlanes);
 void ps_engine_fini(struct ps_engine *e);
 
-/* Schedules an event at absolute time t >= now in the heap; 0 or -1 (out of memory, t in the past, type >= 65536). */
+/* Schedules an event at absolute time t >= now in the wheel; 0 or -1 (out of memory, t in the past, type >= 65536). */
 int ps_engine_schedule(struct ps_engine *e, ps_time t, uint32_t type, uint32_t id, uint32_t gen);
 
 /* Schedules in FIFO lane `lane`; t must not precede the lane's last event. 0 or -1. */
