@@ -134,10 +134,9 @@ int ps_host_open(struct ps_host *h, enum ps_mode mode, uint32_t addr, uint32_t d
 		return 0;
 	}
 	uint32_t idx = (uint32_t)pick.idx;
-	/* Without take-over the pool offers only 4-tuples nobody holds. */
+	/* The pool offers a held 4-tuple only when its TIME_WAIT may be taken over. */
 	uint32_t old = req.tw_takeover ? ps_pool_holder(pool, addr, idx, dst) : PS_NO_CONN;
 	if (old != PS_NO_CONN) {
-		/* The pool offers a held 4-tuple only when its TIME_WAIT may be taken over. */
 		res->taken_over = old;
 		res->taken_over_serial = h->conns[old].serial;
 		conn_release(h, old);
