@@ -115,6 +115,7 @@ static void slot_append(struct ps_wheel *w, uint32_t n)
 	if (w->head[l][s] == NIL) {
 		w->head[l][s] = n;
 		w->busy[l] |= 1ULL << s;
+		w->levels |= 1u << l;
 	} else {
 		w->nodes[w->tail[l][s]].next = n;
 	}
@@ -147,11 +148,16 @@ static int wheel_insert(struct ps_wheel *w, const struct ps_qevent *q)
 /* The lowest busy level and its lowest busy slot, where the earliest event is. */
 static void lowest_slot(const struct ps_wheel *w, unsigned *level, unsigned *slot)
 {
-	unsigned l = 0;
-	while (!w->busy[l])
-		l++;
-	*level = l;
-	*slot = (unsigned)__builtin_ctzll(w->busy[l]);
+	*level = (unsigned)__builtin_ctz(w->levels);
+	*slot = (unsigned)__builtin_ctzll(w->busy[*level]);
+}
+
+/* Slot s of level l has just been emptied. */
+static void slot_emptied(struct ps_wheel *w, unsigned l, unsigned s)
+{
+	w->head[l][s] = w->tail[l][s] = NIL;
+	if (!(w->busy[l] &= ~(1ULL << s)))
+		w->levels &= ~(1u << l);
 }
 
 /*
@@ -185,8 +191,7 @@ static void wheel_pop(struct ps_wheel *w, struct ps_qevent *q)
 	w->base = w->nodes[m].ev.t;
 	if (l) {
 		uint32_t n = w->head[l][s];
-		w->head[l][s] = w->tail[l][s] = NIL;
-		w->busy[l] &= ~(1ULL << s);
+		slot_emptied(w, l, s);
 		while (n != NIL) {
 			uint32_t next = w->nodes[n].next;
 			slot_append(w, n);
@@ -196,10 +201,8 @@ static void wheel_pop(struct ps_wheel *w, struct ps_qevent *q)
 	}
 	/* Now the earliest heads its slot of level 0. */
 	w->head[0][s] = w->nodes[m].next;
-	if (w->head[0][s] == NIL) {
-		w->tail[0][s] = NIL;
-		w->busy[0] &= ~(1ULL << s);
-	}
+	if (w->head[0][s] == NIL)
+		slot_emptied(w, 0, s);
 	*q = w->nodes[m].ev;
 	w->nodes[m].next = w->free;
 	w->free = m;

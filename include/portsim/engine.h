@@ -74,6 +74,7 @@ struct ps_wheel {
 	uint32_t min;               /* the node of the earliest event when known, else UINT32_MAX */
 	size_t len;
 	ps_time base;               /* every event is at or after it */
+	uint32_t levels;            /* bit l: level l holds events */
 	uint64_t busy[PS_WHEEL_LEVELS]; /* bit s: slot s of the level holds events */
 	uint32_t head[PS_WHEEL_LEVELS][PS_WHEEL_SLOTS], tail[PS_WHEEL_LEVELS][PS_WHEEL_SLOTS];
 };
