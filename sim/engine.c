@@ -3,120 +3,246 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Small enough that an idle lane costs little, large enough that growth is rare. */
-#define INITIAL_CAP 64
+/* The wheel's first node pool: small, and growth is rare after it. */
+#define INITIAL_NODES 64
+#define NIL UINT32_MAX
+#define DIGIT 6
 
-static int before(const struct ps_event *a, const struct ps_event *b)
+/* next_src: the wheel, a lane index, nothing pending, or not known yet. */
+#define SRC_WHEEL (-1)
+#define SRC_NONE (-2)
+#define SRC_UNKNOWN (-3)
+
+/* The sequence number leaves 16 bits for the type: 2^48 events are more than any run schedules. */
+#define TYPE_BITS 16
+#define MAX_SEQ (1ULL << (64 - TYPE_BITS))
+
+__extension__ typedef unsigned __int128 u128;
+
+/* (time, sequence) as one number: a single compare the processor need not predict. */
+static inline u128 order(const struct ps_qevent *a)
 {
-	return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+	return ((u128)a->t << 64) | a->seq_type;
+}
+
+static inline int before(const struct ps_qevent *a, const struct ps_qevent *b)
+{
+	return order(a) < order(b);
+}
+
+/* An empty queue; storage comes on first use, so this cannot fail for lack of memory. */
+static void reset(struct ps_engine *e, unsigned nlanes)
+{
+	memset(e, 0, sizeof(*e));
+	e->nlanes = nlanes;
+	e->next_src = SRC_NONE;
+	e->wheel.free = e->wheel.min = NIL;
+	memset(e->wheel.head, 0xff, sizeof(e->wheel.head));
+	memset(e->wheel.tail, 0xff, sizeof(e->wheel.tail));
 }
 
 int ps_engine_init(struct ps_engine *e, unsigned nlanes)
 {
 	if (nlanes > PS_ENGINE_MAX_LANES)
 		return -1;
-	/* Storage comes on first use, so init cannot fail for lack of memory. */
-	memset(e, 0, sizeof(*e));
-	e->nlanes = nlanes;
+	reset(e, nlanes);
 	return 0;
+}
+
+static void lane_free(struct ps_lane *l)
+{
+	while (l->first) {
+		struct ps_lane_block *next = l->first->next;
+		free(l->first);
+		l->first = next;
+	}
+	free(l->spare);
+	memset(l, 0, sizeof(*l));
 }
 
 void ps_engine_fini(struct ps_engine *e)
 {
-	free(e->heap);
+	free(e->wheel.nodes);
 	for (unsigned i = 0; i < e->nlanes; i++)
-		free(e->lanes[i].buf);
-	memset(e, 0, sizeof(*e));
+		lane_free(&e->lanes[i]);
+	reset(e, 0);
 }
 
-static int heap_grow(struct ps_engine *e)
+/* The queued form of a new event; 0, or -1 when the type does not fit. */
+static int make(struct ps_engine *e, struct ps_qevent *q, ps_time t, uint32_t type, uint32_t id,
+		uint32_t gen)
 {
-	size_t cap = e->heap_cap ? e->heap_cap * 2 : INITIAL_CAP;
-	if (cap > SIZE_MAX / sizeof(*e->heap))
+	if (type >> TYPE_BITS || e->next_seq >= MAX_SEQ)
 		return -1;
-	struct ps_event *h = realloc(e->heap, cap * sizeof(*h));
-	if (!h)
-		return -1;
-	e->heap = h;
-	e->heap_cap = cap;
+	*q = (struct ps_qevent){ .t = t, .seq_type = (e->next_seq++ << TYPE_BITS) | type, .id = id, .gen = gen };
 	return 0;
 }
 
-/* Moves the hole at i up until ev fits; ev is not in the array yet. */
-static void sift_up(struct ps_event *h, size_t i, struct ps_event ev)
+static const struct ps_qevent *lane_head(const struct ps_lane *l)
 {
-	while (i > 0) {
-		size_t parent = (i - 1) / 4;
-		if (!before(&ev, &h[parent]))
-			break;
-		h[i] = h[parent];
-		i = parent;
-	}
-	h[i] = ev;
+	return &l->first->ev[l->head];
 }
 
-/* Moves the hole at i down until ev fits among len elements. */
-static void sift_down(struct ps_event *h, size_t len, size_t i, struct ps_event ev)
+/* The event next_src names; src must name a pending one. */
+static const struct ps_qevent *at(const struct ps_engine *e, int src)
 {
-	for (;;) {
-		size_t first = 4 * i + 1;
-		if (first >= len)
-			break;
-		size_t last = first + 4 < len ? first + 4 : len;
-		size_t best = first;
-		for (size_t c = first + 1; c < last; c++)
-			if (before(&h[c], &h[best]))
-				best = c;
-		if (!before(&h[best], &ev))
-			break;
-		h[i] = h[best];
-		i = best;
+	return src == SRC_WHEEL ? &e->wheel.nodes[e->wheel.min].ev : lane_head(&e->lanes[src]);
+}
+
+/* A new event just became pending in src: it may be the new earliest. */
+static void note_new(struct ps_engine *e, int src, const struct ps_qevent *q)
+{
+	if (e->next_src == SRC_UNKNOWN)
+		return;
+	if (e->next_src == SRC_NONE || before(q, at(e, e->next_src)))
+		e->next_src = src;
+}
+
+/* ---- the wheel ---- */
+
+/* The level at which t is kept: its highest 6-bit digit that differs from the base. */
+static unsigned level_of(ps_time t, ps_time base)
+{
+	uint64_t x = t ^ base;
+	return x ? (unsigned)(63 - __builtin_clzll(x)) / DIGIT : 0;
+}
+
+static void slot_append(struct ps_wheel *w, uint32_t n)
+{
+	ps_time t = w->nodes[n].ev.t;
+	unsigned l = level_of(t, w->base), s = (unsigned)(t >> (DIGIT * l)) & (PS_WHEEL_SLOTS - 1);
+	w->nodes[n].next = NIL;
+	if (w->head[l][s] == NIL) {
+		w->head[l][s] = n;
+		w->busy[l] |= 1ULL << s;
+		w->levels |= 1u << l;
+	} else {
+		w->nodes[w->tail[l][s]].next = n;
 	}
-	h[i] = ev;
+	w->tail[l][s] = n;
+}
+
+static int wheel_insert(struct ps_wheel *w, const struct ps_qevent *q)
+{
+	uint32_t n = w->free;
+	if (n != NIL) {
+		w->free = w->nodes[n].next;
+	} else {
+		if (w->fresh == w->cap) {
+			uint32_t cap = w->cap ? w->cap * 2 : INITIAL_NODES;
+			struct ps_wheel_node *nodes = cap > w->cap ? realloc(w->nodes, (size_t)cap * sizeof(*nodes)) : NULL;
+			if (!nodes)
+				return -1;
+			w->nodes = nodes;
+			w->cap = cap;
+		}
+		n = w->fresh++;
+	}
+	w->nodes[n].ev = *q;
+	slot_append(w, n);
+	if (w->len++ == 0 || (w->min != NIL && before(q, &w->nodes[w->min].ev)))
+		w->min = n;
+	return 0;
+}
+
+/* The lowest busy level and its lowest busy slot, where the earliest event is. */
+static void lowest_slot(const struct ps_wheel *w, unsigned *level, unsigned *slot)
+{
+	*level = (unsigned)__builtin_ctz(w->levels);
+	*slot = (unsigned)__builtin_ctzll(w->busy[*level]);
+}
+
+/* Slot s of level l has just been emptied. */
+static void slot_emptied(struct ps_wheel *w, unsigned l, unsigned s)
+{
+	w->head[l][s] = w->tail[l][s] = NIL;
+	if (!(w->busy[l] &= ~(1ULL << s)))
+		w->levels &= ~(1u << l);
+}
+
+/*
+ * The node of the earliest event (the wheel holds one). In a slot above
+ * level 0 events of one time appear in scheduling order, so the first of
+ * the earliest time is the earliest.
+ */
+static uint32_t wheel_min(struct ps_wheel *w)
+{
+	if (w->min != NIL)
+		return w->min;
+	unsigned l, s;
+	lowest_slot(w, &l, &s);
+	uint32_t best = w->head[l][s];
+	for (uint32_t n = w->nodes[best].next; l && n != NIL; n = w->nodes[n].next)
+		if (w->nodes[n].ev.t < w->nodes[best].ev.t)
+			best = n;
+	return w->min = best;
+}
+
+/*
+ * Takes the earliest event out. The base moves to its time; when it came
+ * from above level 0, the rest of its slot moves down in list order, which
+ * keeps events of one time in scheduling order.
+ */
+static void wheel_pop(struct ps_wheel *w, struct ps_qevent *q)
+{
+	uint32_t m = wheel_min(w);
+	unsigned l, s;
+	lowest_slot(w, &l, &s);
+	w->base = w->nodes[m].ev.t;
+	if (l) {
+		uint32_t n = w->head[l][s];
+		slot_emptied(w, l, s);
+		while (n != NIL) {
+			uint32_t next = w->nodes[n].next;
+			slot_append(w, n);
+			n = next;
+		}
+		s = (unsigned)w->base & (PS_WHEEL_SLOTS - 1);
+	}
+	/* Now the earliest heads its slot of level 0. */
+	w->head[0][s] = w->nodes[m].next;
+	if (w->head[0][s] == NIL)
+		slot_emptied(w, 0, s);
+	*q = w->nodes[m].ev;
+	w->nodes[m].next = w->free;
+	w->free = m;
+	w->len--;
+	w->min = NIL;
 }
 
 int ps_engine_schedule(struct ps_engine *e, ps_time t, uint32_t type, uint32_t id, uint32_t gen)
 {
-	if (t < e->now)
+	struct ps_qevent q;
+	if (t < e->now || make(e, &q, t, type, id, gen) != 0 || wheel_insert(&e->wheel, &q) != 0)
 		return -1;
-	if (e->heap_len == e->heap_cap && heap_grow(e) != 0)
-		return -1;
-	struct ps_event ev = { .t = t, .seq = e->next_seq++, .type = type, .id = id, .gen = gen };
-	sift_up(e->heap, e->heap_len++, ev);
+	note_new(e, SRC_WHEEL, &q);
 	return 0;
 }
 
-static struct ps_event *lane_head(const struct ps_lane *l)
+/* A block for the lane's tail: the spare if there is one. */
+static struct ps_lane_block *block_take(struct ps_lane *l)
 {
-	return &l->buf[l->head];
-}
-
-static struct ps_event *lane_tail(const struct ps_lane *l)
-{
-	return &l->buf[(l->head + l->len - 1) & (l->cap - 1)];
-}
-
-/* Unwraps the ring into a buffer twice the size, so head returns to 0. */
-static int lane_grow(struct ps_lane *l)
-{
-	size_t cap = l->cap ? l->cap * 2 : INITIAL_CAP;
-	if (cap > SIZE_MAX / sizeof(*l->buf))
-		return -1;
-	struct ps_event *buf = malloc(cap * sizeof(*buf));
-	if (!buf)
-		return -1;
-	if (l->len) {
-		size_t first = l->cap - l->head;
-		if (first > l->len)
-			first = l->len;
-		memcpy(buf, l->buf + l->head, first * sizeof(*buf));
-		memcpy(buf + first, l->buf, (l->len - first) * sizeof(*buf));
+	struct ps_lane_block *b = l->spare;
+	if (b) {
+		l->spare = NULL;
+	} else {
+		if (!(b = malloc(sizeof(*b))))
+			return NULL;
+		l->cap += PS_LANE_BLOCK;
 	}
-	free(l->buf);
-	l->buf = buf;
-	l->cap = cap;
-	l->head = 0;
-	return 0;
+	b->next = NULL;
+	return b;
+}
+
+/* Keeps one emptied block for the next growth; frees the others. */
+static void block_give(struct ps_lane *l, struct ps_lane_block *b)
+{
+	if (!l->spare) {
+		l->spare = b;
+		return;
+	}
+	free(b);
+	l->cap -= PS_LANE_BLOCK;
 }
 
 int ps_engine_schedule_lane(struct ps_engine *e, unsigned lane, ps_time t, uint32_t type,
@@ -126,75 +252,119 @@ int ps_engine_schedule_lane(struct ps_engine *e, unsigned lane, ps_time t, uint3
 		return -1;
 	struct ps_lane *l = &e->lanes[lane];
 	/* A lane is only sorted because callers fill it in time order; refuse anything else. */
-	if (l->len && t < lane_tail(l)->t)
+	if (l->len && t < l->last->ev[l->tail - 1].t)
 		return -1;
-	if (l->len == l->cap && lane_grow(l) != 0)
+	struct ps_qevent q;
+	if (make(e, &q, t, type, id, gen) != 0)
 		return -1;
-	l->buf[(l->head + l->len) & (l->cap - 1)] =
-		(struct ps_event){ .t = t, .seq = e->next_seq++, .type = type, .id = id, .gen = gen };
-	l->len++;
+	if (!l->last || l->tail == PS_LANE_BLOCK) {
+		struct ps_lane_block *b = block_take(l);
+		if (!b)
+			return -1;
+		if (l->last)
+			l->last->next = b;
+		else
+			l->first = b;
+		l->last = b;
+		l->tail = 0;
+	}
+	l->last->ev[l->tail++] = q;
+	if (l->len++ == 0) {
+		e->busy[lane >> 6] |= 1ULL << (lane & 63);
+		note_new(e, (int)lane, &q);
+	}
 	return 0;
 }
 
-/*
- * The earliest pending event: -1 for the heap, a lane index otherwise,
- * or -2 when nothing is pending. A linear scan of the lane heads is
- * cheaper than a second heap for the handful of lanes a run uses.
- */
-static int earliest(const struct ps_engine *e)
+/* Drops the head event of a lane that holds one. */
+static void lane_drop_head(struct ps_engine *e, unsigned lane)
 {
-	const struct ps_event *best = NULL;
-	int src = -2;
-
-	if (e->heap_len) {
-		best = &e->heap[0];
-		src = -1;
+	struct ps_lane *l = &e->lanes[lane];
+	l->len--;
+	if (++l->head < PS_LANE_BLOCK && l->len)
+		return;
+	/* The first block is used up, or the lane is empty: either way the next event starts afresh. */
+	struct ps_lane_block *b = l->first;
+	l->head = 0;
+	if (l->len) {
+		l->first = b->next;
+	} else {
+		e->busy[lane >> 6] &= ~(1ULL << (lane & 63));
+		l->first = l->last = NULL;
+		l->tail = 0;
 	}
-	for (unsigned i = 0; i < e->nlanes; i++) {
-		const struct ps_lane *l = &e->lanes[i];
-		if (l->len && (!best || before(lane_head(l), best))) {
-			best = lane_head(l);
-			src = (int)i;
+	block_give(l, b);
+}
+
+/*
+ * Where the earliest pending event is. A scan of the heads of the lanes
+ * that hold events is cheaper than a heap of lanes for the handful a run
+ * uses.
+ */
+static int earliest(struct ps_engine *e)
+{
+	int src = SRC_NONE;
+	u128 best = 0;
+	if (e->wheel.len) {
+		best = order(&e->wheel.nodes[wheel_min(&e->wheel)].ev);
+		src = SRC_WHEEL;
+	}
+	for (unsigned w = 0; w < 2; w++) {
+		for (uint64_t m = e->busy[w]; m; m &= m - 1) {
+			unsigned i = w * 64 + (unsigned)__builtin_ctzll(m);
+			u128 k = order(lane_head(&e->lanes[i]));
+			if (src == SRC_NONE || k < best) {
+				best = k;
+				src = (int)i;
+			}
 		}
 	}
 	return src;
 }
 
-ps_time ps_engine_peek_time(const struct ps_engine *e)
+ps_time ps_engine_peek_time(struct ps_engine *e)
 {
-	int src = earliest(e);
-	if (src == -2)
-		return PS_TIME_MAX;
-	if (src == -1)
-		return e->heap[0].t;
-	return lane_head(&e->lanes[src])->t;
+	int src = e->next_src == SRC_UNKNOWN ? earliest(e) : e->next_src;
+	e->next_src = src;
+	return src == SRC_NONE ? PS_TIME_MAX : at(e, src)->t;
 }
 
 int ps_engine_pop(struct ps_engine *e, struct ps_event *ev)
 {
-	int src = earliest(e);
-	if (src == -2)
+	int src = e->next_src == SRC_UNKNOWN ? earliest(e) : e->next_src;
+	if (src == SRC_NONE)
 		return 0;
-	if (src == -1) {
-		*ev = e->heap[0];
-		e->heap_len--;
-		if (e->heap_len)
-			sift_down(e->heap, e->heap_len, 0, e->heap[e->heap_len]);
+	struct ps_qevent q;
+	if (src == SRC_WHEEL) {
+		wheel_pop(&e->wheel, &q);
 	} else {
-		struct ps_lane *l = &e->lanes[src];
-		*ev = *lane_head(l);
-		l->head = (l->head + 1) & (l->cap - 1);
-		l->len--;
+		q = *lane_head(&e->lanes[src]);
+		lane_drop_head(e, (unsigned)src);
 	}
-	e->now = ev->t;
+	e->next_src = SRC_UNKNOWN;
+	*ev = (struct ps_event){ .t = q.t, .seq = q.seq_type >> TYPE_BITS,
+				 .type = (uint32_t)(q.seq_type & ((1u << TYPE_BITS) - 1)), .id = q.id, .gen = q.gen };
+	e->now = q.t;
 	e->processed++;
 	return 1;
 }
 
 size_t ps_engine_pending(const struct ps_engine *e)
 {
-	size_t n = e->heap_len;
+	size_t n = e->wheel.len;
 	for (unsigned i = 0; i < e->nlanes; i++)
 		n += e->lanes[i].len;
 	return n;
+}
+
+uint32_t ps_engine_lane_ahead(const struct ps_engine *e, unsigned lane, size_t k)
+{
+	if (lane >= e->nlanes || k >= e->lanes[lane].len)
+		return UINT32_MAX;
+	const struct ps_lane *l = &e->lanes[lane];
+	const struct ps_lane_block *b = l->first;
+	/* Blocks after the first are full from their start. */
+	for (k += l->head; k >= PS_LANE_BLOCK; k -= PS_LANE_BLOCK)
+		b = b->next;
+	return b->ev[k].id;
 }

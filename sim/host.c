@@ -134,9 +134,9 @@ int ps_host_open(struct ps_host *h, enum ps_mode mode, uint32_t addr, uint32_t d
 		return 0;
 	}
 	uint32_t idx = (uint32_t)pick.idx;
-	uint32_t old = ps_pool_holder(pool, addr, idx, dst);
+	/* The pool offers a held 4-tuple only when its TIME_WAIT may be taken over. */
+	uint32_t old = req.tw_takeover ? ps_pool_holder(pool, addr, idx, dst) : PS_NO_CONN;
 	if (old != PS_NO_CONN) {
-		/* The pool offers a held 4-tuple only when its TIME_WAIT may be taken over. */
 		res->taken_over = old;
 		res->taken_over_serial = h->conns[old].serial;
 		conn_release(h, old);
@@ -145,15 +145,17 @@ int ps_host_open(struct ps_host *h, enum ps_mode mode, uint32_t addr, uint32_t d
 	if (id == NO_SLOT)
 		return -1;
 	struct ps_conn *c = &h->conns[id];
-	if (ps_pool_add(pool, addr, idx, dst, id, mode == PS_MODE_BIND0) != 0) {
+	/* Only a connection whose TIME_WAIT a later request may take over needs its 4-tuple recorded. */
+	uint32_t rec = may_take_over(h, mode, d->loopback) ? id : PS_NO_CONN;
+	if (ps_pool_add(pool, addr, idx, dst, rec, mode == PS_MODE_BIND0) != 0) {
 		c->next_free = h->free_conn;
 		h->free_conn = id;
 		return -1;
 	}
 	c->serial = serial;
-	c->addr = addr;
+	c->addr = (uint16_t)addr;
 	c->dst = dst;
-	c->idx = idx;
+	c->idx = (uint16_t)idx;
 	c->owner = owner;
 	c->mode = (uint8_t)mode;
 	c->state = PS_CONN_ESTABLISHED;
@@ -205,4 +207,18 @@ uint64_t ps_host_ports_in_use(const struct ps_host *h)
 uint16_t ps_host_port(const struct ps_host *h, uint32_t conn)
 {
 	return (uint16_t)(h->cfg.lo + h->conns[conn].idx);
+}
+
+void ps_host_prefetch(const struct ps_host *h, uint32_t conn, int stage)
+{
+	if (conn >= h->nconns)
+		return;
+	const struct ps_conn *c = &h->conns[conn];
+	if (stage == 0) {
+		__builtin_prefetch(c, 1);
+		return;
+	}
+	if (c->state == PS_CONN_FREE || c->mode == PS_MODE_UDP)
+		return;
+	ps_pool_prefetch(&h->pool, c->addr, c->idx, c->dst);
 }

@@ -160,7 +160,7 @@ enum ps_err ps_nat_open(struct ps_nat *nat, const struct ps_nat_request *req, ui
 		struct ps_nat_map *m = &nat->maps[old];
 		if (m->lingering) {
 			ps_pool_remove(&nat->pool, m->addr, m->idx, m->dst, independent(nat));
-			if (ps_pool_add(&nat->pool, m->addr, m->idx, m->dst, old, independent(nat)) != 0)
+			if (ps_pool_add(&nat->pool, m->addr, m->idx, m->dst, PS_NO_CONN, independent(nat)) != 0)
 				return PS_ERR_COUNT;
 			m->lingering = false;
 			m->gen++;
@@ -179,7 +179,7 @@ enum ps_err ps_nat_open(struct ps_nat *nat, const struct ps_nat_request *req, ui
 		return nat->cfg.drop_err;
 	}
 	uint32_t i = map_alloc(nat);
-	if (i == NONE || ps_pool_add(&nat->pool, addr, idx, req->dst, i, independent(nat)) != 0)
+	if (i == NONE || ps_pool_add(&nat->pool, addr, idx, req->dst, PS_NO_CONN, independent(nat)) != 0)
 		return PS_ERR_COUNT;
 	struct ps_nat_map *m = &nat->maps[i];
 	m->addr = addr;

@@ -161,11 +161,16 @@ static bool ranks_above(const struct ps_predict *p, uint32_t a, uint32_t b)
 
 static void predict_step(struct ps_predict *p, uint32_t prev, uint32_t idx)
 {
-	uint32_t d = (uint32_t)(((uint64_t)idx + p->n - prev % p->n) % p->n);
+	/* Port indexes are below n, where the difference needs no division. */
+	uint32_t d = idx < p->n && prev < p->n ? (idx >= prev ? idx - prev : idx + p->n - prev)
+					       : (uint32_t)(((uint64_t)idx + p->n - prev % p->n) % p->n);
 	unsigned pos = p->ntop;
-	for (unsigned i = 0; i < p->ntop; i++)
-		if (p->top[i] == d)
-			pos = i;
+	for (unsigned i = 0; i < p->ntop; i++) {
+		if (p->top[i] == d) {
+			pos = i; /* the list holds each difference once */
+			break;
+		}
+	}
 	/* Judged against the differences seen before this one: a predictor cannot peek. */
 	for (unsigned g = pos + 1; g <= PS_PREDICT_G && pos < p->ntop; g++)
 		p->hits[g]++;
@@ -240,10 +245,9 @@ int ps_observe_init(struct ps_observe *o, uint32_t naddrs, uint32_t n, uint32_t 
 	if (ports / n != naddrs)
 		goto fail;
 	/* Zeroed pages cost nothing until touched: thousands of inside hosts stay cheap. */
-	o->released_at = calloc(ports, sizeof(*o->released_at));
-	o->released_alloc = calloc(ports, sizeof(*o->released_alloc));
+	o->released = calloc(ports, sizeof(*o->released));
 	o->last_port_to = malloc((size_t)ndsts * sizeof(*o->last_port_to));
-	if (!o->released_at || !o->released_alloc || !o->last_port_to)
+	if (!o->released || !o->last_port_to)
 		goto fail;
 	for (uint32_t i = 0; i < ndsts; i++)
 		o->last_port_to[i] = UINT32_MAX;
@@ -263,8 +267,7 @@ fail:
 void ps_observe_fini(struct ps_observe *o)
 {
 	ps_map_fini(&o->peer_tw);
-	free(o->released_at);
-	free(o->released_alloc);
+	free(o->released);
 	free(o->last_port_to);
 	ps_loghist_fini(&o->reuse_s);
 	ps_loghist_fini(&o->reuse_allocs);
@@ -277,18 +280,17 @@ void ps_observe_fini(struct ps_observe *o)
 int ps_observe_alloc(struct ps_observe *o, uint32_t addr, uint32_t idx, uint32_t dst, ps_time now,
 		     bool port_was_free)
 {
-	size_t slot = (size_t)addr * o->n + idx;
-	/* released_at holds the release time plus one; 0 means no release pending. */
-	if (o->released_at[slot] != 0) {
+	struct ps_release *r = &o->released[(size_t)addr * o->n + idx];
+	if (r->at != 0) {
 		/*
 		 * A port that is not free was taken since its release by something
 		 * we did not see; the gap would span that use, so drop it.
 		 */
 		if (port_was_free) {
-			ps_loghist_add(&o->reuse_s, (double)(now - (o->released_at[slot] - 1)) / PS_NS_PER_S);
-			ps_loghist_add(&o->reuse_allocs, (double)(o->allocs - o->released_alloc[slot]));
+			ps_loghist_add(&o->reuse_s, (double)(now - (r->at - 1)) / PS_NS_PER_S);
+			ps_loghist_add(&o->reuse_allocs, (double)(o->allocs - r->alloc));
 		}
-		o->released_at[slot] = 0;
+		r->at = 0;
 	}
 
 	struct ps_map_slot *held = o->peer_time_wait ? ps_map_get(&o->peer_tw, tw_key(addr, idx, dst)) : NULL;
@@ -311,9 +313,7 @@ int ps_observe_alloc(struct ps_observe *o, uint32_t addr, uint32_t idx, uint32_t
 
 void ps_observe_release(struct ps_observe *o, uint32_t addr, uint32_t idx, ps_time now)
 {
-	size_t slot = (size_t)addr * o->n + idx;
-	o->released_at[slot] = now + 1;
-	o->released_alloc[slot] = o->allocs;
+	o->released[(size_t)addr * o->n + idx] = (struct ps_release){ .at = now + 1, .alloc = o->allocs };
 }
 
 int ps_observe_server_close(struct ps_observe *o, uint32_t addr, uint32_t idx, uint32_t dst,

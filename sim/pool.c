@@ -5,9 +5,10 @@
 
 /* Bitmaps of one (address, destination) pair that holds entries. */
 struct ps_pair {
-	uint64_t *used;   /* live or TIME_WAIT toward this destination */
-	uint64_t *tw;     /* the TIME_WAIT subset of used */
+	uint64_t *used;   /* [words] live or TIME_WAIT toward this destination, then its two summaries */
+	uint64_t *rec;    /* [2 * words] or NULL: entries in the 4-tuple hash, then the TIME_WAIT subset */
 	uint32_t count;   /* entries; the pair is recycled at zero */
+	uint32_t own;     /* used ports neither reserved nor held by an exclusive socket */
 	uint32_t key;     /* addr * ndsts + dst, or the next free slot when recycled */
 };
 
@@ -40,6 +41,53 @@ static void clear_bit(uint64_t *bm, uint32_t i)
 	bm[i >> 6] &= ~(1ULL << (i & 63));
 }
 
+/*
+ * A summary of a bitmap: bit w of summary `parity` says that every bit of
+ * that parity in word w is set. Scans skip such words 64 at a time, which
+ * matters when a nearly full pool is walked end to end.
+ */
+#define EVEN_BITS 0x5555555555555555ULL
+#define ODD_BITS 0xAAAAAAAAAAAAAAAAULL
+
+static uint64_t *summary(const struct ps_pool *p, const uint64_t *bm, unsigned parity)
+{
+	return (uint64_t *)bm + p->words + parity * p->swords;
+}
+
+/* Sets bit idx of a summarised bitmap. */
+static void set_noted(const struct ps_pool *p, uint64_t *bm, uint32_t idx)
+{
+	uint32_t w = idx >> 6;
+	unsigned par = idx & 1;
+	uint64_t m = par ? ODD_BITS : EVEN_BITS;
+	bm[w] |= 1ULL << (idx & 63);
+	if ((bm[w] & m) == m)
+		set_bit(summary(p, bm, par), w);
+}
+
+static void clear_noted(const struct ps_pool *p, uint64_t *bm, uint32_t idx)
+{
+	clear_bit(bm, idx);
+	clear_bit(summary(p, bm, idx & 1), idx >> 6);
+}
+
+/* The TIME_WAIT half of a pair's record bitmaps. */
+static uint64_t *tw_bits(const struct ps_pool *p, const struct ps_pair *pr)
+{
+	return pr->rec + p->words;
+}
+
+/* Words per address in `any`: the bitmap, then its two summaries. */
+static size_t any_stride(const struct ps_pool *p)
+{
+	return p->words + 2 * (size_t)p->swords;
+}
+
+static uint64_t *any_of(const struct ps_pool *p, uint32_t addr)
+{
+	return p->any + addr * any_stride(p);
+}
+
 int ps_pool_init(struct ps_pool *p, const struct ps_pool_config *cfg)
 {
 	memset(p, 0, sizeof(*p));
@@ -50,19 +98,22 @@ int ps_pool_init(struct ps_pool *p, const struct ps_pool_config *cfg)
 	p->hi = cfg->hi;
 	p->n = (uint32_t)cfg->hi - cfg->lo + 1;
 	p->words = (p->n + 63) / 64;
+	p->swords = (p->words + 63) / 64;
 	p->naddrs = cfg->naddrs;
 	p->ndsts = cfg->ndsts;
 	p->unique = cfg->unique;
 	p->reserved = calloc(p->words, sizeof(uint64_t));
-	p->any = calloc((size_t)p->naddrs * p->words, sizeof(uint64_t));
+	p->any = calloc((size_t)p->naddrs * any_stride(p), sizeof(uint64_t));
 	p->excl = calloc((size_t)p->naddrs * p->words, sizeof(uint64_t));
 	p->users = calloc((size_t)p->naddrs * p->n, sizeof(uint32_t));
 	p->pair_of = calloc((size_t)p->naddrs * p->ndsts, sizeof(uint32_t));
 	p->addr_pairs = calloc(p->naddrs, sizeof(uint32_t));
 	p->addr_sockets = calloc(p->naddrs, sizeof(uint64_t));
+	p->excl_ports = calloc(p->naddrs, sizeof(uint32_t));
+	p->busy_ports = calloc(p->naddrs, sizeof(uint32_t));
 	p->free_pair = NO_PAIR;
 	if (!p->reserved || !p->any || !p->excl || !p->users || !p->pair_of || !p->addr_pairs ||
-	    !p->addr_sockets || ps_map_init(&p->tuples, 1024) != 0) {
+	    !p->addr_sockets || !p->excl_ports || !p->busy_ports || ps_map_init(&p->tuples, 16) != 0) {
 		ps_pool_fini(p);
 		return -1;
 	}
@@ -81,7 +132,7 @@ void ps_pool_fini(struct ps_pool *p)
 {
 	for (uint32_t i = 0; i < p->npairs; i++) {
 		free(p->pairs[i].used);
-		free(p->pairs[i].tw);
+		free(p->pairs[i].rec);
 	}
 	free(p->pairs);
 	free(p->reserved);
@@ -91,6 +142,8 @@ void ps_pool_fini(struct ps_pool *p)
 	free(p->pair_of);
 	free(p->addr_pairs);
 	free(p->addr_sockets);
+	free(p->excl_ports);
+	free(p->busy_ports);
 	ps_map_fini(&p->tuples);
 	memset(p, 0, sizeof(*p));
 }
@@ -128,17 +181,15 @@ static struct ps_pair *pair_make(struct ps_pool *p, uint32_t addr, uint32_t dst)
 		}
 		i = p->npairs;
 		struct ps_pair *pr = &p->pairs[i];
-		pr->used = calloc(p->words, sizeof(uint64_t));
-		pr->tw = calloc(p->words, sizeof(uint64_t));
-		if (!pr->used || !pr->tw) {
-			free(pr->used);
-			free(pr->tw);
+		pr->used = calloc(p->words + 2 * (size_t)p->swords, sizeof(uint64_t));
+		pr->rec = NULL;
+		if (!pr->used)
 			return NULL;
-		}
 		p->npairs++;
 	}
 	struct ps_pair *pr = &p->pairs[i];
 	pr->count = 0;
+	pr->own = 0;
 	pr->key = addr * p->ndsts + dst;
 	p->pair_of[(size_t)addr * p->ndsts + dst] = i + 1;
 	p->addr_pairs[addr]++;
@@ -148,7 +199,7 @@ static struct ps_pair *pair_make(struct ps_pool *p, uint32_t addr, uint32_t dst)
 static void pair_release(struct ps_pool *p, uint32_t addr, uint32_t dst)
 {
 	uint32_t i = pair_index(p, addr, dst);
-	/* An empty pair's bitmaps are all zero again, so a recycled pair needs no clearing. */
+	/* An empty pair's bitmaps and counts are all zero again, so a recycled pair needs no clearing. */
 	p->pair_of[(size_t)addr * p->ndsts + dst] = 0;
 	p->addr_pairs[addr]--;
 	p->pairs[i].key = p->free_pair;
@@ -168,26 +219,83 @@ static bool four_tuple(const struct ps_pool *p, const struct ps_request *req)
 }
 
 /*
+ * What a search for one request reads: a port is a candidate unless it is
+ * in res, a or b (b may be NULL); tw holds the TIME_WAIT entries of b it
+ * may take over (or is NULL); full, when not NULL, summarises a word's
+ * bits blocked by a (or b) for each parity.
+ */
+struct view {
+	const uint64_t *res, *a, *b, *tw, *full;
+};
+
+static struct view view_of(const struct ps_pool *p, const struct ps_request *req, const struct ps_pair *pr)
+{
+	struct view v = { .res = p->reserved };
+	if (!four_tuple(p, req)) {
+		v.a = any_of(p, req->addr);
+		v.full = v.a;
+		return v;
+	}
+	v.a = p->excl + (size_t)req->addr * p->words;
+	if (!pr)
+		return v;
+	v.b = pr->used;
+	if (req->tw_takeover && pr->rec)
+		v.tw = tw_bits(p, pr);
+	else
+		v.full = pr->used; /* with no take-over, a used port is never a candidate */
+	return v;
+}
+
+/*
  * Word w of the candidate set: bits of ports that pass every test except
  * the TIME_WAIT age, which only entries in *tw_out still need.
  */
-static uint64_t candidates(const struct ps_pool *p, const struct ps_request *req,
-			   const struct ps_pair *pr, uint32_t w, uint64_t *tw_out)
+static uint64_t candidates(const struct view *v, uint32_t w, uint64_t *tw_out)
 {
-	const uint64_t *res = p->reserved;
-	size_t base = (size_t)req->addr * p->words;
+	uint64_t busy = v->res[w] | v->a[w];
 	*tw_out = 0;
-	if (!four_tuple(p, req))
-		return ~(res[w] | p->any[base + w]);
-	uint64_t busy = res[w] | p->excl[base + w];
-	if (!pr)
+	if (!v->b)
 		return ~busy;
-	uint64_t used = pr->used[w];
-	if (req->tw_takeover) {
-		*tw_out = pr->tw[w] & ~busy;
-		used &= ~pr->tw[w];
+	uint64_t used = v->b[w];
+	if (v->tw) {
+		*tw_out = v->tw[w] & ~busy;
+		used &= ~v->tw[w];
 	}
 	return ~(busy | used);
+}
+
+/* The first word in [w, wend) not known to be full for the parity (-1: both), or wend. */
+static uint32_t open_word(const struct ps_pool *p, const struct view *v, int parity, uint32_t w,
+			  uint32_t wend)
+{
+	const uint64_t *even = summary(p, v->full, 0), *odd = summary(p, v->full, 1);
+	while (w < wend) {
+		uint32_t sw = w >> 6;
+		uint64_t full = parity == 0 ? even[sw] : parity == 1 ? odd[sw] : even[sw] & odd[sw];
+		uint64_t open = ~full & (~0ULL << (w & 63));
+		if (open) {
+			w = sw * 64 + (uint32_t)__builtin_ctzll(open);
+			return w < wend ? w : wend;
+		}
+		w = (sw + 1) * 64;
+	}
+	return wend;
+}
+
+/*
+ * No index at all is usable for req: the exact counts say so without a
+ * look at the bitmaps. TIME_WAIT entries that may be taken over could still
+ * be usable, so a pair that has some never counts as full.
+ */
+static bool none_usable(const struct ps_pool *p, const struct ps_request *req, const struct ps_pair *pr)
+{
+	uint32_t left = p->n - p->reserved_in_range;
+	if (!four_tuple(p, req))
+		return left == p->busy_ports[req->addr];
+	if (pr && req->tw_takeover && pr->rec)
+		return false;
+	return left == p->excl_ports[req->addr] + (pr ? pr->own : 0);
 }
 
 /* A TIME_WAIT entry may be taken over once it is old enough (tcp_twsk_unique). */
@@ -202,7 +310,8 @@ bool ps_pool_usable(const struct ps_pool *p, const struct ps_request *req, uint3
 	if (idx >= p->n)
 		return false;
 	uint64_t tw;
-	uint64_t c = candidates(p, req, pair_get(p, req->addr, req->dst), idx >> 6, &tw);
+	struct view v = view_of(p, req, pair_get(p, req->addr, req->dst));
+	uint64_t c = candidates(&v, idx >> 6, &tw);
 	uint64_t m = 1ULL << (idx & 63);
 	if (!(c & m))
 		return false;
@@ -219,14 +328,24 @@ bool ps_pool_reserved(const struct ps_pool *p, uint32_t idx)
  * index when parity < 0), or UINT32_MAX.
  */
 static uint32_t scan_span(const struct ps_pool *p, const struct ps_request *req,
-			  const struct ps_pair *pr, uint32_t from, uint32_t to, int parity)
+			  const struct view *v, uint32_t from, uint32_t to, int parity)
 {
-	const uint64_t pmask = parity < 0 ? ~0ULL : (parity ? 0xAAAAAAAAAAAAAAAAULL : 0x5555555555555555ULL);
+	const uint64_t pmask = parity < 0 ? ~0ULL : (parity ? ODD_BITS : EVEN_BITS);
+	const uint32_t wlast = (to + 63) >> 6;
 	uint32_t i = from;
 	while (i < to) {
 		uint32_t w = i >> 6;
+		if (v->full) {
+			uint32_t open = open_word(p, v, parity, w, wlast);
+			if (open != w) {
+				w = open;
+				i = w * 64;
+				if (i >= to)
+					break;
+			}
+		}
 		uint64_t tw;
-		uint64_t c = candidates(p, req, pr, w, &tw) & pmask;
+		uint64_t c = candidates(v, w, &tw) & pmask;
 		c &= ~0ULL << (i & 63);
 		uint32_t wend = (w + 1) * 64;
 		if (to < wend)
@@ -250,7 +369,11 @@ uint32_t ps_pool_first(const struct ps_pool *p, const struct ps_request *req, ui
 		to = p->n;
 	if (from >= to)
 		return UINT32_MAX;
-	return scan_span(p, req, pair_get(p, req->addr, req->dst), from, to, parity);
+	const struct ps_pair *pr = pair_get(p, req->addr, req->dst);
+	if (none_usable(p, req, pr))
+		return UINT32_MAX;
+	struct view v = view_of(p, req, pr);
+	return scan_span(p, req, &v, from, to, parity);
 }
 
 int64_t ps_pool_scan_at(const struct ps_pool *p, const struct ps_request *req, uint32_t base,
@@ -259,6 +382,9 @@ int64_t ps_pool_scan_at(const struct ps_pool *p, const struct ps_request *req, u
 	if (m == 0 || base > p->n || m > p->n - base || start >= m || step == 0 || count == 0)
 		return -1;
 	const struct ps_pair *pr = pair_get(p, req->addr, req->dst);
+	if (none_usable(p, req, pr))
+		return -1;
+	struct view v = view_of(p, req, pr);
 	bool fast = step == 1 || (step == 2 && m % 2 == 0);
 	if (!fast) {
 		uint32_t cur = start;
@@ -273,17 +399,25 @@ int64_t ps_pool_scan_at(const struct ps_pool *p, const struct ps_request *req, u
 	}
 	/* Bitmap words hold absolute indexes, so the parity to keep is that of base + start. */
 	int parity = step == 2 ? (int)((base + start) & 1) : -1;
-	/* The sequence covers [start, m) then wraps to [0, start), both offset by base. */
-	uint32_t found = scan_span(p, req, pr, base + start, base + m, parity);
+	/*
+	 * The sequence covers [start, m) then wraps to [0, start), both offset
+	 * by base; neither span goes past the count-th position.
+	 */
+	uint64_t before_wrap = (m - start + step - 1) / step;
+	uint64_t reach = (uint64_t)start + ((count < before_wrap ? count : before_wrap) - 1) * step + 1;
+	uint32_t found = scan_span(p, req, &v, base + start, base + (uint32_t)reach, parity);
 	uint64_t k;
 	if (found != UINT32_MAX) {
 		k = (found - base - start) / step;
 	} else {
-		found = scan_span(p, req, pr, base, base + start, parity);
+		if (count <= before_wrap)
+			return -1;
+		/* After the wrap the walk starts at 0, or with step 2 (m even) at start's parity. */
+		uint64_t after = (step == 2 ? start & 1 : 0) + (count - before_wrap - 1) * step + 1;
+		found = scan_span(p, req, &v, base, base + (after < start ? (uint32_t)after : start), parity);
 		if (found == UINT32_MAX)
 			return -1;
-		/* Positions before the wrap: ceil((m - start) / step). */
-		k = (m - start + step - 1) / step + (found - base) / step;
+		k = before_wrap + (found - base) / step;
 	}
 	if (k >= count)
 		return -1;
@@ -299,66 +433,127 @@ int64_t ps_pool_scan(const struct ps_pool *p, const struct ps_request *req, uint
 
 /* ---- bookkeeping ---- */
 
+/*
+ * An exclusive holder came to or left (addr, idx) while other sockets sit
+ * there: the pairs that use idx count it as their own loss, or stop to.
+ * Never on the simulator's paths, where an exclusive socket is alone on its
+ * port; kept so that the counts stay exact whatever the caller does.
+ */
+static void shift_own(struct ps_pool *p, uint32_t addr, uint32_t idx, int delta)
+{
+	for (uint32_t i = 0; i < p->npairs; i++) {
+		struct ps_pair *pr = &p->pairs[i];
+		if (pr->count && pr->key / p->ndsts == addr && bit(pr->used, idx))
+			pr->own += (uint32_t)delta;
+	}
+}
+
+/* Makes the pair's record bitmaps on its first connection that may be taken over. */
+static int record(struct ps_pool *p, struct ps_pair *pr, uint32_t addr, uint32_t idx, uint32_t dst,
+		  uint32_t conn)
+{
+	if (!pr->rec && !(pr->rec = calloc(2 * (size_t)p->words, sizeof(uint64_t))))
+		return -1;
+	struct ps_map_slot *t = ps_map_put(&p->tuples, tuple_key(addr, idx, dst));
+	if (!t)
+		return -1;
+	t->v[0] = conn;
+	set_bit(pr->rec, idx);
+	return 0;
+}
+
 int ps_pool_add(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst, uint32_t conn,
 		bool exclusive)
 {
 	struct ps_pair *pr = pair_make(p, addr, dst);
 	if (!pr)
 		return -1;
-	struct ps_map_slot *t = ps_map_put(&p->tuples, tuple_key(addr, idx, dst));
-	if (!t) {
+	if (conn != PS_NO_CONN && record(p, pr, addr, idx, dst, conn) != 0) {
 		if (pr->count == 0)
 			pair_release(p, addr, dst);
 		return -1;
 	}
-	t->v[0] = conn;
-	set_bit(pr->used, idx);
+	size_t base = (size_t)addr * p->words;
+	bool res = bit(p->reserved, idx);
+	uint32_t *u = &p->users[(size_t)addr * p->n + idx];
+	if (exclusive && !bit(p->excl + base, idx)) {
+		set_bit(p->excl + base, idx);
+		if (!res) {
+			p->excl_ports[addr]++;
+			if (*u)
+				shift_own(p, addr, idx, -1);
+		}
+	}
+	if (!bit(pr->used, idx)) {
+		set_noted(p, pr->used, idx);
+		pr->own += !res && !bit(p->excl + base, idx);
+	}
 	pr->count++;
 	p->addr_sockets[addr]++;
-	size_t base = (size_t)addr * p->words;
-	uint32_t *u = &p->users[(size_t)addr * p->n + idx];
 	if ((*u)++ == 0) {
-		set_bit(p->any + base, idx);
+		set_noted(p, any_of(p, addr), idx);
 		p->ports_in_use++;
+		p->busy_ports[addr] += !res;
 	}
-	if (exclusive)
-		set_bit(p->excl + base, idx);
 	return 0;
 }
 
 void ps_pool_enter_time_wait(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst,
 			     ps_time now)
 {
-	struct ps_map_slot *s = ps_map_get(&p->tuples, tuple_key(addr, idx, dst));
 	uint32_t pi = pair_index(p, addr, dst);
-	if (!s || pi == NO_PAIR)
+	if (pi == NO_PAIR)
 		return;
+	struct ps_pair *pr = &p->pairs[pi];
+	/* Only a recorded 4-tuple can be taken over; for the others the in-use bit says it all. */
+	if (!pr->rec || !bit(pr->rec, idx))
+		return;
+	struct ps_map_slot *s = ps_map_get(&p->tuples, tuple_key(addr, idx, dst));
 	s->v[0] |= IN_TW;
 	s->v[1] = now;
-	set_bit(p->pairs[pi].tw, idx);
+	set_bit(tw_bits(p, pr), idx);
 }
 
 void ps_pool_remove(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst, bool exclusive)
 {
-	struct ps_map_slot *s = ps_map_get(&p->tuples, tuple_key(addr, idx, dst));
 	uint32_t pi = pair_index(p, addr, dst);
-	if (!s || pi == NO_PAIR)
+	if (pi == NO_PAIR || !bit(p->pairs[pi].used, idx))
 		return;
-	ps_map_del(&p->tuples, s);
 	struct ps_pair *pr = &p->pairs[pi];
-	clear_bit(pr->used, idx);
-	clear_bit(pr->tw, idx);
+	if (pr->rec && bit(pr->rec, idx)) {
+		ps_map_del(&p->tuples, ps_map_get(&p->tuples, tuple_key(addr, idx, dst)));
+		clear_bit(pr->rec, idx);
+		clear_bit(tw_bits(p, pr), idx);
+	}
+	size_t base = (size_t)addr * p->words;
+	bool res = bit(p->reserved, idx);
+	clear_noted(p, pr->used, idx);
+	pr->own -= !res && !bit(p->excl + base, idx);
 	if (--pr->count == 0)
 		pair_release(p, addr, dst);
 	p->addr_sockets[addr]--;
-	size_t base = (size_t)addr * p->words;
 	uint32_t *u = &p->users[(size_t)addr * p->n + idx];
 	if (--*u == 0) {
-		clear_bit(p->any + base, idx);
+		clear_noted(p, any_of(p, addr), idx);
 		p->ports_in_use--;
+		p->busy_ports[addr] -= !res;
 	}
-	if (exclusive)
+	if (exclusive && bit(p->excl + base, idx)) {
 		clear_bit(p->excl + base, idx);
+		if (!res) {
+			p->excl_ports[addr]--;
+			if (*u)
+				shift_own(p, addr, idx, +1);
+		}
+	}
+}
+
+void ps_pool_prefetch(const struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst)
+{
+	uint32_t pi = pair_index(p, addr, dst);
+	if (pi != NO_PAIR)
+		__builtin_prefetch(&p->pairs[pi].used[idx >> 6], 1);
+	__builtin_prefetch(&p->users[(size_t)addr * p->n + idx], 1);
 }
 
 uint32_t ps_pool_users(const struct ps_pool *p, uint32_t addr, uint32_t idx)
@@ -368,43 +563,31 @@ uint32_t ps_pool_users(const struct ps_pool *p, uint32_t addr, uint32_t idx)
 
 uint32_t ps_pool_holder(const struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst)
 {
+	if (p->tuples.len == 0)
+		return PS_NO_CONN;
 	const struct ps_map_slot *s = ps_map_get(&p->tuples, tuple_key(addr, idx, dst));
 	return s ? (uint32_t)s->v[0] : PS_NO_CONN;
-}
-
-static uint32_t popcount_free(const struct ps_pool *p, const uint64_t *a, const uint64_t *b,
-			      const uint64_t *c)
-{
-	uint32_t busy = 0;
-	for (uint32_t w = 0; w < p->words; w++) {
-		uint64_t x = p->reserved[w] | a[w] | (b ? b[w] : 0) | (c ? c[w] : 0);
-		if (w == p->words - 1 && p->n % 64)
-			x &= ~0ULL >> (64 - p->n % 64);
-		busy += (uint32_t)__builtin_popcountll(x);
-	}
-	return p->n - busy;
 }
 
 uint32_t ps_pool_free_tightest(const struct ps_pool *p)
 {
 	/* An address or pair with no socket has every unreserved port free. */
-	uint32_t best = p->n - p->reserved_in_range;
+	const uint32_t left = p->n - p->reserved_in_range;
+	uint32_t best = left;
 	for (uint32_t i = 0; i < p->npairs && p->unique == PS_UNIQUE_4TUPLE; i++) {
 		const struct ps_pair *pr = &p->pairs[i];
 		if (pr->count == 0)
 			continue;
-		uint32_t a = pr->key / p->ndsts;
-		uint32_t f = popcount_free(p, p->excl + (size_t)a * p->words, pr->used, NULL);
+		uint32_t f = left - p->excl_ports[pr->key / p->ndsts] - pr->own;
 		best = f < best ? f : best;
 	}
 	for (uint32_t a = 0; a < p->naddrs; a++) {
 		if (p->addr_sockets[a] == 0)
 			continue;
-		const uint64_t *bm = p->unique == PS_UNIQUE_PORT ? p->any : p->excl;
 		/* Under the 4-tuple rule a destination without a pair still loses the exclusive ports. */
 		if (p->unique == PS_UNIQUE_4TUPLE && p->addr_pairs[a] >= p->ndsts)
 			continue;
-		uint32_t f = popcount_free(p, bm + (size_t)a * p->words, NULL, NULL);
+		uint32_t f = left - (p->unique == PS_UNIQUE_PORT ? p->busy_ports[a] : p->excl_ports[a]);
 		best = f < best ? f : best;
 	}
 	return best;

@@ -292,6 +292,200 @@ static void test_pending_counts_heap_and_lanes(void **state)
 	ps_engine_fini(&e);
 }
 
+static void test_an_event_scheduled_after_a_peek_can_still_come_first(void **state)
+{
+	(void)state;
+	struct ps_engine e;
+	struct ps_event ev;
+	assert_int_equal(ps_engine_init(&e, 2), 0);
+	assert_int_equal(ps_engine_schedule_lane(&e, 0, 50, 0, 1, 0), 0);
+	assert_int_equal(ps_engine_peek_time(&e), 50);
+	/* Peek remembered lane 0; an earlier heap event must win all the same. */
+	assert_int_equal(ps_engine_schedule(&e, 40, 0, 2, 0), 0);
+	assert_int_equal(ps_engine_peek_time(&e), 40);
+	/* And a lane that was empty, earlier still. */
+	assert_int_equal(ps_engine_schedule_lane(&e, 1, 30, 0, 3, 0), 0);
+	/* A later one changes nothing. */
+	assert_int_equal(ps_engine_schedule(&e, 60, 0, 4, 0), 0);
+	const uint32_t order[] = { 3, 2, 1, 4 };
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(ps_engine_pop(&e, &ev), 1);
+		assert_int_equal(ev.id, order[i]);
+	}
+	assert_true(ps_engine_peek_time(&e) == PS_TIME_MAX);
+	ps_engine_fini(&e);
+}
+
+static void test_a_large_heap_with_ties_pops_in_order_while_scheduling(void **state)
+{
+	(void)state;
+	/* Past the size where the heap stops choosing children without branches, with many ties. */
+	enum { START = 30000, STEPS = 200000 };
+	struct ps_engine e;
+	struct ps_rng r;
+	struct ps_event ev, prev = { 0 };
+	assert_int_equal(ps_engine_init(&e, 1), 0);
+	ps_rng_init(&r, 5, PS_STREAM_DURATIONS, 2);
+	for (uint32_t i = 0; i < START; i++)
+		assert_int_equal(ps_engine_schedule(&e, ps_rng_below(&r, 100), 0, i, 0), 0);
+	for (uint32_t i = 0; i < STEPS; i++) {
+		ps_time next = ps_engine_peek_time(&e);
+		assert_int_equal(ps_engine_pop(&e, &ev), 1);
+		assert_int_equal(ev.t, next);
+		if (i > 0) {
+			assert_true(prev.t <= ev.t);
+			if (prev.t == ev.t)
+				assert_true(prev.seq < ev.seq);
+		}
+		prev = ev;
+		assert_int_equal(ps_engine_schedule(&e, e.now + ps_rng_below(&r, 100), 0, i, 0), 0);
+		if (i % 7 == 0)
+			assert_int_equal(ps_engine_schedule_lane(&e, 0, e.now + 50, 0, i, 0), 0);
+	}
+	ps_engine_fini(&e);
+}
+
+static void test_event_types_must_fit_16_bits(void **state)
+{
+	(void)state;
+	struct ps_engine e;
+	struct ps_event ev;
+	assert_int_equal(ps_engine_init(&e, 1), 0);
+	assert_int_equal(ps_engine_schedule(&e, 1, 65536, 0, 0), -1);
+	assert_int_equal(ps_engine_schedule_lane(&e, 0, 1, 70000, 0, 0), -1);
+	assert_int_equal(ps_engine_schedule(&e, 1, 65535, 7, 8), 0);
+	assert_int_equal(ps_engine_pop(&e, &ev), 1);
+	assert_int_equal(ev.type, 65535);
+	assert_int_equal(ev.id, 7);
+	assert_int_equal(ev.gen, 8);
+	ps_engine_fini(&e);
+}
+
+static void test_lane_ahead_names_the_events_behind_the_head(void **state)
+{
+	(void)state;
+	enum { N = 3 * PS_LANE_BLOCK + 17 };
+	struct ps_engine e;
+	struct ps_event ev;
+	assert_int_equal(ps_engine_init(&e, 2), 0);
+	assert_int_equal(ps_engine_lane_ahead(&e, 0, 0), UINT32_MAX);
+	for (uint32_t i = 0; i < N; i++)
+		assert_int_equal(ps_engine_schedule_lane(&e, 0, i, 0, 1000 + i, 0), 0);
+	/* Pop into the second block, so that the head sits inside a block. */
+	for (uint32_t i = 0; i < PS_LANE_BLOCK + 5; i++)
+		assert_int_equal(ps_engine_pop(&e, &ev), 1);
+	uint32_t head = PS_LANE_BLOCK + 5;
+	for (size_t k = 0; k < N - head; k += 97)
+		assert_int_equal(ps_engine_lane_ahead(&e, 0, k), 1000 + head + k);
+	assert_int_equal(ps_engine_lane_ahead(&e, 0, N - head - 1), 1000 + N - 1);
+	assert_int_equal(ps_engine_lane_ahead(&e, 0, N - head), UINT32_MAX);
+	assert_int_equal(ps_engine_lane_ahead(&e, 1, 0), UINT32_MAX);
+	assert_int_equal(ps_engine_lane_ahead(&e, 2, 0), UINT32_MAX);
+	ps_engine_fini(&e);
+}
+
+static void test_lane_memory_follows_its_length(void **state)
+{
+	(void)state;
+	struct ps_engine e;
+	struct ps_event ev;
+	assert_int_equal(ps_engine_init(&e, 1), 0);
+	/* A steady lane: 10 blocks' worth pending while a million events pass through it. */
+	uint32_t in = 0;
+	for (; in < 10 * PS_LANE_BLOCK; in++)
+		assert_int_equal(ps_engine_schedule_lane(&e, 0, in, 0, in, 0), 0);
+	for (uint32_t out = 0; out < 1000000; out++, in++) {
+		assert_int_equal(ps_engine_pop(&e, &ev), 1);
+		assert_int_equal(ev.id, out);
+		assert_int_equal(ps_engine_schedule_lane(&e, 0, in, 0, in, 0), 0);
+	}
+	assert_true(e.lanes[0].cap <= 12 * PS_LANE_BLOCK);
+	while (ps_engine_pop(&e, &ev))
+		;
+	/* Emptied: one block is kept for reuse. */
+	assert_true(e.lanes[0].cap <= PS_LANE_BLOCK);
+	ps_engine_fini(&e);
+}
+
+static void test_ties_keep_scheduling_order_however_far_ahead_they_were_scheduled(void **state)
+{
+	(void)state;
+	/*
+	 * Events at one time scheduled from far away and from close by, with
+	 * other events in between that move the queue's base toward them, and
+	 * times from 0 to the top of the clock.
+	 */
+	const ps_time at[] = { 1000000000, 1ULL << 40, (1ULL << 63) + 12345, PS_TIME_MAX - 1 };
+	for (size_t a = 0; a < sizeof(at) / sizeof(at[0]); a++) {
+		struct ps_engine e;
+		struct ps_event ev;
+		struct ps_rng r;
+		ps_rng_init(&r, 11, PS_STREAM_DURATIONS, a);
+		assert_int_equal(ps_engine_init(&e, 0), 0);
+		ps_time t = at[a];
+		uint32_t next_id = 0, ties = 0;
+		assert_int_equal(ps_engine_schedule(&e, t, 0, next_id++, 1), 0);
+		ties++;
+		/* Fillers between now and t, at every scale. */
+		for (int k = 0; k < 60; k++) {
+			ps_time gap = (t - e.now) >> (ps_rng_below(&r, 64));
+			assert_int_equal(ps_engine_schedule(&e, e.now + gap / 2, 0, next_id++, 0), 0);
+			assert_int_equal(ps_engine_pop(&e, &ev), 1);
+			if (ev.gen == 1) {
+				/* Only a tie may come out here, and only once all are in: not yet. */
+				fail_msg("event at %llu came out early", (unsigned long long)ev.t);
+			}
+			if (k % 3 == 0) {
+				assert_int_equal(ps_engine_schedule(&e, t, 0, next_id++, 1), 0);
+				ties++;
+			}
+		}
+		uint64_t last_seq = 0;
+		uint32_t seen = 0;
+		while (ps_engine_pop(&e, &ev)) {
+			if (ev.gen != 1)
+				continue;
+			assert_int_equal(ev.t, t);
+			assert_true(seen == 0 || ev.seq > last_seq);
+			last_seq = ev.seq;
+			seen++;
+		}
+		assert_int_equal(seen, ties);
+		ps_engine_fini(&e);
+	}
+}
+
+static void test_times_of_every_magnitude_pop_in_order(void **state)
+{
+	(void)state;
+	enum { N = 30000 };
+	struct ps_engine e;
+	struct ps_rng r;
+	struct ps_event ev;
+	struct expect *want = calloc(N, sizeof(*want));
+	assert_non_null(want);
+	assert_int_equal(ps_engine_init(&e, 0), 0);
+	ps_rng_init(&r, 13, PS_STREAM_DURATIONS, 0);
+	/* A first event moves the base off 0; the rest spread from 1 ns to the top of the clock, with ties. */
+	assert_int_equal(ps_engine_schedule(&e, 777, 0, 0, 0), 0);
+	assert_int_equal(ps_engine_pop(&e, &ev), 1);
+	for (uint32_t i = 0; i < N; i++) {
+		ps_time t = i % 5 == 4 ? want[i - 1].t : 777 + (ps_rng_next(&r) >> ps_rng_below(&r, 64)) % (PS_TIME_MAX - 777);
+		assert_int_equal(ps_engine_schedule(&e, t, 0, i, 0), 0);
+		want[i] = (struct expect){ .t = t, .seq = i + 1, .id = i };
+	}
+	qsort(want, N, sizeof(*want), expect_cmp);
+	for (size_t i = 0; i < N; i++) {
+		assert_int_equal(ps_engine_pop(&e, &ev), 1);
+		assert_true(ev.t == want[i].t);
+		assert_int_equal(ev.seq, want[i].seq);
+		assert_int_equal(ev.id, want[i].id);
+	}
+	assert_int_equal(ps_engine_pop(&e, &ev), 0);
+	ps_engine_fini(&e);
+	free(want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +502,13 @@ int main(void)
 		cmocka_unit_test(test_pop_returns_the_scheduled_payload),
 		cmocka_unit_test(test_lane_growth_keeps_fifo_order),
 		cmocka_unit_test(test_pending_counts_heap_and_lanes),
+		cmocka_unit_test(test_an_event_scheduled_after_a_peek_can_still_come_first),
+		cmocka_unit_test(test_a_large_heap_with_ties_pops_in_order_while_scheduling),
+		cmocka_unit_test(test_event_types_must_fit_16_bits),
+		cmocka_unit_test(test_lane_ahead_names_the_events_behind_the_head),
+		cmocka_unit_test(test_lane_memory_follows_its_length),
+		cmocka_unit_test(test_ties_keep_scheduling_order_however_far_ahead_they_were_scheduled),
+		cmocka_unit_test(test_times_of_every_magnitude_pop_in_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -292,6 +292,92 @@ static void test_endpoint_independent_mapping_keeps_one_port_for_every_destinati
 	ps_nat_fini(&nat);
 }
 
+/* nf-nat's search as the kernel writes it, one candidate at a time: the reference for the bitmap runs. */
+static bool nfnat_one_by_one(struct ps_nat *nat, const struct ps_nat_request *req, uint32_t *addr,
+			     uint32_t *idx, uint32_t *probes)
+{
+	const struct ps_nat_config *c = &nat->cfg;
+	*probes = 0;
+	if (ps_nat_endpoint_map(nat, req->inside_ip, req->inside_port, addr, idx)) {
+		(*probes)++;
+		if (ps_nat_usable(nat, req, *addr, *idx))
+			return true;
+	}
+	*addr = ps_nat_hash_addr(nat, req, c->persistent);
+	uint32_t n = nat->n;
+	if (req->inside_port >= c->lo && req->inside_port <= c->hi) {
+		(*probes)++;
+		if (ps_nat_usable(nat, req, *addr, req->inside_port - c->lo)) {
+			*idx = req->inside_port - c->lo;
+			return true;
+		}
+	}
+	uint32_t attempts = n < 128 ? n : 128;
+	uint16_t off = (uint16_t)ps_rng_below(&nat->rng, 65536);
+	for (;;) {
+		for (uint32_t i = 0; i < attempts; i++, off++) {
+			(*probes)++;
+			if (ps_nat_usable(nat, req, *addr, off % n)) {
+				*idx = off % n;
+				return true;
+			}
+		}
+		if (attempts >= n || attempts < 16)
+			return false;
+		attempts /= 2;
+		off = (uint16_t)ps_rng_below(&nat->rng, 65536);
+	}
+}
+
+static void test_nf_nat_runs_match_a_port_by_port_walk(void **state)
+{
+	(void)state;
+	struct ps_endpoint dsts[2] = { { .ip = 0x0A000001, .port = 443 }, { .ip = 0x0A000002, .port = 80 } };
+	const uint16_t his[] = { 1100, 1300, 1024 + 4000 };
+	for (unsigned r = 0; r < 3; r++) {
+		struct ps_nat_config cfg = { .lo = 1024, .hi = his[r], .naddrs = 2, .first_ip = 0xCB007101,
+					     .ninside = 4, .dsts = dsts, .ndsts = 2, .drop_err = PS_NAT_DROP };
+		struct ps_nat nat;
+		char err[256];
+		assert_int_equal(ps_nat_init(&nat, &cfg, ps_nat_find("nf-nat"), err, sizeof(err)), 0);
+		struct ps_rng draw;
+		ps_rng_init(&draw, r, PS_STREAM_ARRIVALS, 0);
+		uint32_t *open = calloc(20000, sizeof(*open)), nopen = 0;
+		assert_non_null(open);
+		for (int k = 0; k < 6000; k++) {
+			uint32_t host = (uint32_t)ps_rng_below(&draw, 4);
+			struct ps_nat_request req = { .host = host, .inside_ip = 0x0A800001 + host,
+						      .inside_port = (uint16_t)(1000 + ps_rng_below(&draw, 600)),
+						      .dst = (uint32_t)ps_rng_below(&draw, 2) };
+			struct ps_rng saved = nat.rng;
+			uint32_t a1 = 0, i1 = 0, p1 = 0, a2 = 0, i2 = 0, p2 = 0;
+			bool ok1 = nat.ops->pick(nat.state, &nat, &req, &a1, &i1, &p1);
+			struct ps_rng after = nat.rng;
+			nat.rng = saved;
+			bool ok2 = nfnat_one_by_one(&nat, &req, &a2, &i2, &p2);
+			assert_int_equal(ok1, ok2);
+			assert_int_equal(p1, p2);
+			if (ok1) {
+				assert_int_equal(a1, a2);
+				assert_int_equal(i1, i2);
+			}
+			assert_memory_equal(&after, &nat.rng, sizeof(after));
+			/* Now open it for real, and sometimes let an old mapping go. */
+			nat.rng = saved;
+			uint32_t m;
+			if (ps_nat_open(&nat, &req, &m) == PS_OK && nopen < 20000)
+				open[nopen++] = m;
+			if (nopen && ps_rng_below(&draw, 3) == 0) {
+				uint32_t j = (uint32_t)ps_rng_below(&draw, nopen);
+				ps_nat_close(&nat, open[j], false, 0);
+				open[j] = open[--nopen];
+			}
+		}
+		free(open);
+		ps_nat_fini(&nat);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -305,6 +391,7 @@ int main(void)
 		cmocka_unit_test(test_azure_preallocation_follows_the_pool_size_table),
 		cmocka_unit_test(test_nf_nat_gives_up_after_248_probes_with_ports_left),
 		cmocka_unit_test(test_nf_nat_keeps_the_inside_port_when_it_can),
+		cmocka_unit_test(test_nf_nat_runs_match_a_port_by_port_walk),
 		cmocka_unit_test(test_deterministic_slices_never_overlap),
 		cmocka_unit_test(test_pba_never_gives_a_host_more_than_its_blocks),
 		cmocka_unit_test(test_endpoint_independent_mapping_keeps_one_port_for_every_destination),

@@ -266,6 +266,189 @@ static void test_free_tightest_counts_the_fullest_destination(void **state)
 	ps_pool_fini(&pool);
 }
 
+/* A pool's sockets as a plain list, to judge the pool's answers against. */
+struct shadow {
+	uint32_t n, naddrs, ndsts;
+	const uint64_t *reserved; /* over port indexes */
+	uint32_t len;
+	struct sock { uint32_t addr, idx, dst; bool excl; } s[4096];
+};
+
+static bool shadow_reserved(const struct shadow *sh, uint32_t idx)
+{
+	return (sh->reserved[idx / 64] >> (idx % 64)) & 1;
+}
+
+static bool shadow_held(const struct shadow *sh, uint32_t addr, uint32_t idx, int dst, bool excl_only)
+{
+	for (uint32_t i = 0; i < sh->len; i++)
+		if (sh->s[i].addr == addr && sh->s[i].idx == idx && (dst < 0 || sh->s[i].dst == (uint32_t)dst) &&
+		    (!excl_only || sh->s[i].excl))
+			return true;
+	return false;
+}
+
+static bool shadow_usable(const struct shadow *sh, enum ps_unique u, enum ps_mode mode, uint32_t addr,
+			  uint32_t dst, uint32_t idx)
+{
+	if (shadow_reserved(sh, idx))
+		return false;
+	if (u == PS_UNIQUE_PORT || mode == PS_MODE_BIND0)
+		return !shadow_held(sh, addr, idx, -1, false);
+	return !shadow_held(sh, addr, idx, -1, true) && !shadow_held(sh, addr, idx, (int)dst, false);
+}
+
+static bool shadow_held_dst(const struct shadow *sh, uint32_t addr, uint32_t dst)
+{
+	for (uint32_t i = 0; i < sh->len; i++)
+		if (sh->s[i].addr == addr && sh->s[i].dst == dst)
+			return true;
+	return false;
+}
+
+/* The old definition: the fewest ports a connect() could get toward any (address, destination) in use. */
+static uint32_t shadow_tightest(const struct shadow *sh, enum ps_unique u)
+{
+	uint32_t best = 0, unreserved = 0;
+	for (uint32_t i = 0; i < sh->n; i++)
+		unreserved += !shadow_reserved(sh, i);
+	best = unreserved;
+	for (uint32_t a = 0; a < sh->naddrs; a++) {
+		bool any = false;
+		for (uint32_t i = 0; i < sh->len; i++)
+			any |= sh->s[i].addr == a;
+		if (!any)
+			continue;
+		for (uint32_t d = 0; d <= sh->ndsts; d++) {
+			/* d == ndsts stands for a destination with no socket on a. */
+			bool has = d < sh->ndsts && shadow_held_dst(sh, a, d);
+			if (u == PS_UNIQUE_4TUPLE && d < sh->ndsts && !has)
+				continue;
+			uint32_t f = 0;
+			for (uint32_t i = 0; i < sh->n; i++)
+				f += shadow_usable(sh, u, PS_MODE_CONNECT, a, d, i);
+			best = f < best ? f : best;
+		}
+	}
+	return best;
+}
+
+static void test_counts_and_scans_follow_random_adds_and_removes(void **state)
+{
+	(void)state;
+	struct ps_rng rng;
+	ps_rng_init(&rng, 9, PS_STREAM_ALLOCATOR, 0);
+	static struct shadow sh;
+	for (int round = 0; round < 40; round++) {
+		enum ps_unique u = round % 3 == 2 ? PS_UNIQUE_PORT : PS_UNIQUE_4TUPLE;
+		uint16_t lo = (uint16_t)(2000 + ps_rng_below(&rng, 64));
+		uint16_t hi = (uint16_t)(lo + 8 + ps_rng_below(&rng, 60));
+		uint64_t reserved[1024] = { 0 }, res_idx[4] = { 0 };
+		for (int i = 0; i < 6; i++) {
+			unsigned idx = (unsigned)ps_rng_below(&rng, (uint64_t)(hi - lo + 1));
+			reserved[(lo + idx) / 64] |= 1ULL << ((lo + idx) % 64);
+			res_idx[idx / 64] |= 1ULL << (idx % 64);
+		}
+		struct ps_pool pool;
+		struct ps_pool_config cfg = { .lo = lo, .hi = hi, .reserved = reserved, .naddrs = 2, .ndsts = 3,
+					      .unique = u };
+		assert_int_equal(ps_pool_init(&pool, &cfg), 0);
+		sh = (struct shadow){ .n = pool.n, .naddrs = 2, .ndsts = 3, .reserved = res_idx };
+		/* Fill up to nearly everything, then drain, twice, checking as it goes. */
+		for (int step = 0; step < 1600; step++) {
+			uint32_t phase = (uint32_t)(step / 400) % 2;
+			bool add = sh.len == 0 || (ps_rng_below(&rng, 10) < (phase == 0 ? 9u : 2u) && sh.len < 4096);
+			if (add) {
+				uint32_t a = (uint32_t)ps_rng_below(&rng, 2), d = (uint32_t)ps_rng_below(&rng, 3);
+				uint32_t idx = (uint32_t)ps_rng_below(&rng, pool.n);
+				bool excl = ps_rng_below(&rng, 8) == 0;
+				/* One socket per 4-tuple and one exclusive socket per port, as the host keeps them. */
+				if (shadow_held(&sh, a, idx, (int)d, false) || (excl && shadow_held(&sh, a, idx, -1, true)))
+					continue;
+				assert_int_equal(ps_pool_add(&pool, a, idx, d, PS_NO_CONN, excl), 0);
+				sh.s[sh.len++] = (struct sock){ .addr = a, .idx = idx, .dst = d, .excl = excl };
+			} else {
+				uint32_t k = (uint32_t)ps_rng_below(&rng, sh.len);
+				ps_pool_remove(&pool, sh.s[k].addr, sh.s[k].idx, sh.s[k].dst, sh.s[k].excl);
+				sh.s[k] = sh.s[--sh.len];
+			}
+			if (step % 20)
+				continue;
+			assert_int_equal(ps_pool_free_tightest(&pool), shadow_tightest(&sh, u));
+			for (int q = 0; q < 8; q++) {
+				struct ps_request req = { .mode = ps_rng_below(&rng, 3) ? PS_MODE_CONNECT : PS_MODE_BIND0,
+							  .addr = (uint32_t)ps_rng_below(&rng, 2),
+							  .dst = (uint32_t)ps_rng_below(&rng, 3) };
+				uint32_t step2 = (uint32_t)(1 + ps_rng_below(&rng, 2));
+				uint32_t m = pool.n - (pool.n % 2 && step2 == 2);
+				uint32_t start = (uint32_t)ps_rng_below(&rng, m);
+				uint32_t count = (uint32_t)(1 + ps_rng_below(&rng, m));
+				int64_t want = -1;
+				uint32_t want_idx = 0, got_idx = 0;
+				for (uint32_t k = 0, cur = start; k < count; k++, cur = (cur + step2) % m) {
+					if (shadow_usable(&sh, u, req.mode, req.addr, req.dst, cur)) {
+						want = k;
+						want_idx = cur;
+						break;
+					}
+				}
+				int64_t got = ps_pool_scan(&pool, &req, start, m, step2, count, &got_idx);
+				assert_int_equal(got, want);
+				if (got >= 0)
+					assert_int_equal(got_idx, want_idx);
+				uint32_t i = (uint32_t)ps_rng_below(&rng, pool.n);
+				assert_int_equal(ps_pool_usable(&pool, &req, i),
+						 shadow_usable(&sh, u, req.mode, req.addr, req.dst, i));
+			}
+		}
+		ps_pool_fini(&pool);
+	}
+}
+
+static void test_only_recorded_connections_can_be_taken_over(void **state)
+{
+	(void)state;
+	struct ps_pool pool;
+	struct ps_pool_config cfg = { .lo = 40000, .hi = 40001, .naddrs = 1, .ndsts = 1,
+				      .unique = PS_UNIQUE_4TUPLE };
+	assert_int_equal(ps_pool_init(&pool, &cfg), 0);
+	assert_int_equal(ps_pool_add(&pool, 0, 0, 0, 7, false), 0);
+	assert_int_equal(ps_pool_add(&pool, 0, 1, 0, PS_NO_CONN, false), 0);
+	ps_pool_enter_time_wait(&pool, 0, 0, 0, 0);
+	ps_pool_enter_time_wait(&pool, 0, 1, 0, 0);
+	assert_int_equal(ps_pool_holder(&pool, 0, 0, 0), 7);
+	assert_int_equal(ps_pool_holder(&pool, 0, 1, 0), PS_NO_CONN);
+	struct ps_request req = { .mode = PS_MODE_CONNECT, .tw_takeover = true, .now = 5 * PS_NS_PER_S };
+	/* The recorded entry is old enough to take over; the other one is not on offer. */
+	assert_true(ps_pool_usable(&pool, &req, 0));
+	assert_false(ps_pool_usable(&pool, &req, 1));
+	req.tw_takeover = false;
+	assert_false(ps_pool_usable(&pool, &req, 0));
+	ps_pool_remove(&pool, 0, 0, 0, false);
+	assert_int_equal(ps_pool_holder(&pool, 0, 0, 0), PS_NO_CONN);
+	assert_int_equal(pool.tuples.len, 0);
+	ps_pool_fini(&pool);
+}
+
+static void test_prefetching_changes_nothing(void **state)
+{
+	(void)state;
+	struct ps_host h;
+	host_up(&h, "linux", 40000, 40099, NULL, PS_UNIQUE_4TUPLE);
+	struct ps_open_result a = pst_open(&h, PS_MODE_CONNECT, 0, 0);
+	struct ps_open_result b = pst_open(&h, PS_MODE_UDP, 1, 0);
+	assert_true(ps_host_close(&h, a.conn, 0, true));
+	for (uint32_t conn = 0; conn < 4; conn++) {
+		ps_host_prefetch(&h, conn, 0);
+		ps_host_prefetch(&h, conn, 1);
+	}
+	ps_host_prefetch(&h, UINT32_MAX, 1);
+	assert_int_equal(h.time_wait, 1);
+	assert_int_equal(h.established, 1);
+	assert_int_equal(ps_host_conn(&h, b.conn)->state, PS_CONN_ESTABLISHED);
+	ps_host_fini(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -280,6 +463,9 @@ int main(void)
 		cmocka_unit_test(test_tw_reuse_takes_over_time_wait_after_the_delay),
 		cmocka_unit_test(test_bitmap_scan_agrees_with_a_probe_by_probe_walk),
 		cmocka_unit_test(test_free_tightest_counts_the_fullest_destination),
+		cmocka_unit_test(test_counts_and_scans_follow_random_adds_and_removes),
+		cmocka_unit_test(test_only_recorded_connections_can_be_taken_over),
+		cmocka_unit_test(test_prefetching_changes_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

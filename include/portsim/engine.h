@@ -1,10 +1,26 @@
 /*
  * The event queue and simulated clock. Events are ordered by (time,
  * sequence number), so equal times break ties by scheduling order on every
- * machine. Randomly delayed events go into a 4-ary heap; events whose delay
- * is constant (TIME_WAIT expiry, fixed durations) go into FIFO lanes, ring
- * buffers that stay sorted because they are filled in time order.
- * No allocation per event: the heap and lanes grow by doubling.
+ * machine. Events whose delay is constant (TIME_WAIT expiry, fixed
+ * durations) go into FIFO lanes, queues that stay sorted because they are
+ * filled in time order; the others go into a radix wheel.
+ *
+ * The wheel works because time never runs backward: every event lies at or
+ * after a base time, the time of the last event it gave out. An event sits
+ * at the level of the highest 6-bit digit in which its time differs from the
+ * base, in the slot of that digit's value. The earliest event is in the
+ * lowest busy slot of the lowest busy level; when that is above level 0 its
+ * events move down, each to the level where it now differs from the new
+ * base. An event so moves at most ten times, and usually two or three,
+ * where a heap would compare it at every level of a tree.
+ *
+ * No allocation per event: wheel nodes come from a pool that grows by
+ * doubling; a lane is a chain of fixed blocks, taken and given back as it
+ * grows and shrinks, so its memory follows its length (a ring would touch
+ * all of its capacity). Queued events take 24 bytes (time; sequence number
+ * and type in one word; id; gen), so an event type must fit in 16 bits.
+ * The earliest pending event is found once per event: ps_engine_peek_time
+ * remembers where it is for the ps_engine_pop that follows.
  */
 #ifndef PORTSIM_ENGINE_H
 #define PORTSIM_ENGINE_H
@@ -22,40 +38,83 @@ struct ps_event {
 	uint32_t gen;  /* lets the caller recognise stale events */
 };
 
+/* An event as the queue keeps it: order = seq_type >> 16, type = its low 16 bits. */
+struct ps_qevent {
+	ps_time t;
+	uint64_t seq_type;
+	uint32_t id, gen;
+};
+
+#define PS_LANE_BLOCK 1024
+
+struct ps_lane_block {
+	struct ps_lane_block *next;
+	struct ps_qevent ev[PS_LANE_BLOCK];
+};
+
 struct ps_lane {
-	struct ps_event *buf;
-	size_t cap, head, len; /* cap is a power of two */
+	struct ps_lane_block *first, *last, *spare; /* oldest, newest, one kept for reuse */
+	size_t head, tail;  /* next to pop in first; next free in last */
+	size_t len, cap;    /* events; events the blocks held (spare included) can take */
 };
 
 #define PS_ENGINE_MAX_LANES 128
+
+#define PS_WHEEL_LEVELS 11 /* 6-bit digits of a 64-bit time */
+#define PS_WHEEL_SLOTS 64
+
+struct ps_wheel_node {
+	struct ps_qevent ev;
+	uint32_t next; /* in its slot's list, or in the free list */
+};
+
+struct ps_wheel {
+	struct ps_wheel_node *nodes;
+	uint32_t cap, fresh, free;  /* nodes allocated; never used yet from fresh on; free list */
+	uint32_t min;               /* the node of the earliest event when known, else UINT32_MAX */
+	size_t len;
+	ps_time base;               /* every event is at or after it */
+	uint32_t levels;            /* bit l: level l holds events */
+	uint64_t busy[PS_WHEEL_LEVELS]; /* bit s: slot s of the level holds events */
+	uint32_t head[PS_WHEEL_LEVELS][PS_WHEEL_SLOTS], tail[PS_WHEEL_LEVELS][PS_WHEEL_SLOTS];
+};
 
 struct ps_engine {
 	ps_time now;
 	uint64_t next_seq;
 	uint64_t processed;
-	struct ps_event *heap;
-	size_t heap_len, heap_cap;
-	struct ps_lane lanes[PS_ENGINE_MAX_LANES];
+	struct ps_wheel wheel;
+	int next_src;        /* where the earliest event is, once peek has looked */
 	unsigned nlanes;
+	uint64_t busy[2];    /* bit i: lane i holds events */
+	struct ps_lane lanes[PS_ENGINE_MAX_LANES];
 };
 
 /* Prepares an empty queue with nlanes FIFO lanes; returns 0, or -1 if nlanes is too large. */
 int ps_engine_init(struct ps_engine *e, unsigned nlanes);
 void ps_engine_fini(struct ps_engine *e);
 
-/* Schedules an event at absolute time t >= now in the heap; 0 or -1 (out of memory, or t in the past). */
+/* Schedules an event at absolute time t >= now in the wheel; 0 or -1 (out of memory, t in the past, type >= 65536). */
 int ps_engine_schedule(struct ps_engine *e, ps_time t, uint32_t type, uint32_t id, uint32_t gen);
 
 /* Schedules in FIFO lane `lane`; t must not precede the lane's last event. 0 or -1. */
 int ps_engine_schedule_lane(struct ps_engine *e, unsigned lane, ps_time t, uint32_t type,
 			    uint32_t id, uint32_t gen);
 
-/* Time of the earliest pending event, or PS_TIME_MAX when none. */
-ps_time ps_engine_peek_time(const struct ps_engine *e);
+/* Time of the earliest pending event, or PS_TIME_MAX when none. Remembers where it is for the next pop. */
+ps_time ps_engine_peek_time(struct ps_engine *e);
 
 /* Removes the earliest event into *ev, advances the clock to it; 1, or 0 when empty. */
 int ps_engine_pop(struct ps_engine *e, struct ps_event *ev);
 
 size_t ps_engine_pending(const struct ps_engine *e);
+
+/*
+ * The id of the event k places behind the head of lane `lane` (0: the
+ * head), or UINT32_MAX when the lane holds no more. A lane is in time
+ * order, so a caller can fetch the records of the events it will soon
+ * handle (TIME_WAIT ends are far apart in memory) before it needs them.
+ */
+uint32_t ps_engine_lane_ahead(const struct ps_engine *e, unsigned lane, size_t k);
 
 #endif

@@ -54,13 +54,15 @@ enum ps_conn_state {
 	PS_CONN_TIME_WAIT
 };
 
+/* 32 bytes: a host may hold millions of them, most in TIME_WAIT. */
 struct ps_conn {
 	uint64_t serial;   /* the caller's connection number */
-	uint32_t addr, dst;
-	uint32_t idx;      /* port index */
+	uint32_t dst;
 	uint32_t gen;      /* bumped on every reuse of the slot */
 	uint32_t owner;    /* the caller's tag, e.g. the population */
 	uint32_t next_free;
+	uint16_t addr;     /* source address index (a pool has at most 65535) */
+	uint16_t idx;      /* port index */
 	uint8_t mode, state;
 };
 
@@ -115,6 +117,13 @@ struct ps_pool *ps_host_pool(struct ps_host *h, enum ps_mode mode);
 
 /* (address, port) pairs carrying a socket, TCP and UDP together. */
 uint64_t ps_host_ports_in_use(const struct ps_host *h);
+
+/*
+ * Asks the processor to fetch what releasing conn will touch: with
+ * `stage` 0 its record, with 1 (once the record has arrived) the pool's
+ * bits for its port. Changes nothing; any conn is accepted.
+ */
+void ps_host_prefetch(const struct ps_host *h, uint32_t conn, int stage);
 
 /* The port number of a connection. */
 uint16_t ps_host_port(const struct ps_host *h, uint32_t conn);

@@ -51,12 +51,17 @@ struct ps_predict {
 	uint64_t hits[PS_PREDICT_G + 1]; /* hits[g]: the difference was among the top g */
 };
 
+/* When a port was last released: at = release time + 1 (0: no release pending), and allocs then. */
+struct ps_release {
+	ps_time at;
+	uint64_t alloc;
+};
+
 struct ps_observe {
 	uint32_t naddrs, n, ndsts;
 	ps_time peer_time_wait;
 	uint64_t allocs;                /* successful allocations so far */
-	ps_time *released_at;           /* [naddrs * n]: release time + 1; 0: no release pending */
-	uint64_t *released_alloc;       /* [naddrs * n]: allocs when it was released */
+	struct ps_release *released;    /* [naddrs * n]: each port's last release, read together */
 	struct ps_loghist reuse_s;      /* seconds between a port's release and its next allocation */
 	struct ps_loghist reuse_allocs; /* allocations in between */
 	uint64_t peer_tw_collisions;    /* new connections on a 4-tuple in the peer's TIME_WAIT */

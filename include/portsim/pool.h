@@ -6,10 +6,17 @@
  * Ports are handled as indexes into the range: idx = port - lo, 0 <= idx < n.
  * Per source address: a count of sockets on each port and a bitmap of
  * exclusive holders (bind0). Per (source address, destination) pair with
- * live entries: bitmaps of ports in use and in TIME_WAIT, made on first use
- * and recycled when the pair empties, so idle destinations cost nothing.
- * An open-addressed table maps each 4-tuple to its connection, as the
- * kernel's established hash does, for TIME_WAIT take-over.
+ * live entries: a bitmap of ports in use (live or TIME_WAIT), made on first
+ * use and recycled when the pair empties, so idle destinations cost nothing.
+ * Where no later request can take a TIME_WAIT entry over (tw_reuse), the
+ * pair's in-use bit is the whole truth about a 4-tuple. Only connections
+ * that may be taken over are also kept in a hash of 4-tuples, with the
+ * time they entered TIME_WAIT, as the kernel's established hash does.
+ *
+ * Exact counts of the ports each address and pair has lost are kept as
+ * ports are taken and released: a sample of the tightest destination costs
+ * one step per pair, and a search on a pair with no usable port at all
+ * fails at once.
  */
 #ifndef PORTSIM_POOL_H
 #define PORTSIM_POOL_H
@@ -58,18 +65,22 @@ struct ps_pair; /* bitmaps of one (address, destination) pair */
 struct ps_pool {
 	uint16_t lo, hi;
 	uint32_t n, words;         /* ports in range; 64-bit words per bitmap */
+	uint32_t swords;           /* words of a bitmap's summary: bit w = word w is full */
 	uint32_t naddrs, ndsts;
 	enum ps_unique unique;
 	uint64_t *reserved;        /* [words] */
-	uint64_t *any;             /* [naddrs * words] some socket holds (addr, port) */
+	uint64_t *any;             /* per address: [words] some socket holds (addr, port), then
+				      [2 * swords] summaries of full words, even ports and odd */
 	uint64_t *excl;            /* [naddrs * words] an exclusive socket holds (addr, port) */
 	uint32_t *users;           /* [naddrs * n] sockets on (addr, port) */
 	uint32_t *pair_of;         /* [naddrs * ndsts] pair slot + 1, 0 = none */
 	uint32_t *addr_pairs;      /* [naddrs] pairs with entries on each address */
 	uint64_t *addr_sockets;    /* [naddrs] sockets on each address */
+	uint32_t *excl_ports;      /* [naddrs] unreserved ports an exclusive socket holds */
+	uint32_t *busy_ports;      /* [naddrs] unreserved ports some socket holds */
 	struct ps_pair *pairs;
 	uint32_t npairs, pairs_cap, free_pair;
-	struct ps_map tuples;      /* 4-tuple -> connection, TIME_WAIT entry time */
+	struct ps_map tuples;      /* 4-tuples that may be taken over -> connection, TIME_WAIT entry time */
 	uint64_t ports_in_use;     /* (addr, port) pairs with at least one socket */
 	uint32_t reserved_in_range;
 };
@@ -103,7 +114,12 @@ int64_t ps_pool_scan_at(const struct ps_pool *p, const struct ps_request *req, u
 /* Is idx in the administratively excluded set (reserved ports)? */
 bool ps_pool_reserved(const struct ps_pool *p, uint32_t idx);
 
-/* Records a live socket on (addr, idx) toward dst; exclusive for bind0. 0 or -1 (memory). */
+/*
+ * Records a live socket on (addr, idx) toward dst; exclusive for bind0.
+ * conn names the connection when a later request may take its TIME_WAIT
+ * over (ps_pool_holder then finds it); PS_NO_CONN when none can, and the
+ * pool keeps no 4-tuple record. 0 or -1 (memory).
+ */
 int ps_pool_add(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst, uint32_t conn,
 		bool exclusive);
 
@@ -114,10 +130,13 @@ void ps_pool_enter_time_wait(struct ps_pool *p, uint32_t addr, uint32_t idx, uin
 /* Forgets the 4-tuple's entry (close without TIME_WAIT, TIME_WAIT end, take-over). */
 void ps_pool_remove(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst, bool exclusive);
 
+/* Asks the processor to fetch the bits a change of the 4-tuple's entry will touch; changes nothing. */
+void ps_pool_prefetch(const struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst);
+
 /* Sockets (live or TIME_WAIT, toward any destination) on (addr, idx). */
 uint32_t ps_pool_users(const struct ps_pool *p, uint32_t addr, uint32_t idx);
 
-/* Connection holding the 4-tuple, or PS_NO_CONN. */
+/* Connection holding the 4-tuple, if ps_pool_add was given one; else PS_NO_CONN. */
 uint32_t ps_pool_holder(const struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst);
 
 /* Ports a connect() could still get toward the worst-off (address, destination). */

@@ -122,14 +122,31 @@ static uint64_t boot_key(const struct ps_alloc_ctx *ctx, struct ps_rng *secret)
  * counter advances by max(i, 2 * random_below(8)) + 2, where i is how far
  * the successful pass walked, so successive connections to one destination
  * climb by small even strides.
+ *
+ * The hash changes only with the epoch, so the simulator remembers it per
+ * (source, destination) for the epoch it was made in, and the epoch's
+ * bounds, rather than hashing and dividing for every connection.
  */
+#define MEMO_SIZE 1024     /* a power of two; one slot per destination for up to this many */
+#define MEMO_VALID 0x10000 /* or'ed into the port of a filled slot */
+
+struct offset_memo {
+	uint64_t addrs;  /* source << 32 | destination */
+	uint64_t epoch;
+	uint64_t h;
+	uint32_t port;   /* destination port | MEMO_VALID */
+};
+
 struct linux_connect {
 	uint32_t *table;
 	uint32_t table_mask;
 	uint64_t key;
 	ps_time resalt;
+	ps_time epoch_lo, epoch_hi; /* now in [lo, hi) lies in epoch `epoch` */
+	uint64_t epoch;
 	struct ps_rng rng;
 	uint32_t n;
+	struct offset_memo memo[MEMO_SIZE];
 };
 
 static int linux_init(void *state, const struct ps_alloc_ctx *ctx)
@@ -159,11 +176,26 @@ static void linux_fini(void *state)
 	free(s->table);
 }
 
+/* The keyed hash of (source, destination, destination port, epoch of now). */
+static uint64_t offset_hash(struct linux_connect *s, const struct ps_request *req)
+{
+	if (req->now < s->epoch_lo || req->now >= s->epoch_hi) {
+		s->epoch = req->now / s->resalt;
+		s->epoch_lo = s->epoch * s->resalt;
+		s->epoch_hi = s->epoch_lo + s->resalt < s->epoch_lo ? PS_TIME_MAX : s->epoch_lo + s->resalt;
+	}
+	uint64_t addrs = ((uint64_t)req->src_ip << 32) | req->dst_ip;
+	struct offset_memo *m = &s->memo[(req->dst + req->addr * 0x9E3779B1u) & (MEMO_SIZE - 1)];
+	if (m->addrs != addrs || m->epoch != s->epoch || m->port != (req->dst_port | MEMO_VALID))
+		*m = (struct offset_memo){ .addrs = addrs, .epoch = s->epoch, .port = req->dst_port | MEMO_VALID,
+					   .h = ps_mix64(s->key, addrs, req->dst_port, s->epoch) };
+	return m->h;
+}
+
 static struct ps_pick linux_pick(void *state, const struct ps_pool *pool, const struct ps_request *req)
 {
 	struct linux_connect *s = state;
-	uint64_t epoch = req->now / s->resalt;
-	uint64_t h = ps_mix64(s->key, ((uint64_t)req->src_ip << 32) | req->dst_ip, req->dst_port, epoch);
+	uint64_t h = offset_hash(s, req);
 	uint32_t index = (uint32_t)h & s->table_mask;
 	uint32_t remaining = even_remaining(s->n);
 	uint32_t offset = (uint32_t)((s->table[index] + (uint32_t)(h >> 32)) % remaining);

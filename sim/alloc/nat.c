@@ -33,6 +33,25 @@ static int nfnat_init(void *state, const struct ps_nat *nat)
 	return 0;
 }
 
+/*
+ * One run: the candidates (off + i) % n for i < count, where off is a
+ * 16-bit counter that wraps to 0. Up to that wrap the candidates are
+ * consecutive modulo n, so the run is at most two bitmap scans. Returns i
+ * of the first usable candidate, or -1.
+ */
+static int64_t nfnat_run(const struct ps_nat *nat, const struct ps_nat_request *req, uint32_t addr,
+			 uint16_t off, uint32_t count, uint32_t *idx)
+{
+	uint32_t n = nat->n, first = 65536u - off;
+	if (first > count)
+		first = count;
+	int64_t k = ps_nat_scan(nat, req, addr, 0, off % n, n, 1, first, idx);
+	if (k >= 0 || first == count)
+		return k;
+	k = ps_nat_scan(nat, req, addr, 0, 0, n, 1, count - first, idx);
+	return k < 0 ? -1 : k + first;
+}
+
 static bool nfnat_pick(void *state, struct ps_nat *nat, const struct ps_nat_request *req,
 		       uint32_t *addr, uint32_t *idx, uint32_t *probes)
 {
@@ -56,20 +75,17 @@ static bool nfnat_pick(void *state, struct ps_nat *nat, const struct ps_nat_requ
 		}
 	}
 	uint32_t attempts = n < 128 ? n : 128;
-	uint16_t off = (uint16_t)ps_rng_below(&nat->rng, 65536);
 	for (;;) {
-		for (uint32_t i = 0; i < attempts; i++, off++) {
-			uint32_t cand = off % n;
-			(*probes)++;
-			if (ps_nat_usable(nat, req, *addr, cand)) {
-				*idx = cand;
-				return true;
-			}
+		uint16_t off = (uint16_t)ps_rng_below(&nat->rng, 65536);
+		int64_t k = nfnat_run(nat, req, *addr, off, attempts, idx);
+		if (k >= 0) {
+			*probes += (uint32_t)k + 1;
+			return true;
 		}
+		*probes += attempts;
 		if (attempts >= n || attempts < 16)
 			return false;
 		attempts /= 2;
-		off = (uint16_t)ps_rng_below(&nat->rng, 65536);
 	}
 }
 
