@@ -2,7 +2,7 @@
  * A run's folder repeats the run: the scenario.ini written beside the
  * outputs, run again from another directory, gives the same outputs, byte
  * for byte (wall_s aside), for every curated scenario and for scenarios
- * that read data files, which are copied into the folder's data/.
+ * that read data files, which are copied into the folder as data-NAME.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -80,7 +80,10 @@ static size_t same_tree(const char *a, const char *b)
 				la = strlen(ta);
 				lb = strlen(tb);
 			}
-			if (la != lb || memcmp(ta, tb, la))
+			/* The MANIFEST records the command, whose scenario path differs by design; and
+			 * summary.csv's size in it moves with wall_s. The files it lists must match. */
+			bool manifest = !strcmp(names[i], "MANIFEST");
+			if (!manifest && (la != lb || memcmp(ta, tb, la)))
 				fail_msg("%s and %s differ", pa, pb);
 			free(ta);
 			free(tb);
@@ -180,15 +183,15 @@ static void test_data_files_travel_with_the_outputs(void **state)
 		   "[workload.c]\narrival = replay\ntrace_file = ../other/t.csv\n");
 	char *ini = pst_path(root, "in/sub/s.ini"), *out = pst_path(root, "out"), *again = pst_path(root, "again");
 	run_ok((const char *[]){ "run", ini, "--events", "--quiet", "--out", out, NULL });
-	expect_file(out, "data/t.csv", trace);
-	expect_file(out, "data/t-2.csv", other);
-	expect_file(out, "data/d.txt", durations);
+	expect_file(out, "data-t.csv", trace);
+	expect_file(out, "data-t-2.csv", other);
+	expect_file(out, "data-d.txt", durations);
 	char *written = pst_path(out, "scenario.ini");
 	char *text = pst_read_file(written, NULL);
 	assert_non_null(strstr(text, "[workload.a]\narrival = replay"));
-	assert_non_null(strstr(text, "trace_file = data/t.csv\n"));
-	assert_non_null(strstr(text, "duration_file = data/d.txt\n"));
-	assert_non_null(strstr(text, "trace_file = data/t-2.csv\n"));
+	assert_non_null(strstr(text, "trace_file = data-t.csv\n"));
+	assert_non_null(strstr(text, "duration_file = data-d.txt\n"));
+	assert_non_null(strstr(text, "trace_file = data-t-2.csv\n"));
 	assert_null(strstr(text, root));
 	assert_non_null(strstr(text, "\nname = s\n"));
 	free(text);

@@ -1,9 +1,9 @@
 /*
  * A run's folder as a bundle that repeats the run from anywhere: each data
  * file the scenario reads (a replay's trace_file, an empirical
- * duration_file) is copied into the folder's data/ subfolder, and the
+ * duration_file) is copied into the folder's folder as data-NAME, and the
  * scenario.ini written beside the outputs names the copy by a path
- * relative to the folder (trace_file = data/NAME.csv), which is where a
+ * relative to the folder (trace_file = data-NAME.csv), which is where a
  * scenario's relative paths start. Nothing in it depends on where the
  * scenario or the checkout was, so its bytes do not either.
  */
@@ -21,13 +21,15 @@
 #include "portsim/input.h"
 #include "portsim/scenario.h"
 
-#define DATA_DIR "data"
-/* Longest name a copy gets, so that "data/NAME" fits a scenario's path field. */
+/* Copies sit beside the outputs as data-NAME: top-level files, so the folder's staging and
+ * MANIFEST treat them as every other output. */
+#define DATA_PREFIX "data-"
+/* Longest name a copy gets, so that "data-NAME" fits a scenario's path field. */
 #define NAME_MAX_CHARS 100
 
-_Static_assert(sizeof(DATA_DIR) + NAME_MAX_CHARS + 8 < PS_PATH_MAX, "data/NAME fits trace_file");
+_Static_assert(sizeof(DATA_PREFIX) + NAME_MAX_CHARS + 8 < PS_PATH_MAX, "data-NAME fits trace_file");
 
-/* A data file copied so far: the source's identity and its name under data/. */
+/* A data file copied so far: the source's identity and its name as data-NAME. */
 struct copied {
 	dev_t dev;
 	ino_t ino;
@@ -59,7 +61,7 @@ static void base_name(const char *path, char *out, size_t size)
 		snprintf(out, size, "file");
 }
 
-/* A name not yet taken under data/: NAME, then NAME-2.EXT, NAME-3.EXT, ... */
+/* A name not yet taken among the copies: NAME, then NAME-2.EXT, NAME-3.EXT, ... */
 static void unique_name(const struct bundle *b, const char *want, char *out, size_t size)
 {
 	const char *dot = strrchr(want, '.');
@@ -75,11 +77,11 @@ static void unique_name(const struct bundle *b, const char *want, char *out, siz
 	}
 }
 
-/* Copies the open file f into dir/data/name, written then renamed like every output. 0 or -1 (errno). */
+/* Copies the open file f into dir/data-name, written then renamed like every output. 0 or -1 (errno). */
 static int copy_into(const char *dir, const char *name, FILE *f)
 {
-	char rel[sizeof(DATA_DIR) + NAME_MAX_CHARS + 8], buf[1 << 16];
-	snprintf(rel, sizeof(rel), "%s/%s", DATA_DIR, name);
+	char rel[sizeof(DATA_PREFIX) + NAME_MAX_CHARS + 8], buf[1 << 16];
+	snprintf(rel, sizeof(rel), "%s%s", DATA_PREFIX, name);
 	struct ps_csv c;
 	if (ps_csv_open(&c, dir, rel, NULL) != 0)
 		return -1;
@@ -98,8 +100,8 @@ static int copy_into(const char *dir, const char *name, FILE *f)
 
 /*
  * Bundles the file value names (relative to the scenario's directory
- * scdir): copies it under data/ unless the same file is there already,
- * and writes "data/NAME" into out. 0 or -1 (errno).
+ * scdir): copies it to data-NAME unless the same file is there already,
+ * and writes "data-NAME" into out. 0 or -1 (errno).
  */
 static int bundle_file(struct bundle *b, const char *scdir, const char *value, char *out, size_t size)
 {
@@ -126,39 +128,27 @@ static int bundle_file(struct bundle *b, const char *scdir, const char *value, c
 			c = &b->done[i];
 	int rc = 0;
 	if (!c) {
-		char want[NAME_MAX_CHARS + 1], dest[PS_PATH_MAX * 4];
+		char want[NAME_MAX_CHARS + 1];
 		c = &b->done[b->n];
 		base_name(value, want, sizeof(want));
+		/* A copy bundled again (a run repeated from its own scenario.ini) keeps its name. */
+		size_t np = strlen(DATA_PREFIX);
+		if (!strncmp(want, DATA_PREFIX, np) && want[np])
+			memmove(want, want + np, strlen(want + np) + 1);
 		unique_name(b, want, c->name, sizeof(c->name));
 		c->dev = st.st_dev;
 		c->ino = st.st_ino;
 		b->n++;
-		snprintf(dest, sizeof(dest), "%s/%s/%s", b->dir, DATA_DIR, c->name);
-		struct stat there;
-		/* Run again from its own folder into that folder, the copy is its own source. */
-		bool same = stat(dest, &there) == 0 && there.st_dev == st.st_dev && there.st_ino == st.st_ino;
-		if (!same)
-			rc = copy_into(b->dir, c->name, f);
+		/* Always copied, even onto itself (a run into its own folder): the folder is staged and
+		 * published whole, so what it does not write again would go. */
+		rc = copy_into(b->dir, c->name, f);
 	}
 	int e = errno;
 	fclose(f);
 	errno = e;
 	if (rc == 0)
-		snprintf(out, size, "%s/%s", DATA_DIR, c->name);
+		snprintf(out, size, "%s%s", DATA_PREFIX, c->name);
 	return rc;
-}
-
-static int make_data_dir(const char *dir)
-{
-	char path[PS_PATH_MAX * 4];
-	int n = snprintf(path, sizeof(path), "%s/%s", dir, DATA_DIR);
-	if (n < 0 || (size_t)n >= sizeof(path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if (mkdir(path, 0777) != 0 && errno != EEXIST)
-		return -1;
-	return 0;
 }
 
 int ps_run_write_bundle(const char *dir, const struct ps_scenario *sc)
@@ -179,8 +169,6 @@ int ps_run_write_bundle(const char *dir, const struct ps_scenario *sc)
 		struct ps_population *q = &copy->pop[i];
 		bool trace = p->arrival == PS_ARRIVAL_REPLAY && p->trace_file[0];
 		bool durations = p->duration == PS_DURATION_EMPIRICAL && p->duration_file[0];
-		if ((trace || durations) && b->n == 0)
-			rc = make_data_dir(dir);
 		if (rc == 0 && trace)
 			rc = bundle_file(b, sc->dir, p->trace_file, q->trace_file, sizeof(q->trace_file));
 		if (rc == 0 && durations)
