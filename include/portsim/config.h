@@ -71,8 +71,10 @@ struct ps_run_config {
  * Validates sc and resolves it into cfg, reading the files it names
  * (relative paths from the scenario's directory). 0, or -1 with a message
  * in err: the scenario's own (see ps_scenario_validate), a file that cannot
- * be read or holds a bad line (FILE:LINE: what is wrong), or "out of
- * memory". cfg needs ps_run_config_fini either way; it does not point into sc.
+ * be read, is no regular file of at most PS_DATA_FILE_MAX bytes (input.h)
+ * or holds a bad line, led by the key that named it
+ * (NAME: [workload.P] trace_file = "V": FILE:LINE: what is wrong), or "out
+ * of memory". cfg needs ps_run_config_fini either way; it does not point into sc.
  */
 int ps_run_config_resolve(const struct ps_scenario *sc, struct ps_run_config *cfg, char *err,
 			  size_t size);

@@ -307,7 +307,8 @@ static const struct ps_cli_option opts[] = {
 		    "instead, at the scenario's own rates, the smallest value of the integer KEY (nat.addresses, "
 		    "host.addresses, workload.NAME.hosts, ...) whose failure ratio is at most F in every "
 		    "replication: tries the key's minimum, doubling, then bisects; prints the failure ratio "
-		    "there and one below; writes capacity_solve.csv (every value simulated)"),
+		    "there and one below; writes capacity_solve.csv (every value simulated); a key that "
+		    "cannot change the run (nat.addresses without a NAT) is refused"),
 	PS_OPT_STRATEGY("allocation strategy"),
 	PS_OPT_SEED("base seed; replication k uses splitmix64(seed + k), replication 0 the seed itself"),
 	PS_OPT_DURATION("simulated time of each run"),

@@ -267,9 +267,12 @@ enum ps_key_effect ps_scenario_key_effect(const struct ps_scenario *sc, const ch
 		for (unsigned i = 0; i < sc->npop && !p; i++)
 			if (!strcmp(sc->pop[i].name, sec + 9))
 				p = &sc->pop[i];
-		if (!p)
-			return say(PS_KEY_UNKNOWN, why, size, "the scenario has no population \"%s\"",
-				   ps_excerpt_text(shown, sizeof(shown), sec + 9));
+		if (!p) {
+			char hint[PS_ERR_MAX / 2];
+			ps_sc_population_hint(sc, sec + 9, false, hint, sizeof(hint));
+			return say(PS_KEY_UNKNOWN, why, size, "the scenario has no population \"%s\"%s",
+				   ps_excerpt_text(shown, sizeof(shown), sec + 9), hint);
+		}
 	}
 	if (s == SEC_COUNT)
 		return say(PS_KEY_UNKNOWN, why, size, "unknown section \"%s\"; allowed: %s",

@@ -117,6 +117,14 @@ void ps_sc_near_put(const struct near *nr, char *buf, size_t size, const char *p
 /* An unknown key name in sec: the problem, the closest key and every key of the section. */
 void ps_sc_unknown_key(struct problem *pr, enum section sec, const char *name);
 
+/*
+ * For a message about a population name the scenario lacks: "; did you
+ * mean "x"? allowed: workload.a, workload.b", and with adding the way to
+ * add one (override.c).
+ */
+void ps_sc_population_hint(const struct ps_scenario *sc, const char *name, bool adding, char *buf,
+			   size_t size);
+
 /* Suggests into pr the closest of a list joined by ", " (as the allowed text is). */
 void ps_sc_suggest_from_list(struct problem *pr, const char *word, const char *list);
 

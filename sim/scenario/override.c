@@ -45,19 +45,24 @@ static int refuse(char *err, size_t size, const char *assignment, const char *fm
 	return -1;
 }
 
-/* The closest population name, and every name, for a message about name. */
-static void populations(const struct ps_scenario *sc, const char *name, char *suggest, size_t ssize,
-			char *list, size_t lsize)
+void ps_sc_population_hint(const struct ps_scenario *sc, const char *name, bool adding, char *buf, size_t size)
 {
 	struct near nr = { .word = name };
-	struct out o = { list, lsize, 0 };
-	list[0] = '\0';
-	for (unsigned i = 0; i < sc->npop; i++) {
+	struct out o = { buf, size, 0 };
+	char suggest[PS_NAME_MAX];
+	suggest[0] = buf[0] = '\0';
+	for (unsigned i = 0; i < sc->npop; i++)
 		ps_sc_near_try(&nr, sc->pop[i].name, strlen(sc->pop[i].name));
+	ps_sc_near_put(&nr, suggest, sizeof(suggest), "", "");
+	if (suggest[0])
+		ps_sc_outf(&o, "; did you mean \"%s\"?", suggest);
+	ps_sc_outf(&o, "%s allowed: ", suggest[0] ? "" : ";");
+	for (unsigned i = 0; i < sc->npop; i++)
 		ps_sc_outf(&o, "%sworkload.%s", i ? ", " : "", sc->pop[i].name);
-	}
-	suggest[0] = '\0';
-	ps_sc_near_put(&nr, suggest, ssize, "", "");
+	if (adding)
+		ps_sc_outf(&o, "%s+workload.NAME.KEY=VALUE to add a population", sc->npop ? ", or " : "");
+	else if (!sc->npop)
+		ps_sc_outf(&o, "none: the scenario has no population");
 }
 
 int ps_scenario_override(struct ps_scenario *sc, const char *assignment, char *err, size_t size)
@@ -82,13 +87,8 @@ int ps_scenario_override(struct ps_scenario *sc, const char *assignment, char *e
 				      "the scenario has a population \"%s\" already", name,
 				      "; allowed: workload.NAME.KEY=VALUE to change it, '+' only to add one");
 		if (!add && !exists) {
-			char suggest[PS_NAME_MAX], list[PS_ERR_MAX / 2], more[PS_ERR_MAX];
-			populations(sc, name, suggest, sizeof(suggest), list, sizeof(list));
-			struct out o = { more, sizeof(more), 0 };
-			if (suggest[0])
-				ps_sc_outf(&o, "; did you mean \"%s\"?", suggest);
-			ps_sc_outf(&o, "%s allowed: %s%s+workload.NAME.KEY=VALUE to add a population",
-				   suggest[0] ? "" : ";", list, list[0] ? ", or " : "");
+			char more[PS_ERR_MAX];
+			ps_sc_population_hint(sc, name, true, more, sizeof(more));
 			return refuse(err, size, assignment, "the scenario has no population \"%s\"", name, more);
 		}
 	}
