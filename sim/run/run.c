@@ -116,7 +116,7 @@ static int nat_close(struct run *r, uint32_t conn, bool udp)
 	return ps_engine_schedule(&r->engine, t, EV_NAT_EXPIRE, map, r->nat.maps[map].gen);
 }
 
-/* Schedules in the population's lane when the delay is the same for all, else in the heap. */
+/* Schedules in the population's lane when the delay is the same for all, else in the wheel. */
 static int schedule_end(struct run *r, unsigned pop, ps_time t, uint32_t type, uint32_t id,
 			uint32_t gen)
 {
