@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "portsim/bounds.h"
 #include "portsim/run.h"
@@ -53,6 +54,13 @@ struct ps_capacity_bounds {
 
 /* The closed forms for sc at failure ratio target (0 < target < 1): ps_bounds, the binding pool's. */
 void ps_capacity_bounds(const struct ps_scenario *sc, double target, struct ps_capacity_bounds *b);
+
+/*
+ * Writes b as "metric,value" rows (deterministic_bound_per_s ... scenario_rate_per_s; an
+ * unknown value empty), the rows capacity_summary.csv and the report's closed_forms.csv share,
+ * so the knee figure reads either.
+ */
+void ps_capacity_bounds_write(FILE *f, const struct ps_capacity_bounds *b);
 
 /*
  * Writes into out a copy of sc with every scaled population's rate

@@ -134,7 +134,6 @@ static int write_search_csv(struct ps_capacity_result *res, const char *dir)
 		return -1;
 	if (ps_csv_open(&c, dir, "capacity_summary.csv", "metric,value") != 0)
 		return -1;
-	const struct ps_capacity_bounds *b = &res->bounds;
 	const struct {
 		const char *name;
 		double v;
@@ -146,6 +145,22 @@ static int write_search_csv(struct ps_capacity_result *res, const char *dir)
 		{ "capacity_ci95_high", res->capacity.high },
 		{ "bisection_step_per_s", res->step_per_s },
 		{ "unbounded", res->unbounded },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char v[64];
+		fmt_num(v, sizeof(v), rows[i].v);
+		fprintf(c.f, "%s,%s\n", rows[i].name, v);
+	}
+	ps_capacity_bounds_write(c.f, &res->bounds);
+	return ps_csv_commit(&c);
+}
+
+void ps_capacity_bounds_write(FILE *f, const struct ps_capacity_bounds *b)
+{
+	const struct {
+		const char *name;
+		double v;
+	} rows[] = {
 		{ "deterministic_bound_per_s", b->deterministic_per_s },
 		{ "erlang_b_per_s", b->erlang_per_s },
 		{ "erlang_b_load", b->erlang_load },
@@ -158,9 +173,8 @@ static int write_search_csv(struct ps_capacity_result *res, const char *dir)
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		char v[64];
 		fmt_num(v, sizeof(v), rows[i].v);
-		fprintf(c.f, "%s,%s\n", rows[i].name, v);
+		fprintf(f, "%s,%s\n", rows[i].name, v);
 	}
-	return ps_csv_commit(&c);
 }
 
 static int write_sweep_csv(const struct ps_capacity_result *res, const char *dir)

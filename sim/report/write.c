@@ -142,28 +142,19 @@ int ps_report_write_scenario(const char *dir, const struct ps_scenario *sc, char
 int ps_report_write_closed_forms(const char *dir, const struct ps_capacity_bounds *b, double target, char *err,
 				 size_t size)
 {
-	/* The names and format of capacity_summary.csv, so a figure reads either. */
-	const struct {
-		const char *name;
-		double v;
-	} rows[] = {
-		{ "target_failure_ratio", target },
-		{ "deterministic_bound_per_s", b->deterministic_per_s },
-		{ "erlang_b_per_s", b->erlang_per_s },
-		{ "erlang_b_load", b->erlang_load },
-		{ "usable_ports", b->usable_ports },
-		{ "destinations", b->destinations },
-		{ "addresses", b->addresses },
-		{ "holding_s", b->holding_s },
-		{ "scenario_rate_per_s", b->scenario_rate_per_s },
-	};
-	char text[2048];
-	size_t len = (size_t)snprintf(text, sizeof(text), "metric,value\n");
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]) && len < sizeof(text); i++) {
-		if (isnan(rows[i].v))
-			len += (size_t)snprintf(text + len, sizeof(text) - len, "%s,\n", rows[i].name);
-		else
-			len += (size_t)snprintf(text + len, sizeof(text) - len, "%s,%.10g\n", rows[i].name, rows[i].v);
+	/* The rows of capacity_summary.csv, written by the same function, so a figure reads either. */
+	char text[2048] = "";
+	FILE *f = fmemopen(text, sizeof(text) - 1, "w");
+	if (!f) {
+		snprintf(err, size, "report: %s/closed_forms.csv: %s", dir, strerror(errno));
+		return -1;
 	}
+	fprintf(f, "metric,value\n");
+	if (isnan(target))
+		fprintf(f, "target_failure_ratio,\n");
+	else
+		fprintf(f, "target_failure_ratio,%.10g\n", target);
+	ps_capacity_bounds_write(f, b);
+	fclose(f);
 	return put(dir, "closed_forms.csv", text, err, size);
 }
