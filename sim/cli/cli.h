@@ -24,6 +24,7 @@ extern const struct ps_cli_command ps_cmd_study;
 extern const struct ps_cli_command ps_cmd_plot;
 extern const struct ps_cli_command ps_cmd_man;
 extern const struct ps_cli_command ps_cmd_report;
+extern const struct ps_cli_command ps_cmd_explain;
 
 /* All of them, as main.c lists them; ps_cli_ncommands entries. */
 extern const struct ps_cli_command *const ps_cli_commands[];

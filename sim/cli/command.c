@@ -376,6 +376,15 @@ bool ps_cli_has_option(const struct ps_cli_command *cmd, const char *name)
 	return false;
 }
 
+bool ps_cli_given(const struct ps_cli_parsed *p, const char *name)
+{
+	for (size_t i = 0; p->cmd->opts && p->cmd->opts[i].name; i++)
+		if (!strcmp(p->cmd->opts[i].name, name))
+			return p->values[i].given;
+	fprintf(stderr, "portsim: %s: no option --%s in its table\n", p->cmd->name, name);
+	abort();
+}
+
 bool ps_cli_flag(const struct ps_cli_parsed *p, const char *name)
 {
 	return value(p, name, PS_CLI_FLAG, PS_CLI_FLAG)->given;

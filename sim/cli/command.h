@@ -137,6 +137,8 @@ int ps_cli_dispatch(const struct ps_cli_command *cmd, int argc, char **argv);
 /* Whether cmd's table has an option called name. */
 bool ps_cli_has_option(const struct ps_cli_command *cmd, const char *name);
 
+/* Whether the option name (of any kind) was given on the command line. */
+bool ps_cli_given(const struct ps_cli_parsed *p, const char *name);
 /* Whether the PS_CLI_FLAG option name was given. */
 bool ps_cli_flag(const struct ps_cli_parsed *p, const char *name);
 /* The PS_CLI_TEXT option name's value: as typed, else its default (NULL without one). */
