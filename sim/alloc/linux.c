@@ -485,9 +485,12 @@ static struct ps_pick linux_udp_pick(void *state, const struct ps_pool *pool, co
 	if (PS_NARRATING(pool))
 		pool->narrator->muted--;
 	if (some < 0) {
-		if (PS_NARRATING(pool))
-			ps_narrate(pool->narrator, "every port of the range is held by a UDP socket: each of the %u "
-				   "examined once, none free", s->n);
+		if (PS_NARRATING(pool)) {
+			ps_narrate(pool->narrator, "no port of the range is usable: the walk examines each of the %u "
+				   "once, in its scrambled order (listed here by port)", s->n);
+			ps_narrate_walk(pool->narrator, pool, req,
+					&(struct ps_walk){ .m = s->n, .step = 1, .count = s->n, .found = -1 });
+		}
 		return (struct ps_pick){ .idx = -1, .probes = s->n };
 	}
 	uint16_t first = (uint16_t)(s->lo + (uint32_t)(((uint64_t)rand * s->n) >> 32));
