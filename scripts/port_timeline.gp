@@ -17,7 +17,8 @@ dir = ARG1
 load system(sprintf("dirname '%s'", ARG0)) . "/figure.gpi"
 set datafile separator comma
 
-ports = system(sprintf("cd '%s' && ls port-*.csv 2>/dev/null | sed 's/^port-//; s/[.]csv$//' | sort -n | tr '\\n' ' '", dir))
+# The followed ports whose file has rows: a port nothing touched has nothing to draw.
+ports = system(sprintf("cd '%s' && for f in port-*.csv; do [ \"$(wc -l < \"$f\")\" -gt 1 ] && echo \"$f\"; done | sed 's/^port-//; s/[.]csv$//' | sort -n | tr '\\n' ' '", dir))
 nports = words(ports)
 series = dir . "/timeseries.csv"
 stats series using "t_s" nooutput
