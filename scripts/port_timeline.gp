@@ -28,8 +28,10 @@ pool = pool_of(dir)
 # A port's file as steps that hold each count until the next event, then to the end of the run.
 steps(p) = sprintf("< awk -F, '%s { s = $c[\"established\"] \",\" $c[\"time_wait\"] } \
     s != last { print $c[\"t_s\"] \",\" s; last = s } END { print %.9g \",\" s }' '%s/port-%s.csv'", awk_cols, t_end, dir, p)
-# The rows of one event, for the markers.
-events(p, ev) = sprintf("< awk -F, '%s $c[\"event\"] == \"%s\" { print $c[\"t_s\"] }' '%s/port-%s.csv'", awk_cols, ev, dir, p)
+# The times of one event, for the markers; at most one per thousandth of the run, so that a port
+# passed over by every search of a long run stays a light figure.
+events(p, ev) = sprintf("< awk -F, '%s $c[\"event\"] == \"%s\" { b = int($c[\"t_s\"] * 1000 / %.9g); \
+    if (b != last || !n++) print $c[\"t_s\"]; last = b }' '%s/port-%s.csv'", awk_cols, ev, t_end, dir, p)
 
 band = 120
 height = band * nports + 340
