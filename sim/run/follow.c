@@ -267,41 +267,39 @@ void ps_follow_result(struct ps_follow *f, struct ps_host *h, struct ps_nat *nat
 	}
 }
 
+/* A followed port's row for connection conn's event, after its counts moved by est and tw. */
+static void conn_row(struct ps_follow *f, const struct ps_host *h, uint32_t conn, ps_time now, const char *event,
+		     int est, int tw)
+{
+	const struct ps_conn *c = ps_host_conn(h, conn);
+	struct port_file *pf = file_of(f, ps_host_port(h, conn));
+	if (!pf)
+		return;
+	pf->established += (uint32_t)est;
+	pf->time_wait += (uint32_t)tw;
+	row(pf, now, event, c->serial, h->cfg.first_ip + c->addr, &h->cfg.dsts[c->dst], "");
+}
+
 void ps_follow_close(struct ps_follow *f, const struct ps_host *h, uint32_t conn, ps_time now)
 {
 	const struct ps_conn *c = ps_host_conn(h, conn);
 	if (c->mode == PS_MODE_UDP)
 		return;
-	uint16_t port = ps_host_port(h, conn);
 	untrack(f, c->addr, c->idx, c->dst);
-	struct port_file *pf = file_of(f, port);
-	if (pf) {
-		pf->established--;
-		row(pf, now, "close", c->serial, h->cfg.first_ip + c->addr, &h->cfg.dsts[c->dst], "");
-	}
+	conn_row(f, h, conn, now, "close", -1, 0);
 }
 
 void ps_follow_time_wait(struct ps_follow *f, const struct ps_host *h, uint32_t conn, ps_time now)
 {
 	const struct ps_conn *c = ps_host_conn(h, conn);
-	uint16_t port = ps_host_port(h, conn);
-	if (tracked(f, port))
+	if (tracked(f, ps_host_port(h, conn)))
 		track(f, c->addr, c->idx, c->dst, c->serial | TRACK_TW, now);
-	struct port_file *pf = file_of(f, port);
-	if (pf) {
-		pf->time_wait++;
-		row(pf, now, "time_wait", c->serial, h->cfg.first_ip + c->addr, &h->cfg.dsts[c->dst], "");
-	}
+	conn_row(f, h, conn, now, "time_wait", 0, 1);
 }
 
 void ps_follow_tw_end(struct ps_follow *f, const struct ps_host *h, uint32_t conn, ps_time now)
 {
 	const struct ps_conn *c = ps_host_conn(h, conn);
-	uint16_t port = ps_host_port(h, conn);
 	untrack(f, c->addr, c->idx, c->dst);
-	struct port_file *pf = file_of(f, port);
-	if (pf) {
-		pf->time_wait--;
-		row(pf, now, "tw_end", c->serial, h->cfg.first_ip + c->addr, &h->cfg.dsts[c->dst], "");
-	}
+	conn_row(f, h, conn, now, "tw_end", 0, -1);
 }
