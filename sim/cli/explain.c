@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "portsim/follow.h"
@@ -123,6 +124,20 @@ static int explain(const struct ps_cli_parsed *p)
 	ps_follow_free(f);
 	free(sc);
 	return rc;
+}
+
+int ps_cli_explain_report(void *arg, const char *dir, char **text)
+{
+	(void)dir;
+	const struct ps_cli_explain_job *job = arg;
+	struct ps_follow_config cfg = { .target = PS_FOLLOW_ATTEMPT, .attempt = job->attempt };
+	struct ps_follow *f;
+	if (replay(job->sc, &cfg, &f, NULL) != PS_EXIT_OK)
+		return -1;
+	const char *told = ps_follow_told(f) ? ps_follow_text(f) : NULL;
+	*text = told ? strdup(told) : NULL;
+	ps_follow_free(f);
+	return *text ? 1 : -1;
 }
 
 const struct ps_cli_command ps_cmd_explain = {
