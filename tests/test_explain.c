@@ -29,6 +29,7 @@
 struct row {
 	char event[16];
 	unsigned port, probes;
+	double t;
 };
 
 /* Field i of a CSV line (no quoting in events.csv), into buf. */
@@ -47,7 +48,7 @@ static struct row attempt_row(const char *dir, uint64_t n)
 	char *text = pst_read_file(path, NULL);
 	assert_non_null(text);
 	struct row r = { .port = 0 };
-	char id[32], ev[16], port[16], probes[16];
+	char id[32], ev[16], port[16], probes[16], t[32];
 	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
 		field(line, 2, ev, sizeof(ev));
 		if (strtoull(field(line, 1, id, sizeof(id)), NULL, 10) != n || (strcmp(ev, "open") && strcmp(ev, "fail")))
@@ -55,6 +56,7 @@ static struct row attempt_row(const char *dir, uint64_t n)
 		snprintf(r.event, sizeof(r.event), "%s", ev);
 		r.port = (unsigned)atoi(field(line, 4, port, sizeof(port)));
 		r.probes = (unsigned)atoi(field(line, 7, probes, sizeof(probes)));
+		r.t = strtod(field(line, 0, t, sizeof(t)), NULL);
 		break;
 	}
 	free(text);
@@ -200,6 +202,24 @@ static void test_port_finds_the_first_attempt_that_chooses_or_examines_it(void *
 	free(dir);
 }
 
+static void test_at_tells_the_first_attempt_at_or_after_the_time(void **state)
+{
+	(void)state;
+	char ini[1024];
+	snprintf(ini, sizeof(ini), SMALL, "rfc6056-1");
+	char *dir = run_with_events(ini);
+	struct ps_follow_config cfg = { .target = PS_FOLLOW_AT, .at = ps_time_from_s(2.5) };
+	struct ps_follow *f = replay(ini, &cfg);
+	uint64_t n = ps_follow_told(f);
+	ps_follow_free(f);
+	assert_true(n > 1);
+	assert_true(attempt_row(dir, n).t >= 2.5);
+	assert_true(attempt_row(dir, n - 1).t < 2.5);
+	check_attempt(ini, dir, n, "rfc6056-1 --at");
+	pst_rmtree(dir);
+	free(dir);
+}
+
 static void test_explain_behind_a_nat_names_the_external_port(void **state)
 {
 	(void)state;
@@ -295,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_every_strategy_tells_what_events_csv_records),
 		cmocka_unit_test(test_a_failure_says_why_every_candidate_was_refused),
 		cmocka_unit_test(test_port_finds_the_first_attempt_that_chooses_or_examines_it),
+		cmocka_unit_test(test_at_tells_the_first_attempt_at_or_after_the_time),
 		cmocka_unit_test(test_explain_behind_a_nat_names_the_external_port),
 		cmocka_unit_test(test_the_cli_tells_and_refuses),
 		cmocka_unit_test(test_follow_port_agrees_with_events_csv),
