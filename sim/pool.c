@@ -1,4 +1,5 @@
 #include "portsim/pool.h"
+#include "portsim/narrate.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -305,7 +306,7 @@ static bool tw_old_enough(const struct ps_pool *p, const struct ps_request *req,
 	return s && (s->v[0] & IN_TW) && req->now >= s->v[1] && req->now - s->v[1] >= req->tw_min_age;
 }
 
-bool ps_pool_usable(const struct ps_pool *p, const struct ps_request *req, uint32_t idx)
+static bool usable(const struct ps_pool *p, const struct ps_request *req, uint32_t idx)
 {
 	if (idx >= p->n)
 		return false;
@@ -362,8 +363,8 @@ static uint32_t scan_span(const struct ps_pool *p, const struct ps_request *req,
 	return UINT32_MAX;
 }
 
-uint32_t ps_pool_first(const struct ps_pool *p, const struct ps_request *req, uint32_t from,
-		       uint32_t to, int parity)
+static uint32_t first_usable(const struct ps_pool *p, const struct ps_request *req, uint32_t from,
+			     uint32_t to, int parity)
 {
 	if (to > p->n)
 		to = p->n;
@@ -376,8 +377,8 @@ uint32_t ps_pool_first(const struct ps_pool *p, const struct ps_request *req, ui
 	return scan_span(p, req, &v, from, to, parity);
 }
 
-int64_t ps_pool_scan_at(const struct ps_pool *p, const struct ps_request *req, uint32_t base,
-			uint32_t start, uint32_t m, uint32_t step, uint32_t count, uint32_t *idx)
+static int64_t scan_at(const struct ps_pool *p, const struct ps_request *req, uint32_t base,
+		       uint32_t start, uint32_t m, uint32_t step, uint32_t count, uint32_t *idx)
 {
 	if (m == 0 || base > p->n || m > p->n - base || start >= m || step == 0 || count == 0)
 		return -1;
@@ -389,7 +390,7 @@ int64_t ps_pool_scan_at(const struct ps_pool *p, const struct ps_request *req, u
 	if (!fast) {
 		uint32_t cur = start;
 		for (uint32_t k = 0; k < count; k++) {
-			if (ps_pool_usable(p, req, base + cur)) {
+			if (usable(p, req, base + cur)) {
 				*idx = base + cur;
 				return k;
 			}
@@ -423,6 +424,43 @@ int64_t ps_pool_scan_at(const struct ps_pool *p, const struct ps_request *req, u
 		return -1;
 	*idx = found;
 	return (int64_t)k;
+}
+
+/* ---- the probe functions, told to a narrator when one listens (narrate.h) ---- */
+
+bool ps_pool_usable(const struct ps_pool *p, const struct ps_request *req, uint32_t idx)
+{
+	bool ok = usable(p, req, idx);
+	if (PS_NARRATING(p))
+		ps_narrate_walk(p->narrator, p, req,
+				&(struct ps_walk){ .base = idx, .m = 1, .step = 1, .count = 1, .found = ok ? 0 : -1 });
+	return ok;
+}
+
+uint32_t ps_pool_first(const struct ps_pool *p, const struct ps_request *req, uint32_t from,
+		       uint32_t to, int parity)
+{
+	uint32_t found = first_usable(p, req, from, to, parity);
+	if (PS_NARRATING(p)) {
+		to = to < p->n ? to : p->n;
+		from += parity >= 0 && (int)(from & 1) != parity;
+		uint32_t step = parity < 0 ? 1 : 2, m = to > from ? to - from : 0;
+		struct ps_walk w = { .base = from, .m = m, .step = step, .count = (m + step - 1) / step,
+				     .found = found == UINT32_MAX ? -1 : (int64_t)((found - from) / step) };
+		ps_narrate_walk(p->narrator, p, req, &w);
+	}
+	return found;
+}
+
+int64_t ps_pool_scan_at(const struct ps_pool *p, const struct ps_request *req, uint32_t base,
+			uint32_t start, uint32_t m, uint32_t step, uint32_t count, uint32_t *idx)
+{
+	int64_t k = scan_at(p, req, base, start, m, step, count, idx);
+	if (PS_NARRATING(p) && m > 0 && start < m)
+		ps_narrate_walk(p->narrator, p, req,
+				&(struct ps_walk){ .base = base, .start = start, .m = m, .step = step,
+						   .count = count, .found = k });
+	return k;
 }
 
 int64_t ps_pool_scan(const struct ps_pool *p, const struct ps_request *req, uint32_t start,
@@ -591,4 +629,22 @@ uint32_t ps_pool_free_tightest(const struct ps_pool *p)
 		best = f < best ? f : best;
 	}
 	return best;
+}
+
+enum ps_why ps_pool_why(const struct ps_pool *p, const struct ps_request *req, uint32_t idx)
+{
+	if (idx >= p->n)
+		return PS_WHY_OUTSIDE;
+	if (bit(p->reserved, idx))
+		return PS_WHY_RESERVED;
+	if (bit(p->excl + (size_t)req->addr * p->words, idx))
+		return PS_WHY_EXCLUSIVE;
+	if (!four_tuple(p, req))
+		return bit(any_of(p, req->addr), idx) ? PS_WHY_PORT_BUSY : PS_WHY_USABLE;
+	const struct ps_pair *pr = pair_get(p, req->addr, req->dst);
+	if (!pr || !bit(pr->used, idx))
+		return PS_WHY_USABLE;
+	if (req->tw_takeover && pr->rec && bit(tw_bits(p, pr), idx))
+		return tw_old_enough(p, req, idx) ? PS_WHY_USABLE : PS_WHY_TW_YOUNG;
+	return PS_WHY_TUPLE_BUSY;
 }

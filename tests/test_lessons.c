@@ -8,7 +8,11 @@
  *   <!-- expect: METRIC OP VALUE -->
  *   <!-- expect in SUBFOLDER: METRIC OP VALUE -->     a run of --vary, e.g. vary-nat.addresses-2
  *
- * and that the figure the lesson names was drawn.
+ * and that the figure the lesson names was drawn. A lesson that follows a port (run
+ * --follow-port P) may claim what port-P.csv shows:
+ *
+ *   <!-- expect port P: EVENT never -->              no row of that event
+ *   <!-- expect port P: EVENT first OP SECONDS -->   the first such row's t_s, OP one of < > <= >=
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,6 +39,9 @@ struct claim {
 	char sub[128]; /* "" for the --out folder itself */
 	char text[512];
 	struct ps_claim c;
+	unsigned port;  /* a claim on port-P.csv; 0 for one on summary.csv */
+	char event[16], op[3];
+	double seconds; /* op's bound on the first row's t_s; op "" when no row may exist */
 };
 
 struct lesson {
@@ -85,6 +92,17 @@ static size_t parse(const char *text, struct lesson *ls)
 			free(l);
 			l = line_at(p);
 			next = p + strlen(l) + (p[strlen(l)] == '\n');
+		} else if (!strncmp(l, "<!-- expect port ", 17)) {
+			if (!n || ls[n - 1].nclaims == MAX_CLAIMS)
+				fail_msg("a port claim before any lesson command, or too many: %s", l);
+			struct claim *c = &ls[n - 1].claims[ls[n - 1].nclaims++];
+			memset(c, 0, sizeof(*c));
+			snprintf(c->text, sizeof(c->text), "%s", l + 5);
+			char never[8] = "";
+			if (sscanf(l, "<!-- expect port %u: %15s first %2s %lf -->", &c->port, c->event, c->op, &c->seconds) != 4 &&
+			    (sscanf(l, "<!-- expect port %u: %15s %7s -->", &c->port, c->event, never) != 3 ||
+			     strcmp(never, "never")))
+				fail_msg("\"%s\" is not <!-- expect port P: EVENT never|first OP SECONDS -->", l);
 		} else if (!strncmp(l, "<!-- expect", 11)) {
 			if (!n)
 				fail_msg("a claim before any lesson command: %s", l);
@@ -165,6 +183,29 @@ static int metric(const char *dir, const char *name, double *v)
 	return have;
 }
 
+/* A claim on port-P.csv: its first row of the event, or that there is none. */
+static void check_port_claim(const char *title, const char *out, const struct claim *c)
+{
+	char cmd[1200];
+	snprintf(cmd, sizeof(cmd), "awk -F, 'NR > 1 && $2 == \"%s\" { print $1; exit }' '%s/port-%u.csv'", c->event, out,
+		 c->port);
+	int st;
+	char *first = pst_shell(cmd, &st);
+	if (st != 0)
+		fail_msg("lesson \"%s\": %s/port-%u.csv was not written", title, out, c->port);
+	bool ok, none = !*first;
+	double t = none ? 0 : strtod(first, NULL);
+	if (!*c->op)
+		ok = none;
+	else
+		ok = !none && (!strcmp(c->op, "<") ? t < c->seconds : !strcmp(c->op, ">") ? t > c->seconds
+			       : !strcmp(c->op, "<=") ? t <= c->seconds : t >= c->seconds);
+	printf("  %s %s (first %s: %s)\n", ok ? "ok  " : "FAIL", c->text, c->event, none ? "none" : first);
+	if (!ok)
+		fail_msg("lesson \"%s\": %s does not hold (first %s: %s)", title, c->text, c->event, none ? "none" : first);
+	free(first);
+}
+
 static bool has_gnuplot(void)
 {
 	int rc = system("command -v gnuplot >/dev/null 2>&1");
@@ -239,6 +280,10 @@ static void test_every_lesson_command_gives_its_answer(void **state)
 			struct claim *c = &x->claims[k];
 			char dir[1024];
 			snprintf(dir, sizeof(dir), "%s%s%s", out, *c->sub ? "/" : "", c->sub);
+			if (c->port) {
+				check_port_claim(x->title, out, c);
+				continue;
+			}
 			double v = 0;
 			int have = metric(dir, c->c.metric, &v);
 			bool ok = ps_claim_holds_value(&c->c, have, v);

@@ -9,6 +9,12 @@
  * which ports are usable and reports the port it chose and the number of
  * candidates the modelled system examined, which may be more than the
  * simulator needed to look at.
+ *
+ * Each pick also narrates itself (narrate.h): when the pool has a narrator
+ * (portsim explain, run --follow-port; NULL otherwise), pick tells in its
+ * own terms where it starts and what it remembers, and the pool's probe
+ * functions tell each candidate. A new strategy brings its narration in its
+ * own file; tests/test_explain.c checks every registered one tells some.
  */
 #ifndef PORTSIM_ALLOC_H
 #define PORTSIM_ALLOC_H

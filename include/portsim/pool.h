@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "portsim/map.h"
+#include "portsim/narrate.h"
 #include "portsim/types.h"
 
 /* Which sockets a connect() must not collide with. */
@@ -61,6 +62,7 @@ struct ps_pool_config {
 };
 
 struct ps_pair; /* bitmaps of one (address, destination) pair */
+struct ps_narrator;
 
 struct ps_pool {
 	uint16_t lo, hi;
@@ -83,6 +85,7 @@ struct ps_pool {
 	struct ps_map tuples;      /* 4-tuples that may be taken over -> connection, TIME_WAIT entry time */
 	uint64_t ports_in_use;     /* (addr, port) pairs with at least one socket */
 	uint32_t reserved_in_range;
+	struct ps_narrator *narrator; /* NULL but while an allocation is being told (narrate.h) */
 };
 
 /* 0, or -1 when out of memory or the configuration is invalid. */
@@ -141,5 +144,8 @@ uint32_t ps_pool_holder(const struct ps_pool *p, uint32_t addr, uint32_t idx, ui
 
 /* Ports a connect() could still get toward the worst-off (address, destination). */
 uint32_t ps_pool_free_tightest(const struct ps_pool *p);
+
+/* Why idx is refused for req, by the availability rule ps_pool_usable applies (narrate.h). */
+enum ps_why ps_pool_why(const struct ps_pool *p, const struct ps_request *req, uint32_t idx);
 
 #endif

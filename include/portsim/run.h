@@ -22,6 +22,7 @@ struct ps_run_options {
 	bool events_gz;       /* write events.csv.gz (gzip of events.csv's bytes) instead of events.csv */
 	bool ports;           /* also write ports.csv (occupancy per port bin and sample) */
 	bool progress;        /* progress on stderr: a line redrawn on a terminal, else a line every 10 s */
+	struct ps_follow *follow; /* NULL, or told every attempt and port change (follow.h) */
 };
 
 struct ps_run_result {

@@ -35,6 +35,7 @@
  * up the full 4-tuple); that is the host's `unique` setting, not ours.
  */
 #include "portsim/alloc.h"
+#include "portsim/narrate.h"
 
 enum { FB_TCP, FB_UDP, FB_PROTOS };
 
@@ -74,6 +75,10 @@ static struct ps_pick walk(const struct freebsd *s, const struct ps_pool *pool,
 			   const struct ps_request *req, uint32_t start, uint32_t *next)
 {
 	uint32_t idx;
+	if (PS_NARRATING(pool))
+		ps_narrate(pool->narrator, "lastport is port %u; the do/while loop tries lastport + 1 = port %u, "
+			   "then +1 with wrap, for at most %u candidates",
+			   pool->lo + (start ? start - 1 : s->n - 1), pool->lo + start, s->n);
 	int64_t k = ps_pool_scan(pool, req, start, s->n, 1, s->n, &idx);
 	if (k < 0) {
 		/* N increments bring lastport back to where it was. */
@@ -89,6 +94,8 @@ static struct ps_pick freebsd_pick(void *state, const struct ps_pool *pool,
 {
 	struct freebsd *s = state;
 	uint32_t next;
+	if (PS_NARRATING(pool))
+		ps_narrate(pool->narrator, "FreeBSD draws lastport = first + arc4random() %% (last - first)");
 	return walk(s, pool, req, random_start(s), &next);
 }
 
@@ -119,6 +126,10 @@ static struct ps_pick legacy_pick(void *state, const struct ps_pool *pool,
 	bool dorandom = (s->stoprandom == 0 || udp) && s->n > 1;
 	if (!udp)
 		s->tcpallocs++;
+	if (PS_NARRATING(pool))
+		ps_narrate(pool->narrator, "%s", dorandom ? "randomization is on: lastport is drawn at random"
+			   : "randomization is off (more than randomcps TCP allocations in a second turned it off "
+			     "for randomtime): lastport is the last port chosen");
 	uint32_t start = dorandom ? random_start(s) : s->cursor[proto];
 	return walk(s, pool, req, start, &s->cursor[proto]);
 }

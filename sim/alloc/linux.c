@@ -21,6 +21,7 @@
 #include <stdlib.h>
 
 #include "portsim/alloc.h"
+#include "portsim/narrate.h"
 
 /* What the even/odd walk found: idx (or -1), candidates examined, and the
  * kernel's loop variable i within the pass that succeeded. */
@@ -73,6 +74,9 @@ static struct parity_walk parity_walk(const struct ps_pool *pool, const struct p
 	uint32_t idx = 0;
 	int64_t k = pass(pool, req, pool->n, remaining, start, &idx);
 	if (k < 0 && second_pass) {
+		if (PS_NARRATING(pool))
+			ps_narrate(pool->narrator, "no port of that parity was usable: the second pass tries the other "
+				   "parity, from port %u", pool->lo + second_start);
 		before = per_pass;
 		k = pass(pool, req, pool->n, remaining, second_start, &idx);
 	}
@@ -99,6 +103,28 @@ static struct parity_walk connect_walk(const struct ps_pool *pool, const struct 
 {
 	offset &= ~1u;
 	return parity_walk(pool, req, remaining, offset, remaining > 1, offset + 1);
+}
+
+/* What every connect() era narrates: the hash, the counter it picked, the offset and the parity pass. */
+static void tell_hash(const struct ps_pool *pool, const struct ps_request *req, const char *hash, uint64_t h,
+		      uint32_t index, uint32_t counter, uint32_t addend, uint32_t offset, uint32_t remaining,
+		      uint32_t counters)
+{
+	char src[16], dst[16];
+	ps_ip_text(src, sizeof(src), req->src_ip);
+	ps_ip_text(dst, sizeof(dst), req->dst_ip);
+	ps_narrate(pool->narrator, "hash inputs: source %s, destination %s:%u; %s = 0x%016llx", src, dst,
+		   req->dst_port, hash, (unsigned long long)h);
+	ps_narrate(pool->narrator,
+		   "it selects perturbation counter %u of %u, which holds %u; counter + %u, modulo the %u "
+		   "candidates of a pass, gives offset %u",
+		   index, counters, counter, addend, remaining, offset);
+	uint32_t even = offset & ~1u;
+	ps_narrate(pool->narrator,
+		   "parity: connect() first tries the ports of the range's low-end parity (%s ports here, "
+		   "offset %u = port %u, step 2), leaving the other half to bind(0); only if that pass finds "
+		   "nothing does it try the other parity from port %u",
+		   ((pool->lo + even) & 1) ? "odd" : "even", even, pool->lo + even, pool->lo + even + 1);
 }
 
 /* secure_ipv4_port_ephemeral() before 5.18: 32 bits, no time input. */
@@ -199,11 +225,19 @@ static struct ps_pick linux_pick(void *state, const struct ps_pool *pool, const 
 	uint32_t index = (uint32_t)h & s->table_mask;
 	uint32_t remaining = even_remaining(s->n);
 	uint32_t offset = (uint32_t)((s->table[index] + (uint32_t)(h >> 32)) % remaining);
+	if (PS_NARRATING(pool))
+		tell_hash(pool, req, "SipHash of (source, destination, destination port, the 10 s epoch)",
+			  h, index, s->table[index], (uint32_t)(h >> 32), offset, remaining, s->table_mask + 1);
 	struct parity_walk w = connect_walk(pool, req, remaining, offset);
 	if (w.idx < 0)
 		return (struct ps_pick){ .idx = -1, .probes = w.probes };
 	uint32_t jitter = 2 * (uint32_t)ps_rng_below(&s->rng, 8);
 	s->table[index] += (w.i > jitter ? w.i : jitter) + 2;
+	if (PS_NARRATING(pool))
+		ps_narrate(pool->narrator,
+			   "perturbation counter %u advances by max(i = %u, 2 x U{0..7} = %u) + 2 = %u, to %u: the "
+			   "next connection toward this destination starts that much further on",
+			   index, w.i, jitter, (w.i > jitter ? w.i : jitter) + 2, s->table[index]);
 	return (struct ps_pick){ .idx = w.idx, .probes = w.probes };
 }
 
@@ -261,6 +295,9 @@ static struct ps_pick linux_5_12_pick(void *state, const struct ps_pool *pool,
 	uint32_t index = (port_offset * GOLDEN_RATIO_32) >> (32 - LINUX_5_12_SHIFT);
 	uint32_t remaining = even_remaining(s->n);
 	uint32_t offset = (s->table[index] + port_offset) % remaining;
+	if (PS_NARRATING(pool))
+		tell_hash(pool, req, "keyed hash of (source, destination, destination port), no time", port_offset,
+			  index, s->table[index], port_offset, offset, remaining, 1u << LINUX_5_12_SHIFT);
 	struct parity_walk w = connect_walk(pool, req, remaining, offset);
 	if (w.idx < 0)
 		return (struct ps_pick){ .idx = -1, .probes = w.probes };
@@ -269,6 +306,9 @@ static struct ps_pick linux_5_12_pick(void *state, const struct ps_pool *pool,
 	if (i == 0 && ps_rng_below(&s->rng, 16) == 0)
 		i = 2;
 	s->table[index] += i + 2;
+	if (PS_NARRATING(pool))
+		ps_narrate(pool->narrator, "counter %u advances by i + 2 = %u (i = %u%s), to %u", index, i + 2, i,
+			   i != w.i ? ", one first-try success in 16 skips a port" : "", s->table[index]);
 	return (struct ps_pick){ .idx = w.idx, .probes = w.probes };
 }
 
@@ -316,10 +356,17 @@ static struct ps_pick linux_4_6_pick(void *state, const struct ps_pool *pool,
 	struct linux_4_6 *s = state;
 	uint32_t remaining = even_remaining(s->n);
 	uint32_t offset = (s->hint + port_offset32(s->key, req)) % remaining;
+	if (PS_NARRATING(pool))
+		tell_hash(pool, req, "keyed hash of (source, destination, destination port)", port_offset32(s->key, req),
+			  0, s->hint, port_offset32(s->key, req), offset, remaining, 1);
 	struct parity_walk w = connect_walk(pool, req, remaining, offset);
 	if (w.idx < 0)
 		return (struct ps_pick){ .idx = -1, .probes = w.probes };
 	s->hint += w.i + 2;
+	if (PS_NARRATING(pool))
+		ps_narrate(pool->narrator,
+			   "the one global hint, shared by every destination, advances by i + 2 = %u, to %u",
+			   w.i + 2, s->hint);
 	return (struct ps_pick){ .idx = w.idx, .probes = w.probes };
 }
 
@@ -362,6 +409,12 @@ static struct ps_pick linux_bind_pick(void *state, const struct ps_pool *pool,
 	struct linux_bind *s = state;
 	uint32_t remaining = even_remaining(s->n);
 	uint32_t offset = (uint32_t)ps_rng_below(&s->rng, remaining) | 1u;
+	if (PS_NARRATING(pool))
+		ps_narrate(pool->narrator,
+			   "bind(0) draws a uniform offset and forces it odd: %u (port %u); it walks that parity, "
+			   "the one opposite to the range's low end, by steps of 2, then the other parity from "
+			   "port %u, testing the port alone (any socket on it refuses it)",
+			   offset % remaining, pool->lo + offset % remaining, pool->lo + (offset - 1) % remaining);
 	/*
 	 * offset may equal remaining only when remaining is 1; the kernel's
 	 * `port -= remaining` then wraps it to low, and its second pass tries
@@ -426,11 +479,29 @@ static struct ps_pick linux_udp_pick(void *state, const struct ps_pool *pool, co
 	 * usable the answer is known without walking 65536 numbers.
 	 */
 	uint32_t any;
-	if (ps_pool_scan(pool, req, 0, s->n, 1, s->n, &any) < 0)
+	if (PS_NARRATING(pool))
+		pool->narrator->muted++;
+	int64_t some = ps_pool_scan(pool, req, 0, s->n, 1, s->n, &any);
+	if (PS_NARRATING(pool))
+		pool->narrator->muted--;
+	if (some < 0) {
+		if (PS_NARRATING(pool)) {
+			ps_narrate(pool->narrator, "no port of the range is usable: the walk examines each of the %u "
+				   "once, in its scrambled order (listed here by port)", s->n);
+			ps_narrate_walk(pool->narrator, pool, req,
+					&(struct ps_walk){ .m = s->n, .step = 1, .count = s->n, .found = -1 });
+		}
 		return (struct ps_pick){ .idx = -1, .probes = s->n };
+	}
 	uint16_t first = (uint16_t)(s->lo + (uint32_t)(((uint64_t)rand * s->n) >> 32));
 	uint16_t step = (uint16_t)((rand | 1u) * s->slots);
 	uint16_t last = (uint16_t)(first + s->slots);
+	if (PS_NARRATING(pool))
+		ps_narrate(pool->narrator,
+			   "a random 32-bit value 0x%08x gives the first port %u and the step %u (an odd multiple "
+			   "of the %u hash slots): it visits the ports of %u's slot in scrambled order, then the "
+			   "next slot's",
+			   rand, first, step, s->slots, first);
 	uint32_t probes = 0;
 	do {
 		uint16_t snum = first;

@@ -19,6 +19,7 @@
  * net.inet.{tcp,udp}.baddynamic can edit them; these are the defaults.
  */
 #include "portsim/alloc.h"
+#include "portsim/narrate.h"
 
 static const uint16_t bad_tcp[] = {
 	587, 749, 750, 751, 853, 871, 2049,
@@ -93,6 +94,10 @@ static struct ps_pick openbsd_pick(void *state, const struct ps_pool *pool,
 	uint32_t drawn = n > 1 ? (uint32_t)ps_rng_below(&s->rng, n - 1) : 0;
 	uint32_t cur = drawn + 1 == n ? 0 : drawn + 1;
 	uint32_t examined = 0;
+	if (PS_NARRATING(pool))
+		ps_narrate(pool->narrator, "in_pcbpickport draws port %u and tries the one after it, port %u, then "
+			   "+1 with wrap, passing over the %u baddynamic ports of the range", pool->lo + drawn,
+			   pool->lo + cur, s->nbad[proto]);
 	/* Scan the runs between excluded ports word-wide; each excluded port costs one probe. */
 	while (examined < n) {
 		uint32_t run = next_bad(s->bad[proto], s->nbad[proto], cur, n);
@@ -108,6 +113,10 @@ static struct ps_pick openbsd_pick(void *state, const struct ps_pool *pool,
 			cur = (uint32_t)(((uint64_t)cur + run) % n);
 		}
 		if (examined < n) {
+			if (PS_NARRATING(pool))
+				ps_narrate_walk(pool->narrator, pool, req,
+						&(struct ps_walk){ .base = cur, .m = 1, .step = 1, .count = 1, .found = -1,
+								   .refused = "in OpenBSD's baddynamic list" });
 			examined++;
 			cur = cur + 1 == n ? 0 : cur + 1;
 		}

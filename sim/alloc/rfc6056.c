@@ -22,6 +22,7 @@
 #include <stdlib.h>
 
 #include "portsim/alloc.h"
+#include "portsim/narrate.h"
 
 struct rfc6056_1 {
 	struct ps_rng rng;
@@ -40,6 +41,9 @@ static struct ps_pick alg1_pick(void *state, const struct ps_pool *pool, const s
 {
 	struct rfc6056_1 *s = state;
 	uint32_t start = (uint32_t)ps_rng_below(&s->rng, s->n);
+	if (PS_NARRATING(pool))
+		ps_narrate(pool->narrator, "Algorithm 1 draws a uniform random start, port %u, then walks up by one "
+			   "with wrap until a port is free", pool->lo + start);
 	uint32_t idx;
 	int64_t k = ps_pool_scan(pool, req, start, s->n, 1, s->n, &idx);
 	if (k < 0)
@@ -79,6 +83,9 @@ static int alg2_init(void *state, const struct ps_alloc_ctx *ctx)
 static struct ps_pick alg2_pick(void *state, const struct ps_pool *pool, const struct ps_request *req)
 {
 	struct rfc6056_2 *s = state;
+	if (PS_NARRATING(pool))
+		ps_narrate(pool->narrator, "Algorithm 2 draws a fresh uniform random port for every probe, and gives "
+			   "up after %u draws even if free ports remain", s->tries);
 	for (uint32_t k = 0; k < s->tries; k++) {
 		uint32_t idx = (uint32_t)ps_rng_below(&s->rng, s->n);
 		if (ps_pool_usable(pool, req, idx))
@@ -155,11 +162,19 @@ static struct ps_pick alg3_pick(void *state, const struct ps_pool *pool, const s
 {
 	struct rfc6056_3 *s = state;
 	uint32_t offset = (uint32_t)dest_hash(s->key, req);
+	if (PS_NARRATING(pool))
+		ps_narrate(pool->narrator,
+			   "Algorithm 3: F(source, destination, destination port) = offset %u; the global counter "
+			   "next_ephemeral = %u; the first candidate is (offset + counter) mod %u = port %u, then +1",
+			   offset, s->next_ephemeral, s->n, pool->lo + (offset + s->next_ephemeral) % s->n);
 	uint32_t idx;
 	int64_t k = counter_scan(pool, req, s->n, offset, s->next_ephemeral, (uint64_t)UINT32_MAX + 1, &idx);
 	/* The counter is global and advances once per probe, failed ones included. */
 	uint32_t probes = k < 0 ? s->n : (uint32_t)k + 1;
 	s->next_ephemeral += probes;
+	if (PS_NARRATING(pool))
+		ps_narrate(pool->narrator, "next_ephemeral gains one per probe, to %u: every destination's next "
+			   "start moves with it", s->next_ephemeral);
 	return (struct ps_pick){ .idx = k < 0 ? -1 : (int32_t)idx, .probes = probes };
 }
 
@@ -215,10 +230,18 @@ static struct ps_pick alg4_pick(void *state, const struct ps_pool *pool, const s
 	struct rfc6056_4 *s = state;
 	uint32_t offset = (uint32_t)dest_hash(s->key1, req);
 	uint32_t index = (uint32_t)(dest_hash(s->key2, req) % s->table_length);
+	if (PS_NARRATING(pool))
+		ps_narrate(pool->narrator,
+			   "Algorithm 4: F(source, destination, destination port) = offset %u; G(...) selects "
+			   "counter %u of %u, which holds %u; the first candidate is port %u, then +1",
+			   offset, index, s->table_length, s->table[index],
+			   pool->lo + (uint32_t)(offset + s->table[index]) % s->n);
 	uint32_t idx;
 	int64_t k = counter_scan(pool, req, s->n, offset, s->table[index], 65536, &idx);
 	uint32_t probes = k < 0 ? s->n : (uint32_t)k + 1;
 	s->table[index] = (uint16_t)(s->table[index] + probes);
+	if (PS_NARRATING(pool))
+		ps_narrate(pool->narrator, "counter %u gains one per probe, to %u", index, s->table[index]);
 	return (struct ps_pick){ .idx = k < 0 ? -1 : (int32_t)idx, .probes = probes };
 }
 
@@ -260,6 +283,10 @@ static int alg5_init(void *state, const struct ps_alloc_ctx *ctx)
 static struct ps_pick alg5_pick(void *state, const struct ps_pool *pool, const struct ps_request *req)
 {
 	struct rfc6056_5 *s = state;
+	if (PS_NARRATING(pool))
+		ps_narrate(pool->narrator, "Algorithm 5: the global counter stands at %u; before every probe it "
+			   "gains 1 + U{0..%u}, and the candidate is the counter modulo %u", s->next_ephemeral,
+			   s->increment_max - 1, s->n);
 	for (uint32_t k = 0; k < s->n; k++) {
 		/* Increment before testing: even the first probe moves on from the last port. */
 		s->next_ephemeral += (uint32_t)ps_rng_below(&s->rng, s->increment_max) + 1;

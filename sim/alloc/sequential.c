@@ -4,6 +4,7 @@
  * algorithm (descending), and ns-3's Ipv4EndPointDemux::AllocateEphemeralPort.
  */
 #include "portsim/alloc.h"
+#include "portsim/narrate.h"
 
 struct sequential {
 	uint32_t cursor; /* index of the next candidate */
@@ -31,10 +32,18 @@ static struct ps_pick sequential_pick(void *state, const struct ps_pool *pool,
 	/* Walking down is walking up by n - 1 modulo n. */
 	uint32_t step = s->descending && s->n > 1 ? s->n - 1 : 1;
 	uint32_t idx;
+	if (PS_NARRATING(pool))
+		ps_narrate(pool->narrator,
+			   "one cursor for the whole host stands at port %u, the one after the last port chosen; "
+			   "the search walks %s by one, wrapping at the end of the range",
+			   pool->lo + s->cursor, step == 1 ? "up" : "down");
 	int64_t k = ps_pool_scan(pool, req, s->cursor, s->n, step, s->n, &idx);
 	if (k < 0)
 		return (struct ps_pick){ .idx = -1, .probes = s->n };
 	s->cursor = (uint32_t)(((uint64_t)idx + step) % s->n);
+	if (PS_NARRATING(pool))
+		ps_narrate(pool->narrator, "the cursor moves to port %u, for whichever connection comes next",
+			   pool->lo + s->cursor);
 	return (struct ps_pick){ .idx = (int32_t)idx, .probes = (uint32_t)k + 1 };
 }
 

@@ -26,6 +26,7 @@
  * No statement for Vista and later was found.
  */
 #include "portsim/alloc.h"
+#include "portsim/narrate.h"
 
 enum { WIN_TCP, WIN_UDP, WIN_PROTOS };
 
@@ -52,6 +53,9 @@ static struct ps_pick windows_pick(void *state, const struct ps_pool *pool,
 	int proto = req->mode == PS_MODE_UDP ? WIN_UDP : WIN_TCP;
 	uint32_t start = s->random ? (uint32_t)ps_rng_below(&s->rng, s->n) : s->cursor[proto];
 	uint32_t idx;
+	if (PS_NARRATING(pool))
+		ps_narrate(pool->narrator, "Windows (order assumed, not documented): %s port %u, then +1 with wrap",
+			   s->random ? "a uniform random start," : "the machine-wide cursor stands at", pool->lo + start);
 	int64_t k = ps_pool_scan(pool, req, start, s->n, 1, s->n, &idx);
 	if (k < 0)
 		return (struct ps_pick){ .idx = -1, .probes = s->n };

@@ -36,6 +36,7 @@
  * ports of the default range cannot reach.
  */
 #include "portsim/alloc.h"
+#include "portsim/narrate.h"
 
 enum { XNU_TCP, XNU_UDP, XNU_PROTOS };
 
@@ -70,6 +71,11 @@ static struct ps_pick xnu_pick(void *state, const struct ps_pool *pool, const st
 		start = lastport + 1;
 	}
 	uint32_t idx;
+	if (PS_NARRATING(pool))
+		ps_narrate(pool->narrator, "in_pcbbind: %s; the search tries port %u, then +1 with wrap",
+			   s->randomize[proto] && n > 1 ? "lastport is drawn from a 16-bit random number"
+						       : "one global lastport, the last port chosen, for every destination",
+			   pool->lo + start);
 	int64_t k = ps_pool_scan(pool, req, start, n, 1, n, &idx);
 	if (k < 0) {
 		/* N increments leave lastport where the walk began. */

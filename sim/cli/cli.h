@@ -24,6 +24,7 @@ extern const struct ps_cli_command ps_cmd_study;
 extern const struct ps_cli_command ps_cmd_plot;
 extern const struct ps_cli_command ps_cmd_man;
 extern const struct ps_cli_command ps_cmd_report;
+extern const struct ps_cli_command ps_cmd_explain;
 
 /* All of them, as main.c lists them; ps_cli_ncommands entries. */
 extern const struct ps_cli_command *const ps_cli_commands[];
@@ -117,6 +118,14 @@ int ps_cli_report_outputs(const struct ps_cli_parsed *p, const struct ps_scenari
 /* What p ran, for a title: "NAME[ / STRATEGY], key=value, ..." with p's overrides in order. */
 void ps_cli_what(const struct ps_cli_parsed *p, const struct ps_scenario *sc, const char *strategy, char *buf,
 		 size_t size);
+/* What a run's report asks portsim explain: the attempt of sc to tell. */
+struct ps_cli_explain_job {
+	const struct ps_scenario *sc;
+	uint64_t attempt;
+};
+/* A ps_report_explain_fn (report.h) for arg, a struct ps_cli_explain_job: 1 with *text, or -1. */
+int ps_cli_explain_report(void *arg, const char *dir, char **text);
+
 /* p's --jobs (PS_OPT_JOBS), or the default; PS_EXIT_OK, or prints why not (PORTSIM_JOBS) and returns the status. */
 int ps_cli_jobs(const struct ps_cli_parsed *p, unsigned *jobs);
 

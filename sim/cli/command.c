@@ -193,6 +193,9 @@ static bool parse_value(const struct ps_cli_option *o, const char *text, struct 
 		x = (double)u;
 	ok = ok && (o->open ? x > o->min && x < o->max : x >= o->min && x <= o->max);
 	v->number = x;
+	if (v->count < PS_CLI_REPEAT_MAX)
+		v->numbers[v->count] = x;
+	v->count++;
 	return ok;
 }
 
@@ -340,6 +343,7 @@ int ps_cli_dispatch(const struct ps_cli_command *cmd, int argc, char **argv)
 			goto done;
 		}
 		p.values[i].given = false;
+		p.values[i].count = 0;
 	}
 	getopt_tables(cmd, n, lo, so);
 	rc = parse_options(&p, n, argc, argv, lo, so);
@@ -376,6 +380,15 @@ bool ps_cli_has_option(const struct ps_cli_command *cmd, const char *name)
 	return false;
 }
 
+bool ps_cli_given(const struct ps_cli_parsed *p, const char *name)
+{
+	for (size_t i = 0; p->cmd->opts && p->cmd->opts[i].name; i++)
+		if (!strcmp(p->cmd->opts[i].name, name))
+			return p->values[i].given;
+	fprintf(stderr, "portsim: %s: no option --%s in its table\n", p->cmd->name, name);
+	abort();
+}
+
 bool ps_cli_flag(const struct ps_cli_parsed *p, const char *name)
 {
 	return value(p, name, PS_CLI_FLAG, PS_CLI_FLAG)->given;
@@ -384,6 +397,13 @@ bool ps_cli_flag(const struct ps_cli_parsed *p, const char *name)
 const char *ps_cli_text(const struct ps_cli_parsed *p, const char *name)
 {
 	return value(p, name, PS_CLI_TEXT, PS_CLI_TEXT)->text;
+}
+
+size_t ps_cli_numbers(const struct ps_cli_parsed *p, const char *name, const double **values)
+{
+	const struct ps_cli_value *v = value(p, name, PS_CLI_NUMBER, PS_CLI_WHOLE);
+	*values = v->numbers;
+	return v->count;
 }
 
 double ps_cli_number(const struct ps_cli_parsed *p, const char *name)

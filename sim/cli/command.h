@@ -94,10 +94,15 @@ struct ps_cli_override {
 	const char *value;               /* SECTION.KEY=VALUE for --set, VALUE for a shorthand */
 };
 
+/* Values kept of an option given several times (--follow-port 60409 --follow-port 60410). */
+#define PS_CLI_REPEAT_MAX 16
+
 struct ps_cli_value {
 	bool given;
 	const char *text; /* as typed, else the default (NULL without one) */
 	double number;    /* PS_CLI_NUMBER, PS_CLI_WHOLE: text, checked against the range */
+	double numbers[PS_CLI_REPEAT_MAX]; /* every typed value, in order, the first PS_CLI_REPEAT_MAX */
+	size_t count;                      /* how many times it was typed */
 };
 
 struct ps_cli_parsed;
@@ -137,6 +142,11 @@ int ps_cli_dispatch(const struct ps_cli_command *cmd, int argc, char **argv);
 /* Whether cmd's table has an option called name. */
 bool ps_cli_has_option(const struct ps_cli_command *cmd, const char *name);
 
+/* Whether the option name (of any kind) was given on the command line. */
+bool ps_cli_given(const struct ps_cli_parsed *p, const char *name);
+/* The PS_CLI_NUMBER or PS_CLI_WHOLE option name's typed values (*values) and how many were typed,
+ * which may be more than PS_CLI_REPEAT_MAX. */
+size_t ps_cli_numbers(const struct ps_cli_parsed *p, const char *name, const double **values);
 /* Whether the PS_CLI_FLAG option name was given. */
 bool ps_cli_flag(const struct ps_cli_parsed *p, const char *name);
 /* The PS_CLI_TEXT option name's value: as typed, else its default (NULL without one). */

@@ -7,8 +7,8 @@
 
 const struct ps_cli_command *const ps_cli_commands[] = {
 	&ps_cmd_run, &ps_cmd_check, &ps_cmd_keys, &ps_cmd_compare, &ps_cmd_capacity, &ps_cmd_kernel,
-	&ps_cmd_study, &ps_cmd_snapshot, &ps_cmd_strategies, &ps_cmd_profiles, &ps_cmd_report, &ps_cmd_plot,
-	&ps_cmd_man,
+	&ps_cmd_study, &ps_cmd_snapshot, &ps_cmd_strategies, &ps_cmd_profiles, &ps_cmd_report, &ps_cmd_explain,
+	&ps_cmd_plot, &ps_cmd_man,
 };
 #define NCOMMANDS (sizeof(ps_cli_commands) / sizeof(ps_cli_commands[0]))
 const size_t ps_cli_ncommands = NCOMMANDS;

@@ -4,6 +4,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -244,12 +245,31 @@ static bool header_of(const char *path, char *buf, size_t size)
  * With a manifest (trusted not NULL) a file it does not list counts as absent: it is not this
  * run's.
  */
+/* A need such as port-*.csv: at least one file of dir matching it (and listed, with a manifest) has rows. */
+static bool any_match(const char *dir, const char *pattern, const struct ps_manifest *trusted)
+{
+	DIR *d = opendir(dir);
+	bool found = false;
+	for (struct dirent *e; d && !found && (e = readdir(d));) {
+		char path[PATH_SIZE];
+		found = fnmatch(pattern, e->d_name, 0) == 0 && (!trusted || ps_manifest_lists(trusted, e->d_name)) &&
+			path_of(path, sizeof(path), "%s/%s", dir, e->d_name) && is_file(path) && has_rows(path);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
 static bool needs_met(const char *dir, const char *name, char *needs, const struct ps_manifest *trusted)
 {
 	bool ok = true;
 	char *save = NULL;
 	for (char *w = strtok_r(needs, BLANKS, &save); w; w = strtok_r(NULL, BLANKS, &save)) {
 		char path[PATH_SIZE];
+		if (strchr(w, '*')) {
+			ok &= any_match(dir, w, trusted);
+			continue;
+		}
 		if ((trusted && !ps_manifest_lists(trusted, w)) || !path_of(path, sizeof(path), "%s/%s", dir, w) ||
 		    !is_file(path)) {
 			ok = false;
@@ -463,7 +483,7 @@ const struct ps_cli_command ps_cmd_plot = {
 	.about = "Draws every figure that the CSV files in DIR (the --out directory of run, compare, "
 		 "capacity or kernel) allow: for each gnuplot script NAME.gp, DIR/NAME.png and DIR/NAME.svg, "
 		 "whose paths it prints. A script names the CSV files it needs in a \"# needs: FILE.csv\" line "
-		 "and the columns it reads in \"# columns: FILE.csv: NAME ...\" lines, among its first ten; a "
+		 "(a name with * needs one matching file at least, as port-*.csv does) and the columns it reads in \"# columns: FILE.csv: NAME ...\" lines, among its first ten; a "
 		 "figure whose files are absent is skipped, and one whose file lacks rows or columns is "
 		 "skipped with a message.\n\n"
 		 "The scripts are taken from $PORTSIM_SHARE_DIR when it is set; else from share/portsim beside "

@@ -71,6 +71,12 @@ int ps_cli_report_outputs(const struct ps_cli_parsed *p, const struct ps_scenari
 		failed = ps_cli_plot_dir(job->dir, err, sizeof(err));
 	if (!failed && report) {
 		struct ps_report_options opt = { .first_failure_attempt = job->first_failure_attempt };
+		/* A run's page tells its first failure as portsim explain does, replaying the same scenario. */
+		struct ps_cli_explain_job why = { .sc = sc, .attempt = job->first_failure_attempt };
+		if (job->strategy && job->first_failure_attempt) {
+			opt.explain = ps_cli_explain_report;
+			opt.explain_arg = &why;
+		}
 		failed = ps_report_write(job->dir, &opt, err, sizeof(err)) != PS_DONE;
 		if (!failed && !quiet)
 			printf("wrote %s/report.html\n", job->dir);

@@ -1,10 +1,13 @@
 /* portsim run: load a scenario, apply overrides, play it, write the CSV files. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
+#include "portsim/follow.h"
 #include "portsim/report.h"
 #include "portsim/run.h"
 #include "portsim/scenario.h"
@@ -20,6 +23,10 @@ static const struct ps_cli_option opts[] = {
 		    "write events.csv.gz instead: events.csv's bytes gzip-compressed, the same for the same run "
 		    "('gzip -dc events.csv.gz' gives events.csv)"),
 	PS_OPT_FLAG(0, "ports", "also write ports.csv, ports in use per bin of 64 at every sample"),
+	PS_OPT_WHOLE(0, "follow-port", "P", NULL, 1, 65535,
+		     "also write port-P.csv, the life of port P: every time it is chosen (by which connection, "
+		     "toward which destination), closed, enters and leaves TIME_WAIT, is taken over, or is examined "
+		     "and passed over; may be repeated, up to " PS_CLI_STR(PS_FOLLOW_PORTS_MAX) " ports"),
 	PS_OPT_TEXT(0, "vary", "KEY=V1,V2,...", NULL,
 		    "run once per value of KEY (after the other overrides; at most " PS_CLI_STR(PS_VARY_MAX)
 		    " values, none with a comma) into DIR/vary-KEY-V/, list the runs in DIR/vary.csv and draw "
@@ -45,6 +52,39 @@ static void print_result(const struct ps_scenario *sc, const struct ps_run_optio
 	printf("wrote %s/summary.csv, %s/timeseries.csv%s%s%s%s%s%s, %s/scenario.ini, %s/MANIFEST\n", out, out,
 	       *events ? ", " : "", *events ? out : "", events, opt->ports ? ", " : "", opt->ports ? out : "",
 	       opt->ports ? "/ports.csv" : "", out, out);
+}
+
+/* --follow-port, checked: a follower of every port given, or NULL with *rc the status (PS_EXIT_OK: none given). */
+static struct ps_follow *followed_ports(const struct ps_cli_parsed *p, int *rc)
+{
+	const double *v;
+	size_t n = ps_cli_numbers(p, "follow-port", &v);
+	*rc = PS_EXIT_OK;
+	if (n == 0)
+		return NULL;
+	if (n > PS_FOLLOW_PORTS_MAX || ps_cli_text(p, "vary")) {
+		if (n > PS_FOLLOW_PORTS_MAX)
+			ps_cli_error("run: --follow-port given %zu times; allowed: at most %d ports", n,
+				     PS_FOLLOW_PORTS_MAX);
+		else
+			ps_cli_error("run: --follow-port does not combine with --vary; follow the port in one run");
+		*rc = PS_EXIT_USAGE;
+		return NULL;
+	}
+	struct ps_follow_config cfg = { .nports = 0 };
+	for (size_t i = 0; i < n; i++) {
+		bool again = false;
+		for (size_t j = 0; j < cfg.nports; j++)
+			again |= cfg.ports[j] == (uint16_t)v[i];
+		if (!again)
+			cfg.ports[cfg.nports++] = (uint16_t)v[i];
+	}
+	struct ps_follow *f = ps_follow_new(&cfg);
+	if (!f) {
+		ps_cli_error("run: out of memory");
+		*rc = PS_EXIT_RUNTIME;
+	}
+	return f;
 }
 
 /* --vary: each run's line as it ends, and its first failure for its report. */
@@ -109,6 +149,7 @@ done:
 static int run(const struct ps_cli_parsed *p)
 {
 	struct ps_scenario *sc;
+	struct ps_follow *follow = NULL;
 	int rc = ps_cli_load(p, &sc);
 	if (rc != PS_EXIT_OK)
 		return rc;
@@ -120,9 +161,17 @@ static int run(const struct ps_cli_parsed *p)
 		rc = run_vary(p, sc, &opt);
 		goto done;
 	}
+	follow = followed_ports(p, &rc);
+	if (rc != PS_EXIT_OK)
+		goto done;
 	rc = PS_EXIT_RUNTIME;
 	if (!(opt.out_dir = ps_cli_out(p)))
 		goto done;
+	if (follow && ps_follow_open(follow, opt.out_dir) != 0) {
+		ps_cli_error("run: %s: cannot write outputs: %s", opt.out_dir, strerror(errno));
+		goto done;
+	}
+	opt.follow = follow;
 	ps_cli_announce(p, sc, 1, opt.events, opt.events_gz);
 	struct ps_run_result res;
 	char err[PS_ERR_MAX];
@@ -132,15 +181,25 @@ static int run(const struct ps_cli_parsed *p)
 		rc = st == PS_BAD_INPUT ? PS_EXIT_USAGE : PS_EXIT_RUNTIME;
 		goto done;
 	}
+	if (follow && ps_follow_commit(follow) != 0) {
+		ps_cli_error("run: %s: cannot write outputs: %s", opt.out_dir, strerror(errno));
+		ps_run_result_fini(&res);
+		goto done;
+	}
 	/* Published before it is said: what the lines below name is there. */
 	rc = ps_cli_publish(p);
-	if (rc == PS_EXIT_OK && !ps_cli_flag(p, "quiet"))
+	if (rc == PS_EXIT_OK && !ps_cli_flag(p, "quiet")) {
 		print_result(sc, &opt, &res.m);
+		const double *v;
+		for (size_t i = 0, n = follow ? ps_cli_numbers(p, "follow-port", &v) : 0; i < n; i++)
+			printf("wrote %s/port-%.0f.csv\n", opt.out_dir, v[i]);
+	}
 	struct ps_cli_report_job job = { .dir = opt.out_dir, .strategy = sc->strategy,
 					 .first_failure_attempt = res.m.failed ? res.m.first_failure_attempt : 0 };
 	ps_run_result_fini(&res);
 	rc = ps_cli_report_outputs(p, sc, &job);
 done:
+	ps_follow_free(follow);
 	free(sc);
 	return rc;
 }

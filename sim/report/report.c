@@ -151,6 +151,11 @@ static const struct {
 	{ "probes", "How many candidate ports the strategy examined per connection, against how full the "
 		    "pool was: searching gets slow near exhaustion." },
 	{ "heatmap", "Which ports were in use when: time left to right, ports bottom to top, darker is fuller." },
+	{ "parity", "Connections given an even port (blue) and an odd one (red), counted over time: Linux's "
+		    "connect() uses the even half first, so the odd line stays flat until the evens run out." },
+	{ "port_timeline", "The life of each followed port: blue while a connection holds it, orange while it "
+			   "sits in TIME_WAIT, empty while it is free; green triangles where it was chosen, grey "
+			   "marks where a search passed it over. Below, the whole pool over the same time." },
 	{ "hosts", "Attempts (grey) and failures (red) per inside host behind the NAT." },
 	{ "knee", "Failure ratio against the offered rate, with 95 % intervals; the vertical lines are the "
 		  "closed forms and, after a search, the rate it found." },

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "portsim/engine.h"
+#include "portsim/follow.h"
 #include "portsim/host.h"
 #include "portsim/interrupt.h"
 #include "portsim/nat.h"
@@ -80,6 +81,7 @@ struct run {
 	struct ps_nat nat;
 	struct ps_host_stats *hosts; /* [sources] with a NAT */
 	uint32_t nhosts;
+	struct ps_follow *follow;    /* explain, --follow-port; NULL in plain runs */
 };
 
 static void note_occupancy(struct run *r)
@@ -173,7 +175,11 @@ static int close_conn(struct run *r, uint32_t conn, bool client_closes)
 		return -1;
 	if (nat_close(r, conn, udp) != 0)
 		return -1;
+	if (r->follow)
+		ps_follow_close(r->follow, &r->host, conn, r->engine.now);
 	if (ps_host_close(&r->host, conn, r->engine.now, client_closes)) {
+		if (r->follow)
+			ps_follow_time_wait(r->follow, &r->host, conn, r->engine.now);
 		note_occupancy(r);
 		return ps_engine_schedule_lane(&r->engine, LANE_TIME_WAIT, r->engine.now + r->time_wait,
 					       EV_TW_END, conn, gen);
@@ -237,6 +243,8 @@ static int serve(struct run *r, unsigned pop, const struct ps_attempt *a, uint32
 	}
 	uint64_t serial = ++r->serial;
 	struct ps_open_result res;
+	if (r->follow)
+		ps_follow_attempt(r->follow, &r->host, r->has_nat ? &r->nat : NULL, a, serial, now);
 	if (ps_host_open(&r->host, a->mode, a->addr, a->dst, now, serial, pop, &res) != 0)
 		return -1;
 	const struct ps_endpoint *d = &r->cfg->workload.dsts[a->dst];
@@ -257,6 +265,8 @@ static int serve(struct run *r, unsigned pop, const struct ps_attempt *a, uint32
 		}
 	}
 	ps_metrics_attempt(r->m, now, err, res.probes);
+	if (r->follow)
+		ps_follow_result(r->follow, &r->host, r->has_nat ? &r->nat : NULL, a, serial, &res, err, map, now);
 	if (tries > 0)
 		r->m->retries++;
 	if (r->has_nat) {
@@ -381,6 +391,8 @@ static void on_time_wait_end(struct run *r, const struct ps_event *ev)
 	trace_conn(r, PS_EV_TW_END, ev->id);
 	uint32_t addr = c->addr, idx = c->idx;
 	enum ps_mode mode = c->mode;
+	if (r->follow)
+		ps_follow_tw_end(r->follow, &r->host, ev->id, r->engine.now);
 	ps_host_time_wait_end(&r->host, ev->id, ev->gen);
 	note_release(r, mode, addr, idx);
 }
@@ -528,6 +540,7 @@ enum ps_status ps_run_play(const struct ps_run_config *cfg, const struct ps_run_
 	memset(&r, 0, sizeof(r));
 	r.m = &res->m;
 	r.obs = &res->obs;
+	r.follow = opt->follow;
 	enum ps_status st = PS_FAILED;
 	/* Between the runs of an analysis too: a signal stops the next one before it starts. */
 	if (ps_interrupted())
