@@ -50,6 +50,10 @@ struct ps_capacity_bounds {
 	double erlang_per_s;         /* the total rate by Erlang-B; NAN if unknown */
 	double scenario_rate_per_s;  /* the scaled populations' total rate as the scenario gives it */
 	unsigned notes;              /* enum ps_cap_note bits */
+	/* every pool a connection needs: the host's, and the NAT's when there is one */
+	struct ps_pool_bound pools[PS_BOUNDS_POOLS_MAX];
+	size_t npools, binding;      /* pools[binding] is the one above */
+	char explain[640];           /* ps_bounds_explain: which pool binds and why; "" with one pool */
 };
 
 /* The closed forms for sc at failure ratio target (0 < target < 1): ps_bounds, the binding pool's. */
@@ -58,7 +62,11 @@ void ps_capacity_bounds(const struct ps_scenario *sc, double target, struct ps_c
 /*
  * Writes b as "metric,value" rows (deterministic_bound_per_s ... scenario_rate_per_s; an
  * unknown value empty), the rows capacity_summary.csv and the report's closed_forms.csv share,
- * so the knee figure reads either.
+ * so the knee figure reads either. With more than one pool (a NAT) rows follow for each:
+ * binding_pool (its name), then POOL_deterministic_bound_per_s, POOL_erlang_b_per_s,
+ * POOL_usable_ports, POOL_destinations, POOL_addresses, POOL_hosts, POOL_busiest_share,
+ * POOL_holding_s and POOL_linger_s for POOL host and nat; a scenario without a NAT gets the
+ * rows it always had.
  */
 void ps_capacity_bounds_write(FILE *f, const struct ps_capacity_bounds *b);
 

@@ -47,6 +47,11 @@ void ps_capacity_bounds(const struct ps_scenario *sc, double target, struct ps_c
 	b->erlang_per_s = x->erlang_per_s;
 	b->scenario_rate_per_s = x->pool.offered_per_s;
 	b->notes = x->pool.notes;
+	memcpy(b->pools, all, n * sizeof(all[0]));
+	b->npools = n;
+	b->binding = (size_t)(x - all);
+	if (n > 1)
+		ps_bounds_explain(all, n, b->explain, sizeof(b->explain));
 }
 
 void ps_capacity_result_fini(struct ps_capacity_result *res)
@@ -174,6 +179,32 @@ void ps_capacity_bounds_write(FILE *f, const struct ps_capacity_bounds *b)
 		char v[64];
 		fmt_num(v, sizeof(v), rows[i].v);
 		fprintf(f, "%s,%s\n", rows[i].name, v);
+	}
+	/* New rows, not columns, and only with a NAT: other scenarios' files keep their bytes. */
+	if (b->npools < 2)
+		return;
+	fprintf(f, "binding_pool,%s\n", b->pools[b->binding].pool.name);
+	for (size_t k = 0; k < b->npools; k++) {
+		const struct ps_pool_bound *x = &b->pools[k];
+		const struct {
+			const char *name;
+			double v;
+		} per[] = {
+			{ "deterministic_bound_per_s", x->deterministic_per_s },
+			{ "erlang_b_per_s", x->erlang_per_s },
+			{ "usable_ports", x->pool.usable_ports },
+			{ "destinations", x->pool.destinations },
+			{ "addresses", x->pool.addresses },
+			{ "hosts", x->pool.hosts },
+			{ "busiest_share", x->pool.busiest_share },
+			{ "holding_s", x->pool.holding_s },
+			{ "linger_s", x->pool.linger_s },
+		};
+		for (size_t i = 0; i < sizeof(per) / sizeof(per[0]); i++) {
+			char v[64];
+			fmt_num(v, sizeof(v), per[i].v);
+			fprintf(f, "%s_%s,%s\n", x->pool.name, per[i].name, v);
+		}
 	}
 }
 

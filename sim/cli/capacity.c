@@ -69,17 +69,36 @@ static void progress(void *arg, unsigned rep, double rate, double fr)
 
 static void print_bounds(const struct ps_capacity_bounds *b, double target)
 {
-	printf("closed forms (%u usable ports x %u destination%s x %u address%s, mean holding %.6g s):\n",
-	       b->usable_ports, b->destinations, b->destinations == 1 ? "" : "s", b->addresses,
-	       b->addresses == 1 ? "" : "es", b->holding_s);
+	const struct ps_pool_spec *p = &b->pools[b->binding].pool;
+	bool per_host = b->npools > 1 && p->hosts > 1;
+	if (b->npools > 1)
+		printf("closed forms of the pool that binds, %s (", !strcmp(b->pool, "nat") ? "the NAT's" : "the inside hosts'");
+	else
+		printf("closed forms (");
+	printf("%u usable ports x %u destination%s x %u address%s", b->usable_ports, b->destinations,
+	       b->destinations == 1 ? "" : "s", b->addresses, b->addresses == 1 ? "" : "es");
+	if (per_host)
+		printf(" per inside host, %u hosts", p->hosts);
+	printf(", mean holding %.6g s):\n", b->holding_s);
 	if (isnan(b->deterministic_per_s)) {
 		printf("  no finite mean holding time: no closed form\n");
 		return;
 	}
-	printf("  deterministic bound  %10.6g/s  (ports x destinations x addresses / holding)\n",
-	       b->deterministic_per_s);
+	if (per_host)
+		printf("  deterministic bound  %10.6g/s  (ports x destinations x addresses / holding / the busiest "
+		       "host's share of the rate, %.4g)\n", b->deterministic_per_s, p->busiest_share);
+	else
+		printf("  deterministic bound  %10.6g/s  (ports x destinations x addresses / holding)\n",
+		       b->deterministic_per_s);
 	printf("  Erlang-B             %10.6g/s  (A = %.6g Erlangs on %u ports gives B = %g)\n",
 	       b->erlang_per_s, b->erlang_load, b->usable_ports, target);
+	for (size_t i = 0; i < b->npools; i++)
+		if (i != b->binding)
+			printf("  %-20s %10.6g/s  (Erlang-B %.6g/s)\n",
+			       !strcmp(b->pools[i].pool.name, "nat") ? "the NAT's pool" : "the hosts' own pools",
+			       b->pools[i].deterministic_per_s, b->pools[i].erlang_per_s);
+	if (b->explain[0])
+		printf("%s\n", b->explain);
 }
 
 static void print_notes(unsigned notes)
