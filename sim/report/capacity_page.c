@@ -87,7 +87,12 @@ static void closed_forms(FILE *f, const struct ps_rp_table *sum, const struct ps
 	whole(f, "destinations", dsts);
 	fputs(strtod(dsts, NULL) == 1 ? " destination × " : " destinations × ", f);
 	whole(f, "addresses", addrs);
-	fputs(strtod(addrs, NULL) == 1 ? " source address ÷ " : " source addresses ÷ ", f);
+	const char *pool = metric(sum, forms, "binding_pool");
+	bool nat = pool && !strcmp(pool, "nat");
+	if (nat)
+		fputs(strtod(addrs, NULL) == 1 ? " external address ÷ " : " external addresses ÷ ", f);
+	else
+		fputs(strtod(addrs, NULL) == 1 ? " source address ÷ " : " source addresses ÷ ", f);
 	value(f, "holding_s", hold, 4);
 	char key[64];
 	snprintf(key, sizeof(key), "%s_busiest_share", pool ? pool : "");
