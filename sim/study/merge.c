@@ -135,8 +135,18 @@ static int merge_run(struct merge *g, size_t run, double *x)
 		return rc;
 	}
 	char *row = strchr(text, '\n'), *f[MAX_COLS];
-	size_t hlen = strlen(PS_SUMMARY_HEADER);
-	if (!row || (size_t)(row - text) != hlen || strncmp(text, PS_SUMMARY_HEADER, hlen) != 0 ||
+	/* A NAT run's summary adds its columns after wall_s: the study keeps the columns every run has. */
+	static const char nat_header[] = PS_SUMMARY_HEADER "," PS_SUMMARY_NAT_COLUMNS;
+	bool nat = row && (size_t)(row - text) == strlen(nat_header) && !strncmp(text, nat_header, strlen(nat_header));
+	char *cut = nat ? row + 1 : NULL;
+	for (size_t k = 0; cut && k < g->cols.n; k++)
+		cut = strchr(cut, ',') ? strchr(cut, ',') + 1 : NULL;
+	/* Cut after the last column every run has. */
+	if (cut)
+		cut[-1] = '\0';
+	const char *want = nat ? nat_header : PS_SUMMARY_HEADER;
+	size_t hlen = strlen(want);
+	if (!row || (size_t)(row - text) != hlen || strncmp(text, want, hlen) != 0 ||
 	    !split(row + 1, f, &g->cols)) {
 		snprintf(g->err, g->size,
 			 "%s: not a summary.csv of this portsim (other columns, or not one row); allowed: the runs of "
