@@ -211,8 +211,9 @@ int ps_rp_capacity_page(FILE *f, const char *dir, char *err, size_t size)
 	else if (runs.nrows > 1)
 		sweep(f, &runs);
 	if (solve.nrows > 1)
-		fputs("<p>The search for the smallest value meeting the target tried the values below (the failure "
-		      "ratio at each, over the replications); the command printed the answer.</p>\n", f);
+		fputs("<p>The search for the value meeting the target (the smallest with --solve, the largest with "
+		      "--solve-max) tried the values below (the failure ratio at each, over the replications); the "
+		      "command printed the answer.</p>\n", f);
 	closed_forms(f, &sum, &forms);
 	binding(f, &sum, &forms);
 	fputs("</section>\n", f);
