@@ -135,8 +135,7 @@ int ps_summary_write(const char *dir, const char *scenario, const char *strategy
 		     ps_time duration, const struct ps_metrics *m, uint64_t events, double wall_s)
 {
 	struct ps_csv c;
-	if (ps_csv_open(&c, dir, "summary.csv",
-			m->nat ? PS_SUMMARY_HEADER "," PS_SUMMARY_NAT_COLUMNS : PS_SUMMARY_HEADER) != 0)
+	if (ps_csv_open(&c, dir, "summary.csv", m->nat ? PS_SUMMARY_NAT_HEADER : PS_SUMMARY_HEADER) != 0)
 		return -1;
 	char dur[32], first[32] = "";
 	ps_time_format(dur, sizeof(dur), duration);
@@ -146,19 +145,19 @@ int ps_summary_write(const char *dir, const char *scenario, const char *strategy
 	fprintf(c.f,
 		"%s,%s,%" PRIu64 ",%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f,%s,%" PRIu64 ",%" PRIu64
 		",%" PRIu64 ",%.3f,%u,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-		",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.3f",
+		",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
 		scenario, strategy, seed, dur, m->attempts, m->successes, m->failures, ratio, first,
 		m->peak_established, m->peak_time_wait, m->peak_ports_in_use, ps_metrics_probes_mean(m),
 		ps_metrics_probes_quantile(m, 0.99), m->probes_max, m->tw_takeovers, m->requests, m->reused,
-		m->retries, m->abandoned, m->nat_failures, m->peak_nat_mappings, events, wall_s);
+		m->retries, m->abandoned, m->nat_failures, m->peak_nat_mappings, events);
 	if (m->nat) {
-		/* After wall_s, so that the columns every run has keep their places. */
+		/* Before wall_s: the columns every run has keep their places, and wall_s stays last. */
 		char drop[32] = "";
 		if (m->nat_dropped)
 			ps_time_format(drop, sizeof(drop), m->nat_first_drop);
 		fprintf(c.f, ",%" PRIu64 ",%" PRIu64 ",%u,%u,%s", m->peak_nat_live, m->peak_nat_lingering,
 			m->nat_min_free, m->nat_pool_ports, drop);
 	}
-	fputc('\n', c.f);
+	fprintf(c.f, ",%.3f\n", wall_s);
 	return ps_csv_commit(&c);
 }

@@ -14,18 +14,23 @@
 
 #define PS_TIMESERIES_HEADER \
 	"t_s,established,time_wait,ports_in_use,free_tightest,attempts,failures,probes_mean"
-/* Columns timeseries.csv and summary.csv gain in runs with a NAT, and only there. */
+/*
+ * Columns timeseries.csv and summary.csv gain in runs with a NAT, and only
+ * there; summary.csv's go before wall_s, which stays last.
+ */
 #define PS_TIMESERIES_NAT_COLUMNS "nat_live,nat_lingering,nat_free_tightest,nat_drops"
 #define PS_SUMMARY_NAT_COLUMNS \
 	"peak_nat_live,peak_nat_lingering,nat_min_free_tightest,nat_pool_ports,nat_first_drop_s"
+#define PS_SUMMARY_NAT_HEADER PS_SUMMARY_COLUMNS "," PS_SUMMARY_NAT_COLUMNS ",wall_s"
 #define PS_EVENTS_HEADER \
 	"t_s,conn_id,event,src_addr,src_port,dst_addr,dst_port,probes,error,nat_addr,nat_port"
 #define PS_PORTS_HEADER "t_s,port,ports,in_use"
-#define PS_SUMMARY_HEADER \
+#define PS_SUMMARY_COLUMNS \
 	"scenario,strategy,seed,duration_s,attempts,successes,failures,failure_ratio," \
 	"first_failure_s,peak_established,peak_time_wait,peak_ports_in_use,probes_mean," \
 	"probes_p99,probes_max,tw_takeovers,requests,reused,retries,abandoned,nat_failures," \
-	"peak_nat_mappings,events,wall_s"
+	"peak_nat_mappings,events"
+#define PS_SUMMARY_HEADER PS_SUMMARY_COLUMNS ",wall_s"
 #define PS_HOSTS_HEADER \
 	"host,inside_addr,population,attempts,failures,nat_failures,peak_established"
 
@@ -87,7 +92,7 @@ void ps_trace_ports(struct ps_trace *t, ps_time now, const struct ps_pool *pool)
 int ps_trace_commit(struct ps_trace *t);
 void ps_trace_abort(struct ps_trace *t);
 
-/* Writes summary.csv (one row) into dir, with PS_SUMMARY_NAT_COLUMNS after wall_s when m->nat; 0 or -1 (errno set). */
+/* Writes summary.csv (one row) into dir, PS_SUMMARY_NAT_HEADER's when m->nat; 0 or -1 (errno set). */
 int ps_summary_write(const char *dir, const char *scenario, const char *strategy, uint64_t seed,
 		     ps_time duration, const struct ps_metrics *m, uint64_t events, double wall_s);
 
