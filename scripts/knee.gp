@@ -8,7 +8,9 @@
 # rates where no replication failed are drawn on a floor line below the smallest failure.
 # DIR/capacity_summary.csv (portsim capacity without --sweep), if present, adds the rate
 # the search found; it or DIR/closed_forms.csv (written by capacity --report, for a sweep
-# too) gives the closed-form bounds, drawn as vertical lines. The title says what was run
+# too) gives the closed-form bounds, drawn as vertical lines. Behind a NAT they are the
+# binding pool's (binding_pool: nat or host), named in the key; the other pool's bound is
+# drawn too when it is on the chart, else named in a corner. The title says what was run
 # (figure.gpi), or names the run directory (results/NAME/capacity -> NAME).
 
 if (ARGC < 1) {
@@ -47,6 +49,10 @@ cap_found = summary_value("capacity_per_s")
 cap_det = summary_value("deterministic_bound_per_s")
 cap_erl = summary_value("erlang_b_per_s")
 cap_target = summary_value("target_failure_ratio")
+binding = summary_value("binding_pool")
+pool_name(p) = (p eq "nat" ? "the NAT's ports" : "the inside hosts' own ports")
+other = (binding eq "nat" ? "host" : "nat")
+other_det = (strlen(binding) > 0 ? summary_value(other . "_deterministic_bound_per_s") : "")
 stats data using "rate_per_s" nooutput
 x_lo = STATS_min
 x_hi = STATS_max
@@ -113,6 +119,20 @@ if (strlen(cap_found) > 0) {
 if (strlen(cap_det) > 0) {
     set arrow 4 from first real(cap_det), graph 0 to first real(cap_det), graph 1 nohead lw 1.5 dt 4 lc rgb "#ef6c00" back
     det_title = sprintf("ports / holding time: %.0f per s", real(cap_det))
+    if (strlen(binding) > 0) {
+        det_title = sprintf("binding, %s / holding time: %.4g per s", pool_name(binding), real(cap_det))
+    }
+}
+other_title = ""
+if (strlen(other_det) > 0) {
+    if (real(other_det) >= x_lo - pad && real(other_det) <= x_hi + pad) {
+        set arrow 6 from first real(other_det), graph 0 to first real(other_det), graph 1 nohead lw 1.5 dt 3 lc rgb "#757575" back
+        other_title = sprintf("%s / holding time: %.4g per s", pool_name(other), real(other_det))
+    } else {
+        set label 6 sprintf("%s would allow %s per s (off the chart)", pool_name(other), \
+            (real(other_det) >= 1000 ? commas(real(other_det)) : sprintf("%.4g", real(other_det)))) \
+            at graph 0.02, graph 0.95 left tc rgb "#555555" front
+    }
 }
 if (strlen(cap_erl) > 0) {
     set arrow 5 from first real(cap_erl), graph 0 to first real(cap_erl), graph 1 nohead lw 1.5 dt 5 lc rgb "#00838f" back
@@ -137,6 +157,7 @@ do for [fmt in "png svg"] {
          NaN with lines dt 2 lc rgb "#e53935" title knee_text, \
          NaN with lines lw 2 lc rgb "#6a1b9a" title found_title, \
          NaN with lines lw 1.5 dt 4 lc rgb "#ef6c00" title det_title, \
-         NaN with lines lw 1.5 dt 5 lc rgb "#00838f" title erl_title
+         NaN with lines lw 1.5 dt 5 lc rgb "#00838f" title erl_title, \
+         NaN with lines lw 1.5 dt 3 lc rgb "#757575" title other_title
     set output
 }

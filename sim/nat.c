@@ -40,7 +40,7 @@ int ps_nat_init(struct ps_nat *nat, const struct ps_nat_config *cfg, const struc
 	ps_rng_init(&secret, cfg->seed, PS_STREAM_SECRET, 1000);
 	nat->key = ps_rng_next(&secret);
 	ps_rng_init(&nat->rng, cfg->seed, PS_STREAM_ALLOCATOR, 1000);
-	if (ops->init(nat->state, nat) != 0) {
+	if (ops->init(nat->state, nat) != 0 || ps_nat_counts_init(nat) != 0) {
 		snprintf(err, size, "cannot set up NAT allocator %s: its parameters do not fit the port range "
 			 "(e.g. block_size or sharing_ratio), or out of memory", ops->name);
 		ps_nat_fini(nat);
@@ -54,6 +54,7 @@ void ps_nat_fini(struct ps_nat *nat)
 	if (nat->state && nat->ops && nat->ops->fini)
 		nat->ops->fini(nat->state);
 	free(nat->state);
+	ps_nat_counts_fini(nat);
 	ps_map_fini(&nat->by_endpoint);
 	free(nat->dst_count);
 	free(nat->maps);
@@ -103,6 +104,16 @@ uint32_t ps_nat_hash_addr(const struct ps_nat *nat, const struct ps_nat_request 
 	return (uint32_t)(h % nat->cfg.naddrs);
 }
 
+/* The peaks of live and lingering mappings, after either moved up. */
+static void note_peaks(struct ps_nat *nat)
+{
+	uint64_t live = nat->live_maps - nat->lingering_maps;
+	if (live > nat->peak_live)
+		nat->peak_live = live;
+	if (nat->lingering_maps > nat->peak_lingering)
+		nat->peak_lingering = nat->lingering_maps;
+}
+
 static uint32_t map_alloc(struct ps_nat *nat)
 {
 	if (nat->free_map != NONE) {
@@ -133,7 +144,9 @@ static void map_free(struct ps_nat *nat, uint32_t i)
 	struct ps_nat_map *m = &nat->maps[i];
 	ps_pool_remove(&nat->pool, m->addr, m->idx, m->dst, independent(nat));
 	nat->dst_count[(size_t)m->addr * nat->cfg.ndsts + m->dst]--;
+	ps_nat_counts_release(nat, m, ps_pool_users(&nat->pool, m->addr, m->idx) == 0);
 	nat->live_maps--;
+	nat->lingering_maps -= m->lingering;
 	struct ps_map_slot *s = ps_map_get(&nat->by_endpoint, endpoint_key(m->inside_ip, m->inside_port));
 	if (s && s->v[0] == i)
 		ps_map_del(&nat->by_endpoint, s);
@@ -163,9 +176,11 @@ enum ps_err ps_nat_open(struct ps_nat *nat, const struct ps_nat_request *req, ui
 			if (ps_pool_add(&nat->pool, m->addr, m->idx, m->dst, PS_NO_CONN, independent(nat)) != 0)
 				return PS_ERR_COUNT;
 			m->lingering = false;
+			nat->lingering_maps--;
 			m->gen++;
 		}
 		m->refs++;
+		note_peaks(nat);
 		*map = old;
 		return PS_OK;
 	}
@@ -175,7 +190,8 @@ enum ps_err ps_nat_open(struct ps_nat *nat, const struct ps_nat_request *req, ui
 	if (probes > nat->probes_max)
 		nat->probes_max = probes;
 	if (!ok) {
-		nat->drops++;
+		if (nat->drops++ == 0)
+			nat->first_drop = req->now;
 		return nat->cfg.drop_err;
 	}
 	uint32_t i = map_alloc(nat);
@@ -191,7 +207,9 @@ enum ps_err ps_nat_open(struct ps_nat *nat, const struct ps_nat_request *req, ui
 	m->refs = 1;
 	m->lingering = false;
 	nat->dst_count[(size_t)addr * nat->cfg.ndsts + req->dst]++;
+	ps_nat_counts_take(nat, m, ps_pool_users(&nat->pool, addr, idx) == 1);
 	nat->live_maps++;
+	note_peaks(nat);
 	struct ps_map_slot *e = ps_map_put(&nat->by_endpoint, key);
 	if (!e)
 		return PS_ERR_COUNT;
@@ -211,6 +229,8 @@ ps_time ps_nat_close(struct ps_nat *nat, uint32_t i, bool udp, ps_time now)
 		return PS_TIME_MAX;
 	}
 	m->lingering = true;
+	nat->lingering_maps++;
+	note_peaks(nat);
 	ps_pool_enter_time_wait(&nat->pool, m->addr, m->idx, m->dst, now);
 	return now + linger;
 }

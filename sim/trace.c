@@ -26,7 +26,9 @@ int ps_trace_open(struct ps_trace *t, const char *dir, unsigned files)
 	t->with_events = files & (PS_TRACE_EVENTS | PS_TRACE_EVENTS_GZ);
 	t->with_ports = files & PS_TRACE_PORTS;
 	bool gz = files & PS_TRACE_EVENTS_GZ;
-	if (ps_csv_open(&t->timeseries, dir, "timeseries.csv", PS_TIMESERIES_HEADER) != 0 ||
+	const char *header = files & PS_TRACE_NAT ? PS_TIMESERIES_HEADER "," PS_TIMESERIES_NAT_COLUMNS
+						  : PS_TIMESERIES_HEADER;
+	if (ps_csv_open(&t->timeseries, dir, "timeseries.csv", header) != 0 ||
 	    (t->with_events && !gz && ps_csv_open(&t->events, dir, "events.csv", PS_EVENTS_HEADER) != 0) ||
 	    (gz && ps_csv_open_gz(&t->events, dir, "events.csv.gz", PS_EVENTS_HEADER) != 0) ||
 	    (t->with_ports && ps_csv_open(&t->ports, dir, "ports.csv", PS_PORTS_HEADER) != 0)) {
@@ -92,13 +94,18 @@ void ps_trace_event(struct ps_trace *t, ps_time now, uint64_t conn_id, enum ps_t
 }
 
 void ps_trace_sample(struct ps_trace *t, ps_time now, uint64_t established, uint64_t time_wait,
-		     uint64_t ports_in_use, uint32_t free_tightest, struct ps_metrics *m)
+		     uint64_t ports_in_use, uint32_t free_tightest, struct ps_metrics *m,
+		     const struct ps_trace_nat *nat)
 {
-	char ts[32];
+	char ts[32], tail[96] = "";
 	ps_time_format(ts, sizeof(ts), now);
 	double mean = m->iv_attempts ? (double)m->iv_probes / (double)m->iv_attempts : 0.0;
-	if (fprintf(t->timeseries.f, "%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%" PRIu64 ",%" PRIu64 ",%.3f\n",
-		    ts, established, time_wait, ports_in_use, free_tightest, m->iv_attempts, m->iv_failures, mean) < 0)
+	if (nat)
+		snprintf(tail, sizeof(tail), ",%" PRIu64 ",%" PRIu64 ",%u,%" PRIu64, nat->live, nat->lingering,
+			 nat->free_tightest, nat->drops);
+	if (fprintf(t->timeseries.f, "%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%" PRIu64 ",%" PRIu64 ",%.3f%s\n",
+		    ts, established, time_wait, ports_in_use, free_tightest, m->iv_attempts, m->iv_failures, mean,
+		    tail) < 0)
 		ps_csv_failed(&t->timeseries);
 	m->iv_attempts = m->iv_failures = m->iv_probes = 0;
 }
@@ -128,7 +135,7 @@ int ps_summary_write(const char *dir, const char *scenario, const char *strategy
 		     ps_time duration, const struct ps_metrics *m, uint64_t events, double wall_s)
 {
 	struct ps_csv c;
-	if (ps_csv_open(&c, dir, "summary.csv", PS_SUMMARY_HEADER) != 0)
+	if (ps_csv_open(&c, dir, "summary.csv", m->nat ? PS_SUMMARY_NAT_HEADER : PS_SUMMARY_HEADER) != 0)
 		return -1;
 	char dur[32], first[32] = "";
 	ps_time_format(dur, sizeof(dur), duration);
@@ -138,10 +145,19 @@ int ps_summary_write(const char *dir, const char *scenario, const char *strategy
 	fprintf(c.f,
 		"%s,%s,%" PRIu64 ",%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f,%s,%" PRIu64 ",%" PRIu64
 		",%" PRIu64 ",%.3f,%u,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-		",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.3f\n",
+		",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
 		scenario, strategy, seed, dur, m->attempts, m->successes, m->failures, ratio, first,
 		m->peak_established, m->peak_time_wait, m->peak_ports_in_use, ps_metrics_probes_mean(m),
 		ps_metrics_probes_quantile(m, 0.99), m->probes_max, m->tw_takeovers, m->requests, m->reused,
-		m->retries, m->abandoned, m->nat_failures, m->peak_nat_mappings, events, wall_s);
+		m->retries, m->abandoned, m->nat_failures, m->peak_nat_mappings, events);
+	if (m->nat) {
+		/* Before wall_s: the columns every run has keep their places, and wall_s stays last. */
+		char drop[32] = "";
+		if (m->nat_dropped)
+			ps_time_format(drop, sizeof(drop), m->nat_first_drop);
+		fprintf(c.f, ",%" PRIu64 ",%" PRIu64 ",%u,%u,%s", m->peak_nat_live, m->peak_nat_lingering,
+			m->nat_min_free, m->nat_pool_ports, drop);
+	}
+	fprintf(c.f, ",%.3f\n", wall_s);
 	return ps_csv_commit(&c);
 }

@@ -9,10 +9,12 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "portsim/bounds.h"
+#include "portsim/scenario.h"
 #include "support.h"
 
 static void test_erlang_b_known_values(void **state)
@@ -156,6 +158,150 @@ static void test_scaled_rate_leaves_out_burst_and_replay(void **state)
 	free(sc);
 }
 
+#define SCENARIO_DIR PORTSIM_SOURCE_DIR "/scenarios/"
+
+/* A curated scenario, with overrides ("section.key=value", NULL-terminated). */
+static struct ps_scenario *curated(const char *name, const char *const *set)
+{
+	struct ps_scenario *sc = malloc(sizeof(*sc));
+	char err[PS_ERR_MAX], path[512];
+	assert_non_null(sc);
+	snprintf(path, sizeof(path), SCENARIO_DIR "%s.ini", name);
+	ps_scenario_defaults(sc);
+	if (ps_scenario_load(sc, path, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	for (size_t i = 0; set && set[i]; i++)
+		if (ps_scenario_set(sc, set[i], err, sizeof(err)) != 0)
+			fail_msg("%s", err);
+	return sc;
+}
+
+/* The pools of a curated scenario: n of them, and the index of the binding one. */
+static size_t pools_of(const char *name, const char *const *set, struct ps_pool_bound *b, size_t *binding)
+{
+	struct ps_scenario *sc = curated(name, set);
+	size_t n = ps_bounds(sc, 0.001, b, PS_BOUNDS_POOLS_MAX);
+	*binding = ps_bounds_binding(b, n);
+	free(sc);
+	return n;
+}
+
+static void test_k8s_node_the_nat_binds_at_537_per_s(void **state)
+{
+	(void)state;
+	struct ps_pool_bound b[PS_BOUNDS_POOLS_MAX];
+	size_t k, n = pools_of("k8s-node-masquerade", NULL, b, &k);
+	assert_int_equal(n, 2);
+	assert_string_equal(b[k].pool.name, "nat");
+	/* The scenario's own comment: 64,512 / (0.05 s + 120 s conntrack linger) = 537/s. */
+	assert_int_equal(b[k].pool.usable_ports, 64512);
+	assert_double_equal(b[k].pool.holding_s, 120.05, 1e-9);
+	assert_double_equal(b[k].pool.linger_s, 120, 1e-9);
+	assert_double_equal(b[k].deterministic_per_s, 64512 / 120.05, 1e-9);
+	/* Each pod's own 28,232 ports for 60.05 s: 470/s per pod, x 100 pods. */
+	const struct ps_pool_bound *host = &b[1 - k];
+	assert_string_equal(host->pool.name, "host");
+	assert_int_equal(host->pool.usable_ports, 28232);
+	assert_int_equal(host->pool.hosts, 100);
+	assert_double_equal(host->deterministic_per_s, 28232 / 60.05 * 100, 1e-6);
+	char why[640];
+	ps_bounds_explain(b, n, why, sizeof(why));
+	assert_non_null(strstr(why, "binding: the NAT's 64,512 ports held 120.05 s each (0.05 s open + 120 s linger) "
+				    "-> 537/s; each inside host's own 28,232 ports held 60.05 s each (0.05 s open + 60 s "
+				    "TIME_WAIT) would allow 470/s per host x 100 hosts = 47,014/s"));
+}
+
+static void test_three_backends_the_nat_binds_at_1612_per_s(void **state)
+{
+	(void)state;
+	static const char *const three[] = {
+		"workload.pods.destination_list=198.51.100.40:443,198.51.100.41:443,198.51.100.42:443", NULL
+	};
+	struct ps_pool_bound b[PS_BOUNDS_POOLS_MAX];
+	size_t k, n = pools_of("k8s-node-masquerade", three, b, &k);
+	assert_int_equal(n, 2);
+	assert_string_equal(b[k].pool.name, "nat");
+	assert_int_equal(b[k].pool.destinations, 3);
+	assert_double_equal(b[k].deterministic_per_s, 3 * 64512 / 120.05, 1e-9);
+	assert_int_equal((int)lround(b[k].deterministic_per_s), 1612);
+	/* What the issue saw printed, one pod's own: 1,410/s. */
+	assert_int_equal((int)lround(b[1 - k].deterministic_per_s / 100), 1410);
+	/* The curated scenario of the same node says so too. */
+	n = pools_of("k8s-node-three-backends", NULL, b, &k);
+	assert_string_equal(b[k].pool.name, "nat");
+	assert_int_equal((int)lround(b[k].deterministic_per_s), 1612);
+}
+
+static void test_behind_a_roomy_gateway_the_hosts_bind(void **state)
+{
+	(void)state;
+	struct ps_pool_bound b[PS_BOUNDS_POOLS_MAX];
+	size_t k, n = pools_of("nat-gateway-inside-binds", NULL, b, &k);
+	assert_int_equal(n, 2);
+	assert_string_equal(b[k].pool.name, "host");
+	assert_double_equal(b[k].deterministic_per_s, 28232.0 * 2 / 60.1 * 2, 1e-6);
+	const struct ps_pool_bound *nat = &b[1 - k];
+	/* AWS: 55,000 per address and destination, two of each, free at the close. */
+	assert_int_equal(nat->pool.usable_ports, 55000);
+	assert_int_equal(nat->pool.addresses, 2);
+	assert_int_equal(nat->pool.destinations, 2);
+	assert_double_equal(nat->deterministic_per_s, 55000.0 * 4 / 0.1, 1e-3);
+}
+
+static void test_port_blocks_bind_at_the_busiest_host(void **state)
+{
+	(void)state;
+	struct ps_pool_bound b[PS_BOUNDS_POOLS_MAX];
+	size_t k;
+	/* GCP: 64 ports per VM for 120.2 s; the hot VM offers 2 of the 6.6 per second. */
+	pools_of("gcp-hot-vm", NULL, b, &k);
+	assert_string_equal(b[k].pool.name, "nat");
+	assert_int_equal(b[k].pool.usable_ports, 64);
+	assert_int_equal(b[k].pool.destinations, 1);
+	assert_double_equal(b[k].pool.busiest_share, 2 / 6.6, 1e-12);
+	assert_double_equal(b[k].deterministic_per_s, 64 / 120.2 * 6.6 / 2, 1e-9);
+	/* Azure's default: 1,024 per VM up to 50 VMs, 512 from 51. */
+	pools_of("azure-pool-50-to-51", NULL, b, &k);
+	assert_int_equal(b[k].pool.usable_ports, 1024);
+	assert_double_equal(b[k].deterministic_per_s, 1024 / 10.0 * 50, 1e-9);
+	static const char *const fifty_one[] = { "nat.pool_size=51", NULL };
+	pools_of("azure-pool-50-to-51", fifty_one, b, &k);
+	assert_int_equal(b[k].pool.usable_ports, 512);
+	/* A CGN: blocks of 512, at most a fair share of 80 x 126 blocks among 10,000 subscribers. */
+	pools_of("cgn-port-blocks", NULL, b, &k);
+	assert_string_equal(b[k].pool.name, "nat");
+	assert_int_equal(b[k].pool.usable_ports, 512);
+	assert_double_equal(b[k].pool.linger_s, 240, 1e-9);
+	static const char *const short_of_blocks[] = { "nat.addresses=79", NULL };
+	pools_of("cgn-port-blocks", short_of_blocks, b, &k);
+	assert_int_equal(b[k].pool.usable_ports, 0);
+	assert_double_equal(b[k].deterministic_per_s, 0, 0);
+}
+
+static void test_a_per_destination_limit_cuts_the_pool(void **state)
+{
+	(void)state;
+	struct ps_scenario *sc = pst_scenario("[nat]\npreset = azure-nat-gateway\naddresses = 2\n"
+					      "[workload.vms]\nhosts = 4\nrate_per_s = 100\nduration = fixed\n"
+					      "duration_s = 1\ndestinations = 3\nmode = udp\n");
+	struct ps_pool_bound b[PS_BOUNDS_POOLS_MAX];
+	size_t n = ps_bounds(sc, 0.001, b, PS_BOUNDS_POOLS_MAX);
+	assert_int_equal(n, 2);
+	/* 50,000 of 64,512 per address and destination; UDP lingers 65 s. */
+	assert_int_equal(b[1].pool.usable_ports, 50000);
+	assert_double_equal(b[1].pool.holding_s, 66, 1e-9);
+	assert_double_equal(b[1].deterministic_per_s, 50000.0 * 3 * 2 / 66, 1e-6);
+	assert_true(b[1].pool.notes & PS_CAP_NOTE_ADDRESSES);
+	free(sc);
+	/* Endpoint-independent mapping: one pool for every destination. */
+	sc = pst_scenario("[nat]\nallocator = preserve\nmapping = endpoint-independent\nhold_s = 0\n"
+			  "[workload.a]\nhosts = 2\ndestinations = 5\nduration = fixed\nduration_s = 1\n");
+	n = ps_bounds(sc, 0.001, b, PS_BOUNDS_POOLS_MAX);
+	assert_int_equal(b[1].pool.destinations, 1);
+	assert_int_equal(b[1].pool.usable_ports, 64512);
+	free(sc);
+}
+
 static void test_every_note_has_a_sentence(void **state)
 {
 	(void)state;
@@ -179,6 +325,11 @@ int main(void)
 		cmocka_unit_test(test_the_lowest_bound_binds),
 		cmocka_unit_test(test_scaled_rate_leaves_out_burst_and_replay),
 		cmocka_unit_test(test_every_note_has_a_sentence),
+		cmocka_unit_test(test_k8s_node_the_nat_binds_at_537_per_s),
+		cmocka_unit_test(test_three_backends_the_nat_binds_at_1612_per_s),
+		cmocka_unit_test(test_behind_a_roomy_gateway_the_hosts_bind),
+		cmocka_unit_test(test_port_blocks_bind_at_the_busiest_host),
+		cmocka_unit_test(test_a_per_destination_limit_cuts_the_pool),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -406,6 +406,82 @@ static void test_solve_rejects_what_it_cannot_solve(void **state)
 	free(sc);
 }
 
+/* GCP's 64 ports per VM on a NAT range of 640 ports: 10 VMs per address. */
+#define TEN_VMS_PER_ADDRESS "preset = gcp-cloud-nat\nport_range = 1024-1663"
+
+static void test_solve_max_most_vms_per_address(void **state)
+{
+	(void)state;
+	/* 40 connections held open from 4 VMs in turn; more VMs share them, and an 11th VM gets no block. */
+	struct ps_scenario *sc = held(TEN_VMS_PER_ADDRESS, 4, 40, 1000);
+	char err[PS_ERR_MAX];
+	struct ps_capacity_options opt = { .max_failure = 0.001, .replications = 2 };
+	struct ps_solve_result res;
+	if (ps_capacity_solve_max(sc, "workload.vms.hosts", &opt, &res, err, sizeof(err)) != PS_DONE)
+		fail_msg("%s", err);
+	assert_true(res.largest);
+	assert_int_equal(res.start, 4);
+	assert_int_equal(res.answer, 10);
+	expect_point(&res, 4, 0);
+	expect_point(&res, 8, 0);
+	expect_point(&res, 10, 0);
+	/* The 11th VM's attempts are 10, 21 and 32 of 40. */
+	expect_point(&res, 11, 3.0 / 40);
+	/* Of 16 VMs the last 6 have no block: attempts 10-15 and 26-31. */
+	expect_point(&res, 16, 12.0 / 40);
+	/* Doubling from the scenario's value, then bisection: 4 8 16, 12 10 11. */
+	assert_int_equal(res.ntried, 6);
+	ps_solve_result_fini(&res);
+	free(sc);
+}
+
+static void test_solve_both_ways_on_one_nat(void **state)
+{
+	(void)state;
+	/* The smallest number of addresses for 25 VMs: 10 per address, so 3. */
+	struct ps_scenario *sc = held(TEN_VMS_PER_ADDRESS, 25, 50, 1000);
+	char err[PS_ERR_MAX];
+	struct ps_capacity_options opt = { .max_failure = 0.001, .replications = 1 };
+	struct ps_solve_result res;
+	if (ps_capacity_solve(sc, "nat.addresses", &opt, &res, err, sizeof(err)) != PS_DONE)
+		fail_msg("%s", err);
+	assert_false(res.largest);
+	assert_int_equal(res.answer, 3);
+	expect_point(&res, 1, 30.0 / 50);
+	expect_point(&res, 2, 10.0 / 50);
+	expect_point(&res, 3, 0);
+	ps_solve_result_fini(&res);
+	/* The largest with 3 addresses: 30 VMs. */
+	if (ps_scenario_set(sc, "nat.addresses=3", err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	if (ps_capacity_solve_max(sc, "workload.vms.hosts", &opt, &res, err, sizeof(err)) != PS_DONE)
+		fail_msg("%s", err);
+	assert_int_equal(res.answer, 30);
+	expect_point(&res, 30, 0);
+	assert_true(ps_solve_find(&res, 31)->failure_ratio.mean > 0);
+	ps_solve_result_fini(&res);
+	/* The most ports per VM for 25 VMs on 3 addresses: 9 blocks an address at least, 640 / 9 = 71. */
+	if (ps_capacity_solve_max(sc, "nat.block_size", &opt, &res, err, sizeof(err)) != PS_DONE)
+		fail_msg("%s", err);
+	assert_int_equal(res.answer, 71);
+	ps_solve_result_fini(&res);
+	free(sc);
+}
+
+static void test_solve_max_needs_a_start_that_meets_the_target(void **state)
+{
+	(void)state;
+	/* 12 VMs on one address of 10 blocks: the scenario itself fails. */
+	struct ps_scenario *sc = held(TEN_VMS_PER_ADDRESS, 12, 24, 1000);
+	char err[PS_ERR_MAX];
+	struct ps_capacity_options opt = { .max_failure = 0.001, .replications = 1 };
+	struct ps_solve_result res;
+	assert_int_equal(ps_capacity_solve_max(sc, "workload.vms.hosts", &opt, &res, err, sizeof(err)), PS_BAD_INPUT);
+	if (!strstr(err, "at the scenario's own workload.vms.hosts = 12 the failure ratio is already 0.1667"))
+		fail_msg("%s", err);
+	free(sc);
+}
+
 static void expect_cli(int status, const char *const *argv, const char *const *needles)
 {
 	char *out = NULL;
@@ -447,7 +523,22 @@ static void test_cli_solve_prints_the_answer_and_the_value_below(void **state)
 		   (const char *[]){ "not an integer key", NULL });
 	expect_cli(2, (const char *[]){ "capacity", ini, "--solve", "nat.addresses", "--sweep", "rate=1:2:1", NULL },
 		   (const char *[]){ "give one of them", NULL });
-	expect_cli(0, (const char *[]){ "capacity", "--help", NULL }, (const char *[]){ "--solve KEY", NULL });
+	expect_cli(0, (const char *[]){ "capacity", "--help", NULL },
+		   (const char *[]){ "--solve KEY", "--solve-max KEY", NULL });
+	expect_cli(0, (const char *[]){ "capacity", ini, "--solve-max", "workload.vms.hosts", "--set",
+					"workload.vms.hosts=1000", "--max-failure", "0.0001", "-n", "1", "--out", out, NULL },
+		   (const char *[]){ "workload.vms.hosts = 1008 is the largest value keeping the failure ratio <= 0.0001 "
+				     "in its one replication",
+				     "workload.vms.hosts = 1008: failure ratio 0 ",
+				     "workload.vms.hosts = 1009: failure ratio ", NULL });
+	expect_cli(2, (const char *[]){ "capacity", ini, "--solve", "nat.addresses", "--solve-max", "nat.addresses",
+					"--out", out, NULL },
+		   (const char *[]){ "give one of them", NULL });
+	expect_cli(2, (const char *[]){ "capacity", ini, "--solve-max", "nat.addresses", "--sweep", "rate=1:2:1",
+					NULL },
+		   (const char *[]){ "--solve-max and --sweep ask different questions", NULL });
+	expect_cli(2, (const char *[]){ "capacity", ini, "--solve-max", "run.duration_s", "--out", out, NULL },
+		   (const char *[]){ "--solve-max run.duration_s: not an integer key", NULL });
 	free(out);
 	free(ini);
 	pst_rmtree(dir);
@@ -471,6 +562,9 @@ int main(void)
 		cmocka_unit_test(test_solve_skips_values_the_scenario_refuses),
 		cmocka_unit_test(test_solve_fails_when_even_the_maximum_fails),
 		cmocka_unit_test(test_solve_rejects_what_it_cannot_solve),
+		cmocka_unit_test(test_solve_max_most_vms_per_address),
+		cmocka_unit_test(test_solve_both_ways_on_one_nat),
+		cmocka_unit_test(test_solve_max_needs_a_start_that_meets_the_target),
 		cmocka_unit_test(test_cli_solve_prints_the_answer_and_the_value_below),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,13 +14,26 @@
  * Erlang-B is the M/G/c/c loss probability: exact for Poisson arrivals
  * spread evenly over the pools, whatever the duration distribution.
  *
- * The host's ephemeral ports are the one pool resolved today: usable ports
- * = range minus reserved ports; destinations count only under the 4-tuple
- * rule (connect, bind-no-port); holding = mean duration + TIME_WAIT x
- * P(client closes), rate-weighted over the scaled populations. A NAT's
- * external pool (its range, addresses, per-destination limit or port
- * blocks, linger and hold) is another pool of the same shape: a scenario's
- * pools come as an array, and the one with the lowest bound binds.
+ * The host's ephemeral ports: usable ports = range minus reserved ports;
+ * destinations count only under the 4-tuple rule (connect, bind-no-port);
+ * holding = mean duration + TIME_WAIT x P(client closes), rate-weighted
+ * over the scaled populations. Behind a NAT every inside host has such a
+ * pool of its own.
+ *
+ * A NAT's external pool is the second: its range, cut to the
+ * per-destination limit (AWS, Azure NAT Gateway), toward each destination
+ * under endpoint-dependent mapping (one pool for all under
+ * endpoint-independent), on each external address; or, for port blocks
+ * (pba: GCP Cloud NAT, Azure LB outbound, a CGN) and RFC 7422's fixed
+ * slices, the ports one inside host may hold: block_size x max_blocks, no
+ * more than its fair share of the blocks, or range / sharing_ratio.
+ * Holding = mean duration + the NAT's linger after the close (conntrack
+ * TIME_WAIT, the UDP timeout) + its hold.
+ *
+ * Pools kept per inside host bind first at the busiest host: the total
+ * rate they allow is one host's bound / the busiest host's share of the
+ * rate (x hosts when the rate is spread evenly). The pool with the lowest
+ * deterministic bound binds.
  */
 #ifndef PORTSIM_BOUNDS_H
 #define PORTSIM_BOUNDS_H
@@ -49,7 +62,9 @@ enum ps_cap_note {
 	PS_CAP_NOTE_VARYING = 1u << 10,     /* ramp, on-off, diurnal: the peak rate matters */
 	PS_CAP_NOTE_ADDRESSES = 1u << 11,   /* several source addresses, not an even Poisson split */
 	PS_CAP_NOTE_NO_MEAN = 1u << 12,     /* no finite mean duration known to the formulas */
-	PS_CAP_NOTE_COUNT = 13
+	PS_CAP_NOTE_NAT_GIVES_UP = 1u << 13, /* nf-nat drops after 248 probes with ports free */
+	PS_CAP_NOTE_NAT_REOPEN = 1u << 14,  /* the NAT revives a lingering flow on the same inside port */
+	PS_CAP_NOTE_COUNT = 15
 };
 
 /* One sentence explaining a note bit; "" for an unknown bit. */
@@ -57,11 +72,14 @@ const char *ps_capacity_note_text(unsigned bit);
 
 /* One pool of ports, resolved: all the closed forms read. */
 struct ps_pool_spec {
-	const char *name;          /* "host": the host's ephemeral ports */
+	const char *name;          /* "host": the hosts' ephemeral ports; "nat": the NAT's external ports */
 	uint32_t usable_ports;     /* ports each independent pool can give out: range minus reserved */
 	uint32_t destinations;     /* independent pools per address: 1 when a port serves one socket */
 	uint32_t addresses;        /* addresses, each with its own independent pools */
 	double holding_s;          /* mean time a port stays taken toward one destination; NAN if unknown */
+	double linger_s;           /* the part of holding_s after the close: TIME_WAIT, or the NAT's linger + hold */
+	uint32_t hosts;            /* inside hosts, each with pools of its own; 1 for a pool all share */
+	double busiest_share;      /* share of the rate the busiest host offers: 1 / hosts when even; 1 */
 	double offered_per_s;      /* the rate offered to the pool as the scenario gives it */
 	double target;             /* blocking probability allowed, in (0, 1) */
 	unsigned notes;            /* enum ps_cap_note bits that apply to this pool */
@@ -87,10 +105,20 @@ double ps_scaled_rate(const struct ps_scenario *sc);
 
 /*
  * Resolves the pools of sc that can run dry, at failure ratio target
- * (0 < target < 1), into out[0..max). Returns how many it wrote: 1 today,
- * the host's; PS_BOUNDS_POOLS_MAX always has room for all.
+ * (0 < target < 1), into out[0..max). Returns how many it wrote: the
+ * host's ("host"), then the NAT's ("nat") when the scenario has one and it
+ * resolves; PS_BOUNDS_POOLS_MAX always has room for all.
  */
 size_t ps_bounds_pools(const struct ps_scenario *sc, double target, struct ps_pool_spec *out, size_t max);
+
+/*
+ * One line naming the pool that binds among b[0..n) and why, with the
+ * other pools' bounds beside it ("binding: the NAT's 64,512 ports held
+ * 120.05 s each (0.05 s open + 120 s linger) -> 537/s; each inside host's
+ * own 28,232 ports would allow 470/s per host x 100 hosts = 47,015/s"),
+ * into buf (no newline); "" when no pool has a bound. Returns buf.
+ */
+char *ps_bounds_explain(const struct ps_pool_bound *b, size_t n, char *buf, size_t size);
 
 /* The deterministic bound: ports usable ports, each held holding_s on average, sustain ports / holding_s new connections per second (NAN without a positive, finite holding time). */
 double ps_bound_deterministic(double ports, double holding_s);

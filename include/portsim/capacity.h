@@ -22,7 +22,9 @@
  *
  * ps_capacity_solve turns the question around: at the scenario's own rate,
  * the smallest value of an integer key (external addresses, source
- * addresses, ...) that keeps the failure ratio at or below the target.
+ * addresses, ...) that keeps the failure ratio at or below the target;
+ * ps_capacity_solve_max the largest (inside hosts per NAT address, ports
+ * per VM, ...).
  */
 #ifndef PORTSIM_CAPACITY_H
 #define PORTSIM_CAPACITY_H
@@ -50,6 +52,10 @@ struct ps_capacity_bounds {
 	double erlang_per_s;         /* the total rate by Erlang-B; NAN if unknown */
 	double scenario_rate_per_s;  /* the scaled populations' total rate as the scenario gives it */
 	unsigned notes;              /* enum ps_cap_note bits */
+	/* every pool a connection needs: the host's, and the NAT's when there is one */
+	struct ps_pool_bound pools[PS_BOUNDS_POOLS_MAX];
+	size_t npools, binding;      /* pools[binding] is the one above */
+	char explain[640];           /* ps_bounds_explain: which pool binds and why; "" with one pool */
 };
 
 /* The closed forms for sc at failure ratio target (0 < target < 1): ps_bounds, the binding pool's. */
@@ -58,7 +64,11 @@ void ps_capacity_bounds(const struct ps_scenario *sc, double target, struct ps_c
 /*
  * Writes b as "metric,value" rows (deterministic_bound_per_s ... scenario_rate_per_s; an
  * unknown value empty), the rows capacity_summary.csv and the report's closed_forms.csv share,
- * so the knee figure reads either.
+ * so the knee figure reads either. With more than one pool (a NAT) rows follow for each:
+ * binding_pool (its name), then POOL_deterministic_bound_per_s, POOL_erlang_b_per_s,
+ * POOL_usable_ports, POOL_destinations, POOL_addresses, POOL_hosts, POOL_busiest_share,
+ * POOL_holding_s and POOL_linger_s for POOL host and nat; a scenario without a NAT gets the
+ * rows it always had.
  */
 void ps_capacity_bounds_write(FILE *f, const struct ps_capacity_bounds *b);
 
@@ -160,7 +170,9 @@ struct ps_solve_point {
 
 struct ps_solve_result {
 	char key[PS_SOLVE_KEY_MAX];
+	bool largest;               /* the largest value meeting the target (--solve-max), not the smallest */
 	uint64_t min, max;          /* the key's range in the schema */
+	uint64_t start;             /* --solve-max: the scenario's own value, where the search starts */
 	double target;
 	unsigned replications;
 	uint64_t answer;
@@ -181,6 +193,23 @@ struct ps_solve_result {
 enum ps_status ps_capacity_solve(const struct ps_scenario *sc, const char *key,
 				 const struct ps_capacity_options *opt, struct ps_solve_result *res,
 				 char *err, size_t size);
+
+/*
+ * Solve the other way (capacity --solve-max): the largest value of key at
+ * which every replication keeps the failure ratio at or below the target,
+ * for a key whose growth adds load or takes ports away (inside hosts
+ * behind port blocks, block_size, sharing_ratio, burst_size, ...). Tries
+ * the scenario's own value of the key first (too few ports per VM fail
+ * as surely as too many VMs), then doubling until a value fails (a value
+ * the checks refuse fails), then bisects between the last passing and the
+ * first failing value; this assumes the failure ratio does not fall as the
+ * value grows past the scenario's. Otherwise as ps_capacity_solve:
+ * capacity_solve.csv, and PS_BAD_INPUT with a message when the scenario's
+ * own value fails.
+ */
+enum ps_status ps_capacity_solve_max(const struct ps_scenario *sc, const char *key,
+				     const struct ps_capacity_options *opt, struct ps_solve_result *res,
+				     char *err, size_t size);
 
 /* The point for value v among those tried, or NULL. */
 const struct ps_solve_point *ps_solve_find(const struct ps_solve_result *res, uint64_t v);

@@ -20,6 +20,14 @@ struct ps_metrics {
 	uint64_t nat_idle_drops; /* pooled connections whose NAT mapping idled out */
 	uint64_t peak_nat_mappings;
 	uint32_t nat_probes_max;  /* most candidates the NAT examined for one mapping */
+	/* with a NAT (nat true): its peaks, and its free ports at the samples (nat_view.c) */
+	bool nat;
+	uint64_t peak_nat_live, peak_nat_lingering;
+	uint32_t nat_min_free;        /* fewest free ports where the NAT was fullest, at a sample */
+	uint32_t nat_pool_ports;      /* that count with no mapping: the pool that runs dry first */
+	bool nat_dropped;
+	ps_time nat_first_drop;
+	uint64_t nat_failures_sampled; /* nat_failures at the last sample */
 	uint64_t fail_by_err[PS_ERR_COUNT];
 	bool failed;                 /* at least one failure */
 	ps_time first_failure;       /* time of the first failure */

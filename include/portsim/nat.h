@@ -99,6 +99,28 @@ struct ps_nat_map {
 	bool lingering;
 };
 
+/*
+ * Exact counts behind ps_nat_free_tightest, kept as external ports are
+ * taken and released (nat_count.c), so a sample costs no scan of ports:
+ * the fullest (address, destination) under a per-destination limit, and
+ * for NATs that give each inside host ports of its own (pba, deterministic)
+ * the fullest host and the port blocks in use.
+ */
+struct ps_nat_fullest {
+	uint32_t *count;    /* [n] values of what is tracked: how many have each count */
+	uint32_t max, size; /* the largest count present; counts run 0..size-1 */
+};
+
+struct ps_nat_counts {
+	uint32_t host_cap;            /* ports one inside host may hold; 0: the hosts share the pool */
+	uint32_t *host_ports;         /* [ninside] external ports carrying the host's mappings */
+	struct ps_nat_fullest hosts;  /* over host_ports */
+	struct ps_nat_fullest pairs;  /* over dst_count, with a per-destination limit */
+	uint32_t block, nblocks;      /* pba: ports per block, blocks per address */
+	uint32_t *block_ports;        /* pba: [naddrs * nblocks] ports of each block carrying a mapping */
+	uint32_t blocks_used;         /* pba: blocks with a port carrying a mapping */
+};
+
 struct ps_nat {
 	struct ps_nat_config cfg;
 	const struct ps_nat_ops *ops;
@@ -113,7 +135,11 @@ struct ps_nat {
 	uint64_t key;               /* hash key for address choice */
 	uint64_t drops, probes_sum;
 	uint32_t probes_max;
-	uint64_t live_maps;
+	uint64_t live_maps;         /* every mapping, lingering ones included */
+	uint64_t lingering_maps;    /* mappings whose connections are gone, in their linger or hold */
+	uint64_t peak_live, peak_lingering; /* the most of each at once */
+	ps_time first_drop;         /* when drops first became nonzero */
+	struct ps_nat_counts counts;
 };
 
 /* 0, or -1 with a reason in err. */
@@ -155,6 +181,26 @@ int64_t ps_nat_scan(const struct ps_nat *nat, const struct ps_nat_request *req, 
 /* The external (addr, idx) of the newest mapping of an inside endpoint, if it has one. */
 bool ps_nat_endpoint_map(const struct ps_nat *nat, uint32_t inside_ip, uint16_t inside_port,
 			 uint32_t *addr, uint32_t *idx);
+
+/*
+ * External ports a new mapping could still get where the NAT is fullest:
+ * toward the worst-off (external address, destination), less what a
+ * per-destination limit leaves; for NATs that give each inside host ports
+ * of its own (pba, deterministic), the fullest host's: block_size x
+ * max_blocks (or range / sharing_ratio) less its ports carrying a mapping,
+ * and 0 once every port block is taken while some host has none. Exact,
+ * from counts kept as ports are taken and released.
+ */
+uint32_t ps_nat_free_tightest(const struct ps_nat *nat);
+
+/* What ps_nat_free_tightest gives with no mapping at all: the size of the pool that runs dry first. */
+uint32_t ps_nat_pool_ports(const struct ps_nat *nat);
+
+/* Internal to the NAT (nat.c, nat_count.c): the counts' life and changes. */
+int ps_nat_counts_init(struct ps_nat *nat);
+void ps_nat_counts_fini(struct ps_nat *nat);
+void ps_nat_counts_take(struct ps_nat *nat, const struct ps_nat_map *m, bool fresh_port);
+void ps_nat_counts_release(struct ps_nat *nat, const struct ps_nat_map *m, bool port_freed);
 
 /* An address index chosen by a keyed hash of (inside address, destination) — or of the inside address alone. */
 uint32_t ps_nat_hash_addr(const struct ps_nat *nat, const struct ps_nat_request *req, bool source_only);

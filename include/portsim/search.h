@@ -181,4 +181,15 @@ enum ps_status ps_search_largest_each(struct ps_search *s, double start, double 
 enum ps_status ps_search_smallest(struct ps_search *s, uint64_t min, uint64_t max, uint64_t *answer,
 				  bool *found, char *err, size_t size);
 
+/*
+ * The largest integer x in [start, max] whose point passes, assuming a
+ * point above start that fails is followed by failing points (more load,
+ * fewer ports): tries start, then doubling (0 goes to 1), capped at max,
+ * until one fails; then bisects the integers between the last passing and
+ * the first failing value. *found is false when start itself fails. Every
+ * value tried is in s->points. PS_DONE or a run's status with a message.
+ */
+enum ps_status ps_search_largest_int(struct ps_search *s, uint64_t start, uint64_t max, uint64_t *answer,
+				     bool *found, char *err, size_t size);
+
 #endif

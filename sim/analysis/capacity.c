@@ -47,6 +47,11 @@ void ps_capacity_bounds(const struct ps_scenario *sc, double target, struct ps_c
 	b->erlang_per_s = x->erlang_per_s;
 	b->scenario_rate_per_s = x->pool.offered_per_s;
 	b->notes = x->pool.notes;
+	memcpy(b->pools, all, n * sizeof(all[0]));
+	b->npools = n;
+	b->binding = (size_t)(x - all);
+	if (n > 1)
+		ps_bounds_explain(all, n, b->explain, sizeof(b->explain));
 }
 
 void ps_capacity_result_fini(struct ps_capacity_result *res)
@@ -107,6 +112,22 @@ static void fmt_num(char *buf, size_t size, double v)
 		snprintf(buf, size, "%.10g", v);
 }
 
+/* One "metric,value" row of capacity_summary.csv and closed_forms.csv. */
+struct metric_row {
+	const char *name;
+	double v;
+};
+
+/* rows[0..n) as "PREFIXNAME,VALUE" lines (an unknown value empty). */
+static void write_rows(FILE *f, const char *prefix, const struct metric_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char v[64];
+		fmt_num(v, sizeof(v), rows[i].v);
+		fprintf(f, "%s%s,%s\n", prefix, rows[i].name, v);
+	}
+}
+
 static int cmp_point(const void *a, const void *b)
 {
 	const struct ps_capacity_point *x = a, *y = b;
@@ -134,10 +155,7 @@ static int write_search_csv(struct ps_capacity_result *res, const char *dir)
 		return -1;
 	if (ps_csv_open(&c, dir, "capacity_summary.csv", "metric,value") != 0)
 		return -1;
-	const struct {
-		const char *name;
-		double v;
-	} rows[] = {
+	const struct metric_row rows[] = {
 		{ "target_failure_ratio", res->target },
 		{ "replications", res->replications },
 		{ "capacity_per_s", res->capacity.mean },
@@ -146,21 +164,14 @@ static int write_search_csv(struct ps_capacity_result *res, const char *dir)
 		{ "bisection_step_per_s", res->step_per_s },
 		{ "unbounded", res->unbounded },
 	};
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		char v[64];
-		fmt_num(v, sizeof(v), rows[i].v);
-		fprintf(c.f, "%s,%s\n", rows[i].name, v);
-	}
+	write_rows(c.f, "", rows, sizeof(rows) / sizeof(rows[0]));
 	ps_capacity_bounds_write(c.f, &res->bounds);
 	return ps_csv_commit(&c);
 }
 
 void ps_capacity_bounds_write(FILE *f, const struct ps_capacity_bounds *b)
 {
-	const struct {
-		const char *name;
-		double v;
-	} rows[] = {
+	const struct metric_row rows[] = {
 		{ "deterministic_bound_per_s", b->deterministic_per_s },
 		{ "erlang_b_per_s", b->erlang_per_s },
 		{ "erlang_b_load", b->erlang_load },
@@ -170,10 +181,27 @@ void ps_capacity_bounds_write(FILE *f, const struct ps_capacity_bounds *b)
 		{ "holding_s", b->holding_s },
 		{ "scenario_rate_per_s", b->scenario_rate_per_s },
 	};
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		char v[64];
-		fmt_num(v, sizeof(v), rows[i].v);
-		fprintf(f, "%s,%s\n", rows[i].name, v);
+	write_rows(f, "", rows, sizeof(rows) / sizeof(rows[0]));
+	/* New rows, not columns, and only with a NAT: other scenarios' files keep their bytes. */
+	if (b->npools < 2)
+		return;
+	fprintf(f, "binding_pool,%s\n", b->pools[b->binding].pool.name);
+	for (size_t k = 0; k < b->npools; k++) {
+		const struct ps_pool_bound *x = &b->pools[k];
+		const struct metric_row per[] = {
+			{ "deterministic_bound_per_s", x->deterministic_per_s },
+			{ "erlang_b_per_s", x->erlang_per_s },
+			{ "usable_ports", x->pool.usable_ports },
+			{ "destinations", x->pool.destinations },
+			{ "addresses", x->pool.addresses },
+			{ "hosts", x->pool.hosts },
+			{ "busiest_share", x->pool.busiest_share },
+			{ "holding_s", x->pool.holding_s },
+			{ "linger_s", x->pool.linger_s },
+		};
+		char prefix[32];
+		snprintf(prefix, sizeof(prefix), "%s_", x->pool.name);
+		write_rows(f, prefix, per, sizeof(per) / sizeof(per[0]));
 	}
 }
 

@@ -31,6 +31,11 @@ enum metric {
 	M_NAT_FAILURES,
 	M_PEAK_NAT_MAPPINGS,
 	M_EVENTS,
+	M_PEAK_NAT_LIVE,
+	M_PEAK_NAT_LINGERING,
+	M_NAT_MIN_FREE_TIGHTEST,
+	M_NAT_POOL_PORTS,
+	M_NAT_FIRST_DROP_S,
 	M_COUNT
 };
 
@@ -56,6 +61,11 @@ static const char *const metric_names[M_COUNT] = {
 	[M_NAT_FAILURES] = "nat_failures",
 	[M_PEAK_NAT_MAPPINGS] = "peak_nat_mappings",
 	[M_EVENTS] = "events",
+	[M_PEAK_NAT_LIVE] = "peak_nat_live",
+	[M_PEAK_NAT_LINGERING] = "peak_nat_lingering",
+	[M_NAT_MIN_FREE_TIGHTEST] = "nat_min_free_tightest",
+	[M_NAT_POOL_PORTS] = "nat_pool_ports",
+	[M_NAT_FIRST_DROP_S] = "nat_first_drop_s",
 };
 
 static const char *const op_names[] = {
@@ -77,7 +87,7 @@ static int find_metric(const char *name)
 
 static bool absent_when_no_failure(int m)
 {
-	return m == M_FIRST_FAILURE_S || m == M_FIRST_FAILURE_ATTEMPT;
+	return m == M_FIRST_FAILURE_S || m == M_FIRST_FAILURE_ATTEMPT || m == M_NAT_FIRST_DROP_S;
 }
 
 static const char *skip_blank(const char *s)
@@ -282,7 +292,7 @@ int ps_claim_parse(const char *line, struct ps_claim *c, char *err, size_t size)
 		return -1;
 	}
 	if (c->none && !absent_when_no_failure(metric)) {
-		snprintf(err, size, "\"%s\" is never none; only first_failure_s and first_failure_attempt are",
+		snprintf(err, size, "\"%s\" is never none; only first_failure_s, first_failure_attempt and nat_first_drop_s are",
 			 c->metric);
 		return -1;
 	}
@@ -301,7 +311,7 @@ int ps_claim_metric(const struct ps_run_result *res, const char *metric, double 
 	int id = find_metric(metric);
 	if (id < 0)
 		return -1;
-	if (absent_when_no_failure(id) && !m->failed)
+	if (absent_when_no_failure(id) && (id == M_NAT_FIRST_DROP_S ? !m->nat_dropped : !m->failed))
 		return 0;
 	switch ((enum metric)id) {
 	case M_ATTEMPTS: *value = (double)m->attempts; break;
@@ -324,6 +334,11 @@ int ps_claim_metric(const struct ps_run_result *res, const char *metric, double 
 	case M_NAT_FAILURES: *value = (double)m->nat_failures; break;
 	case M_PEAK_NAT_MAPPINGS: *value = (double)m->peak_nat_mappings; break;
 	case M_EVENTS: *value = (double)res->events; break;
+	case M_PEAK_NAT_LIVE: *value = (double)m->peak_nat_live; break;
+	case M_PEAK_NAT_LINGERING: *value = (double)m->peak_nat_lingering; break;
+	case M_NAT_MIN_FREE_TIGHTEST: *value = (double)m->nat_min_free; break;
+	case M_NAT_POOL_PORTS: *value = (double)m->nat_pool_ports; break;
+	case M_NAT_FIRST_DROP_S: *value = (double)m->nat_first_drop / (double)PS_NS_PER_S; break;
 	case M_COUNT: return -1;
 	}
 	return 1;

@@ -462,38 +462,63 @@ enum ps_status ps_search_largest_each(struct ps_search *s, double start, double 
 	return st;
 }
 
-enum ps_status ps_search_smallest(struct ps_search *s, uint64_t min, uint64_t max, uint64_t *answer,
-				  bool *found, char *err, size_t size)
+/*
+ * Both integer searches: upward from min, doubling, until a value passes
+ * (smallest) or fails (largest, where min must pass), then bisection
+ * between the last value on one side and the first on the other.
+ */
+static enum ps_status search_int(struct ps_search *s, uint64_t min, uint64_t max, bool smallest,
+				 uint64_t *answer, bool *found, char *err, size_t size)
 {
 	struct ps_search_point p;
 	enum ps_status st;
 	*found = false;
-	/* Upward from the minimum, doubling, until a value passes (or the maximum fails). */
-	uint64_t v = min, lo = 0;
-	bool failed_below = false;
+	/* smallest: walk while failing, stop at a pass. largest: walk while passing, stop at a fail. */
+	uint64_t v = min, before = 0;
+	bool walked = false;
 	for (;;) {
 		if ((st = ps_search_eval(s, (double)v, &p, err, size)) != PS_DONE)
 			return st;
-		if (p.pass || v == max)
+		if (p.pass == smallest || v == max)
 			break;
-		lo = v;
-		failed_below = true;
+		before = v;
+		walked = true;
 		v = v == 0 ? 1 : v > max / 2 ? max : 2 * v;
 	}
-	if (!p.pass)
+	if (smallest && !p.pass)
 		return PS_DONE;
-	/* lo fails, v passes: bisect the integers between them. */
-	uint64_t hi = v;
-	while (failed_below && hi - lo > 1) {
+	if (!smallest && p.pass) {
+		/* Every value up to the maximum passes. */
+		*answer = v;
+		*found = true;
+		return PS_DONE;
+	}
+	if (!smallest && !walked)
+		return PS_DONE; /* even min fails */
+	/* before is on the walked side, v on the other: bisect the integers between them. */
+	uint64_t lo = before, hi = v;
+	while (walked && hi - lo > 1) {
 		uint64_t mid = lo + (hi - lo) / 2;
 		if ((st = ps_search_eval(s, (double)mid, &p, err, size)) != PS_DONE)
 			return st;
-		if (p.pass)
+		if (p.pass == smallest)
 			hi = mid;
 		else
 			lo = mid;
 	}
-	*answer = hi;
+	*answer = smallest ? hi : lo;
 	*found = true;
 	return PS_DONE;
+}
+
+enum ps_status ps_search_smallest(struct ps_search *s, uint64_t min, uint64_t max, uint64_t *answer,
+				  bool *found, char *err, size_t size)
+{
+	return search_int(s, min, max, true, answer, found, err, size);
+}
+
+enum ps_status ps_search_largest_int(struct ps_search *s, uint64_t start, uint64_t max, uint64_t *answer,
+				     bool *found, char *err, size_t size)
+{
+	return search_int(s, start, max, false, answer, found, err, size);
 }

@@ -126,6 +126,35 @@ out:
 	return st;
 }
 
+/*
+ * The scenario's own value of key, read from the resolved scenario as
+ * ps_scenario_format writes it (every key there, defaults filled in): the
+ * schema is the parser's, and this asks nothing it does not print. 0 or -1.
+ */
+static int own_value(const struct ps_scenario *sc, const char *key, uint64_t *v)
+{
+	const char *dot = strrchr(key, '.');
+	size_t need = ps_scenario_format(sc, NULL, 0) + 1;
+	char *text = malloc(need), header[PS_SOLVE_KEY_MAX + 3];
+	if (!text)
+		return -1;
+	ps_scenario_format(sc, text, need);
+	snprintf(header, sizeof(header), "\n[%.*s]\n", (int)(dot - key), key);
+	const char *sec = strstr(text, header), *e;
+	int rc = -1;
+	size_t n = strlen(dot + 1);
+	for (const char *line = sec ? sec + strlen(header) : NULL; line && *line && *line != '['; ) {
+		if (!strncmp(line, dot + 1, n) && !strncmp(line + n, " = ", 3)) {
+			rc = whole(line + n + 3, v, &e) ? 0 : -1;
+			break;
+		}
+		line = strchr(line, '\n');
+		line = line ? line + 1 : NULL;
+	}
+	free(text);
+	return rc;
+}
+
 /* The search's points are the key's values. */
 static int at_value(void *arg, double x, struct ps_scenario *sc, char *err, size_t size)
 {
@@ -188,6 +217,16 @@ static int write_solve_csv(const struct ps_solve_result *res, const char *dir)
 static void explain_no_answer(const struct ps_solve_result *res, char *err, size_t size)
 {
 	const struct ps_solve_point *best = NULL, *refused = NULL;
+	if (res->largest) {
+		/* Only the scenario's own value was tried, and it failed. */
+		const struct ps_solve_point *p = ps_solve_find(res, res->start);
+		const struct ps_ci *c = &p->failure_ratio;
+		snprintf(err, size, "at the scenario's own %s = %" PRIu64 " the failure ratio is already %.4g "
+			 "(worst replication %.4g), above the target %g: --solve-max searches upward from a value "
+			 "that meets it (set one with --set %s=VALUE, or ask --solve for the smallest)", res->key,
+			 p->value, c->mean, p->worst, res->target, res->key);
+		return;
+	}
 	for (size_t i = 0; i < res->ntried; i++)
 		if (res->tried[i].valid)
 			best = &res->tried[i];
@@ -216,9 +255,9 @@ static void explain_no_answer(const struct ps_solve_result *res, char *err, size
 			 refused->value, refused->why);
 }
 
-enum ps_status ps_capacity_solve(const struct ps_scenario *sc, const char *key,
-				 const struct ps_capacity_options *opt, struct ps_solve_result *res,
-				 char *err, size_t size)
+static enum ps_status solve(const struct ps_scenario *sc, const char *key, bool largest,
+			    const struct ps_capacity_options *opt, struct ps_solve_result *res, char *err,
+			    size_t size)
 {
 	memset(res, 0, sizeof(*res));
 	enum ps_status st = ps_capacity_check_options(opt, err, size);
@@ -227,6 +266,7 @@ enum ps_status ps_capacity_solve(const struct ps_scenario *sc, const char *key,
 	if ((st = solve_key(sc, key, &res->min, &res->max, err, size)) != PS_DONE)
 		return st;
 	memcpy(res->key, key, strlen(key) + 1);
+	res->largest = largest;
 	res->target = opt->max_failure;
 	res->replications = opt->replications;
 	struct ps_search s = { .base = sc, .replications = opt->replications, .target = opt->max_failure,
@@ -234,7 +274,13 @@ enum ps_status ps_capacity_solve(const struct ps_scenario *sc, const char *key,
 			       .progress = opt->progress, .progress_arg = opt->progress_arg, .jobs = opt->jobs };
 	bool found = false;
 	st = ps_search_init(&s, err, size);
-	if (st == PS_DONE)
+	if (st == PS_DONE && largest && own_value(sc, key, &res->start) != 0) {
+		snprintf(err, size, "solve-max %s: cannot read the scenario's own value of the key", key);
+		st = PS_FAILED;
+	}
+	if (st == PS_DONE && largest)
+		st = ps_search_largest_int(&s, res->start, res->max, &res->answer, &found, err, size);
+	else if (st == PS_DONE)
 		st = ps_search_smallest(&s, res->min, res->max, &res->answer, &found, err, size);
 	if (st == PS_DONE)
 		st = keep_points(&s, res, err, size);
@@ -255,4 +301,18 @@ out:
 	if (st != PS_DONE)
 		ps_solve_result_fini(res);
 	return st;
+}
+
+enum ps_status ps_capacity_solve(const struct ps_scenario *sc, const char *key,
+				 const struct ps_capacity_options *opt, struct ps_solve_result *res,
+				 char *err, size_t size)
+{
+	return solve(sc, key, false, opt, res, err, size);
+}
+
+enum ps_status ps_capacity_solve_max(const struct ps_scenario *sc, const char *key,
+				     const struct ps_capacity_options *opt, struct ps_solve_result *res,
+				     char *err, size_t size)
+{
+	return solve(sc, key, true, opt, res, err, size);
 }

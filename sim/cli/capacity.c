@@ -69,17 +69,36 @@ static void progress(void *arg, unsigned rep, double rate, double fr)
 
 static void print_bounds(const struct ps_capacity_bounds *b, double target)
 {
-	printf("closed forms (%u usable ports x %u destination%s x %u address%s, mean holding %.6g s):\n",
-	       b->usable_ports, b->destinations, b->destinations == 1 ? "" : "s", b->addresses,
-	       b->addresses == 1 ? "" : "es", b->holding_s);
+	const struct ps_pool_spec *p = &b->pools[b->binding].pool;
+	bool per_host = b->npools > 1 && p->hosts > 1;
+	if (b->npools > 1)
+		printf("closed forms of the pool that binds, %s (", !strcmp(b->pool, "nat") ? "the NAT's" : "the inside hosts'");
+	else
+		printf("closed forms (");
+	printf("%u usable ports x %u destination%s x %u address%s", b->usable_ports, b->destinations,
+	       b->destinations == 1 ? "" : "s", b->addresses, b->addresses == 1 ? "" : "es");
+	if (per_host)
+		printf(" per inside host, %u hosts", p->hosts);
+	printf(", mean holding %.6g s):\n", b->holding_s);
 	if (isnan(b->deterministic_per_s)) {
 		printf("  no finite mean holding time: no closed form\n");
 		return;
 	}
-	printf("  deterministic bound  %10.6g/s  (ports x destinations x addresses / holding)\n",
-	       b->deterministic_per_s);
+	if (per_host)
+		printf("  deterministic bound  %10.6g/s  (ports x destinations x addresses / holding / the busiest "
+		       "host's share of the rate, %.4g)\n", b->deterministic_per_s, p->busiest_share);
+	else
+		printf("  deterministic bound  %10.6g/s  (ports x destinations x addresses / holding)\n",
+		       b->deterministic_per_s);
 	printf("  Erlang-B             %10.6g/s  (A = %.6g Erlangs on %u ports gives B = %g)\n",
 	       b->erlang_per_s, b->erlang_load, b->usable_ports, target);
+	for (size_t i = 0; i < b->npools; i++)
+		if (i != b->binding)
+			printf("  %-20s %10.6g/s  (Erlang-B %.6g/s)\n",
+			       !strcmp(b->pools[i].pool.name, "nat") ? "the NAT's pool" : "the hosts' own pools",
+			       b->pools[i].deterministic_per_s, b->pools[i].erlang_per_s);
+	if (b->explain[0])
+		printf("%s\n", b->explain);
 }
 
 static void print_notes(unsigned notes)
@@ -134,14 +153,24 @@ static void print_solve_point(const struct ps_solve_result *r, const struct ps_s
 
 static void print_solve(const struct ps_scenario *sc, const struct ps_solve_result *r)
 {
-	printf("%s under %s, at its own rates: %s = %" PRIu64 " is the smallest value keeping the "
-	       "failure ratio <= %g in ", sc->name, sc->strategy, r->key, r->answer, r->target);
+	printf("%s under %s, at its own rates: %s = %" PRIu64 " is the %s value keeping the "
+	       "failure ratio <= %g in ", sc->name, sc->strategy, r->key, r->answer,
+	       r->largest ? "largest" : "smallest", r->target);
 	if (r->replications == 1)
 		printf("its one replication\n");
 	else
 		printf("every one of %u replications\n", r->replications);
 	print_solve_point(r, ps_solve_find(r, r->answer));
-	if (r->answer == r->min) {
+	if (r->largest) {
+		/* Bisection ends with answer + 1 tried and failing, unless the answer is the maximum. */
+		const struct ps_solve_point *above = r->answer < r->max ? ps_solve_find(r, r->answer + 1) : NULL;
+		if (r->answer == r->max)
+			printf("  %s = %" PRIu64 " is the largest value allowed\n", r->key, r->answer);
+		else if (above && above->valid)
+			print_solve_point(r, above);
+		else if (above)
+			printf("  %s = %" PRIu64 " is refused: %s\n", r->key, r->answer + 1, above->why);
+	} else if (r->answer == r->min) {
 		printf("  %s = %" PRIu64 " is the smallest value allowed\n", r->key, r->answer);
 	} else {
 		/* Bisection always ends with answer - 1 tried and failing. */
@@ -179,34 +208,36 @@ static void print_sweep(const struct ps_scenario *sc, const struct ps_capacity_r
  * the scenario ignores (nat.addresses without a NAT) would "need" its
  * minimum, a silently wrong answer.
  */
-static int check_solve_key(const struct ps_scenario *sc, const char *key)
+static int check_solve_key(const struct ps_scenario *sc, const char *key, bool largest)
 {
 	char why[PS_ERR_MAX];
+	const char *opt = largest ? "--solve-max" : "--solve";
 	enum ps_key_effect e = ps_scenario_key_effect(sc, key, why, sizeof(why));
 	if (e == PS_KEY_UNKNOWN) {
-		ps_cli_error("capacity: --solve %s: %s", key, why);
+		ps_cli_error("capacity: %s %s: %s", opt, key, why);
 		return PS_EXIT_USAGE;
 	}
 	if (!ps_scenario_key_is_whole(key)) {
-		ps_cli_error("capacity: --solve %s: not an integer key with a range; --solve needs one such as "
+		ps_cli_error("capacity: %s %s: not an integer key with a range; %s needs one such as "
 			     "nat.addresses, host.addresses or workload.NAME.hosts (see portsim keys)",
-			     key);
+			     opt, key, opt);
 		return PS_EXIT_USAGE;
 	}
 	if (!strcmp(key, "run.seed")) {
-		ps_cli_error("capacity: --solve run.seed: every replication sets its own seed; the seed is "
-			     "not a quantity to solve for");
+		ps_cli_error("capacity: %s run.seed: every replication sets its own seed; the seed is "
+			     "not a quantity to solve for", opt);
 		return PS_EXIT_USAGE;
 	}
 	if (e != PS_KEY_ACTS) {
-		ps_cli_error("capacity: --solve %s: no effect: %s", key, why);
+		ps_cli_error("capacity: %s %s: no effect: %s", opt, key, why);
 		return PS_EXIT_USAGE;
 	}
 	return PS_EXIT_OK;
 }
 
-/* --solve: the smallest value of an integer key meeting the target at the scenario's own rates. */
-static int solve(const struct ps_scenario *sc, const char *key, struct ps_capacity_options *opt, bool quiet)
+/* --solve (--solve-max): the smallest (largest) value of an integer key meeting the target at the scenario's own rates. */
+static int solve(const struct ps_scenario *sc, const char *key, bool largest, struct ps_capacity_options *opt,
+		 bool quiet)
 {
 	char err[PS_ERR_MAX];
 	if (opt->progress) {
@@ -214,7 +245,8 @@ static int solve(const struct ps_scenario *sc, const char *key, struct ps_capaci
 		opt->progress_arg = (void *)key;
 	}
 	struct ps_solve_result res;
-	enum ps_status st = ps_capacity_solve(sc, key, opt, &res, err, sizeof(err));
+	enum ps_status st = largest ? ps_capacity_solve_max(sc, key, opt, &res, err, sizeof(err))
+				    : ps_capacity_solve(sc, key, opt, &res, err, sizeof(err));
 	if (opt->progress)
 		fputs("\r\033[K", stderr);
 	if (st != PS_DONE) {
@@ -258,12 +290,21 @@ static int search(const struct ps_scenario *sc, const struct sweep *sweep, const
 static int capacity(const struct ps_cli_parsed *p)
 {
 	struct sweep sweep = { 0 };
-	const char *sweep_text = ps_cli_text(p, "sweep"), *key = ps_cli_text(p, "solve");
+	const char *sweep_text = ps_cli_text(p, "sweep"), *key = ps_cli_text(p, "solve"),
+		   *key_max = ps_cli_text(p, "solve-max");
 	if (sweep_text && !parse_sweep(sweep_text, &sweep))
 		return PS_EXIT_USAGE;
 	/* The key itself is checked against the scenario, once it is loaded. */
+	if (key && key_max) {
+		ps_cli_error("capacity: --solve asks for the smallest value, --solve-max for the largest; give one of them");
+		return PS_EXIT_USAGE;
+	}
+	bool largest = key_max != NULL;
+	if (largest)
+		key = key_max;
 	if (key && sweep.on) {
-		ps_cli_error("capacity: --solve and --sweep ask different questions; give one of them");
+		ps_cli_error("capacity: --%s and --sweep ask different questions; give one of them",
+			     largest ? "solve-max" : "solve");
 		return PS_EXIT_USAGE;
 	}
 	struct ps_scenario *sc;
@@ -273,7 +314,7 @@ static int capacity(const struct ps_cli_parsed *p)
 		rc = ps_cli_load(p, &sc);
 	if (rc != PS_EXIT_OK)
 		return rc;
-	if (key && (rc = check_solve_key(sc, key)) != PS_EXIT_OK) {
+	if (key && (rc = check_solve_key(sc, key, largest)) != PS_EXIT_OK) {
 		free(sc);
 		return rc;
 	}
@@ -283,7 +324,7 @@ static int capacity(const struct ps_cli_parsed *p)
 		.progress = ps_cli_progress(p) ? progress : NULL, .jobs = jobs,
 	};
 	bool quiet = ps_cli_flag(p, "quiet");
-	rc = !opt.out_dir ? PS_EXIT_RUNTIME : key ? solve(sc, key, &opt, quiet) : search(sc, &sweep, &opt, quiet);
+	rc = !opt.out_dir ? PS_EXIT_RUNTIME : key ? solve(sc, key, largest, &opt, quiet) : search(sc, &sweep, &opt, quiet);
 	/* The closed forms go beside a search or a sweep, so the knee figure draws them either way. */
 	struct ps_capacity_bounds bounds;
 	ps_capacity_bounds(sc, opt.max_failure, &bounds);
@@ -309,6 +350,12 @@ static const struct ps_cli_option opts[] = {
 		    "replication: tries the key's minimum, doubling, then bisects; prints the failure ratio "
 		    "there and one below; writes capacity_solve.csv (every value simulated); a key that "
 		    "cannot change the run (nat.addresses without a NAT) is refused"),
+	PS_OPT_TEXT(0, "solve-max", "KEY", NULL,
+		    "as --solve, but the largest value of KEY whose failure ratio is at most F in every "
+		    "replication, for a key whose growth adds load or takes ports away (workload.NAME.hosts "
+		    "behind port blocks, nat.block_size, nat.sharing_ratio, ...): tries the key's minimum, "
+		    "doubling until a value fails (or is refused), then bisects; prints the failure ratio there "
+		    "and one above"),
 	PS_OPT_STRATEGY("allocation strategy"),
 	PS_OPT_SEED("base seed; replication k uses splitmix64(seed + k), replication 0 the seed itself"),
 	PS_OPT_DURATION("simulated time of each run"),
@@ -329,8 +376,8 @@ const struct ps_cli_command ps_cmd_capacity = {
 		 "deterministic bound (usable ports x destinations x addresses / mean holding time) and "
 		 "Erlang-B with the pool as servers. Every population's rate_per_s (and rate_end_per_s) is "
 		 "scaled by one factor; burst and replay populations are not scaled. Writes capacity.csv (the "
-		 "runs tried) and capacity_summary.csv into DIR. --sweep and --solve ask other questions; "
-		 "give one of them at most. Runs that do not wait for each other (the replications; every "
+		 "runs tried) and capacity_summary.csv into DIR. --sweep, --solve and --solve-max ask other "
+		 "questions; give one of them at most. Runs that do not wait for each other (the replications; every "
 		 "rate of a sweep) run at once on N threads (-j).",
 	.exits = "0 done, 1 run-time failure (I/O), 2 bad command line or scenario, or --solve finding no "
 		 "value that meets F.",

@@ -87,9 +87,26 @@ static void closed_forms(FILE *f, const struct ps_rp_table *sum, const struct ps
 	whole(f, "destinations", dsts);
 	fputs(strtod(dsts, NULL) == 1 ? " destination × " : " destinations × ", f);
 	whole(f, "addresses", addrs);
-	fputs(strtod(addrs, NULL) == 1 ? " source address ÷ " : " source addresses ÷ ", f);
+	const char *pool = metric(sum, forms, "binding_pool");
+	bool nat = pool && !strcmp(pool, "nat");
+	if (nat)
+		fputs(strtod(addrs, NULL) == 1 ? " external address ÷ " : " external addresses ÷ ", f);
+	else
+		fputs(strtod(addrs, NULL) == 1 ? " source address ÷ " : " source addresses ÷ ", f);
 	value(f, "holding_s", hold, 4);
-	fputs(" s that each connection holds its port (its life, plus TIME_WAIT when the client closes) = ", f);
+	char key[64];
+	snprintf(key, sizeof(key), "%s_busiest_share", pool ? pool : "");
+	const char *share = pool ? metric(sum, forms, key) : NULL;
+	if (nat)
+		fputs(" s that each connection holds its NAT port (its life, plus the NAT's linger and hold)", f);
+	else
+		fputs(" s that each connection holds its port (its life, plus TIME_WAIT when the client closes)", f);
+	if (share && strtod(share, NULL) < 1) {
+		fputs(", for each inside host, ÷ ", f);
+		value(f, key, share, 3);
+		fputs(", the busiest host's share of the rate", f);
+	}
+	fputs(" = ", f);
 	value(f, "deterministic_bound_per_s", det, 4);
 	fputs(" per second, the deterministic bound. Erlang-B, with the pool as servers and Poisson arrivals", f);
 	if (target) {
@@ -108,6 +125,26 @@ static void closed_forms(FILE *f, const struct ps_rp_table *sum, const struct ps
 		ps_rp_textf(f, " The simulation's answer is %.1f %% %s the bound.", fabs(d), d < 0 ? "below" : "above");
 	}
 	fputs("</p>\n", f);
+}
+
+/* Behind a NAT: which pool binds, the other's bound beside it. */
+static void binding(FILE *f, const struct ps_rp_table *sum, const struct ps_rp_table *forms)
+{
+	const char *pool = metric(sum, forms, "binding_pool");
+	if (!pool)
+		return;
+	bool nat = !strcmp(pool, "nat");
+	const char *mine = metric(sum, forms, nat ? "nat_deterministic_bound_per_s" : "host_deterministic_bound_per_s"),
+		   *other = metric(sum, forms, nat ? "host_deterministic_bound_per_s" : "nat_deterministic_bound_per_s");
+	if (!mine || !other)
+		return;
+	fputs("<p>A connection needs a port from two pools: its inside host's own and the NAT's. ", f);
+	fputs(nat ? "The NAT's binds: " : "The inside hosts' own ports bind: ", f);
+	value(f, nat ? "nat_deterministic_bound_per_s" : "host_deterministic_bound_per_s", mine, 4);
+	fputs(" per second, where ", f);
+	fputs(nat ? "the inside hosts' own ports would allow " : "the NAT's ports would allow ", f);
+	value(f, nat ? "host_deterministic_bound_per_s" : "nat_deterministic_bound_per_s", other, 4);
+	fputs(" per second.</p>\n", f);
 }
 
 /* A sweep: where failures begin. */
@@ -174,9 +211,11 @@ int ps_rp_capacity_page(FILE *f, const char *dir, char *err, size_t size)
 	else if (runs.nrows > 1)
 		sweep(f, &runs);
 	if (solve.nrows > 1)
-		fputs("<p>The search for the smallest value meeting the target tried the values below (the failure "
-		      "ratio at each, over the replications); the command printed the answer.</p>\n", f);
+		fputs("<p>The search for the value meeting the target (the smallest with --solve, the largest with "
+		      "--solve-max) tried the values below (the failure ratio at each, over the replications); the "
+		      "command printed the answer.</p>\n", f);
 	closed_forms(f, &sum, &forms);
+	binding(f, &sum, &forms);
 	fputs("</section>\n", f);
 	ps_rp_figures(f, dir);
 	fputs("<section class=\"numbers\">\n<h2>The numbers</h2>\n", f);

@@ -145,7 +145,10 @@ static const struct {
 		  "second (bottom), one colour per value; the dashed line is the pool." },
 	{ "occupancy", "Ports over time: established connections (blue), TIME_WAIT (orange), ports still free "
 		       "toward the tightest destination (green); the dashed line is the pool, the red line the "
-		       "first failure, the red bars failed attempts." },
+		       "first failure, the red bars failed attempts. Behind a NAT it shows the NAT's pool: "
+		       "mappings carrying a connection (blue), mappings lingering after their close (orange), "
+		       "the NAT's free ports where it is fullest (green), the inside hosts' own (dashed green) "
+		       "when they run as short; the red line is the first drop at the NAT." },
 	{ "failures", "Attempts per second: those that got a port (blue) and those that failed (red); the "
 		      "dark line is every attempt." },
 	{ "probes", "How many candidate ports the strategy examined per connection, against how full the "

@@ -422,9 +422,10 @@ static int dispatch(struct run *r, const struct ps_event *ev)
 
 static void sample(struct run *r, ps_time t)
 {
+	struct ps_trace_nat nat, *np = r->has_nat ? ps_run_nat_sample(r->m, &r->nat, &nat) : NULL;
 	if (r->tracing) {
 		ps_trace_sample(&r->trace, t, r->host.established, r->host.time_wait,
-				ps_host_ports_in_use(&r->host), ps_pool_free_tightest(&r->host.pool), r->m);
+				ps_host_ports_in_use(&r->host), ps_pool_free_tightest(&r->host.pool), r->m, np);
 		ps_trace_ports(&r->trace, t, &r->host.pool);
 	} else
 		r->m->iv_attempts = r->m->iv_failures = r->m->iv_probes = 0;
@@ -507,6 +508,7 @@ static int run_init(struct run *r, const struct ps_run_config *cfg, char *err, s
 		}
 		if (ps_nat_init(&r->nat, &cfg->nat, cfg->nat_ops, err, size) != 0)
 			return -1;
+		ps_run_nat_start(r->m, &r->nat);
 	}
 	for (unsigned i = 0; i < wc->npop; i++) {
 		if (!wc->pop[i].keepalive)
@@ -559,7 +561,7 @@ enum ps_status ps_run_play(const struct ps_run_config *cfg, const struct ps_run_
 	}
 	if (opt->out_dir) {
 		unsigned files = (opt->events_gz ? PS_TRACE_EVENTS_GZ : opt->events ? PS_TRACE_EVENTS : 0) |
-				 (opt->ports ? PS_TRACE_PORTS : 0);
+				 (opt->ports ? PS_TRACE_PORTS : 0) | (r.has_nat ? PS_TRACE_NAT : 0);
 		if (ps_trace_open(&r.trace, opt->out_dir, files) != 0) {
 			snprintf(err, size, "%s: cannot write outputs: %s", opt->out_dir, strerror(errno));
 			goto out;
@@ -574,7 +576,7 @@ enum ps_status ps_run_play(const struct ps_run_config *cfg, const struct ps_run_
 	res->events = r.engine.processed;
 	res->wall_s = ps_run_wall_now() - started;
 	if (r.has_nat)
-		res->m.nat_probes_max = r.nat.probes_max;
+		ps_run_nat_finish(&res->m, &r.nat);
 	if (r.tracing) {
 		r.tracing = false;
 		if (ps_trace_commit(&r.trace) != 0 ||

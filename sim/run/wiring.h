@@ -44,6 +44,21 @@ enum ps_status ps_run_play(const struct ps_run_config *cfg, const struct ps_run_
 /* Seconds on a monotonic clock. */
 double ps_run_wall_now(void);
 
+/* ---- nat_view.c: the NAT's columns and figures, in runs with a NAT ---- */
+
+struct ps_metrics;
+struct ps_nat;
+struct ps_trace_nat;
+
+/* Marks m as a NAT run's (summary.csv gains the NAT's columns) and notes the NAT's pool. */
+void ps_run_nat_start(struct ps_metrics *m, const struct ps_nat *nat);
+
+/* The NAT's part of the sample row into *row, which it returns; notes the fewest free ports in m. */
+struct ps_trace_nat *ps_run_nat_sample(struct ps_metrics *m, const struct ps_nat *nat, struct ps_trace_nat *row);
+
+/* The NAT's peaks and first drop into m, at the end of the run. */
+void ps_run_nat_finish(struct ps_metrics *m, const struct ps_nat *nat);
+
 /* ---- watch.c: what the event loop does between events ---- */
 
 struct ps_engine;

@@ -112,6 +112,26 @@ static size_t split(char *row, char **f, const struct columns *c)
 	return n == c->n ? n : 0;
 }
 
+/*
+ * Cuts the NAT's columns out of a NAT run's summary row, which has them
+ * between its first ncols - 1 columns and wall_s; a row of another shape is
+ * left for split() to refuse.
+ */
+static void drop_nat_columns(char *row, size_t ncols)
+{
+	char *from = row;
+	for (size_t k = 0; from && k + 1 < ncols; k++)
+		from = strchr(from, ',') ? strchr(from, ',') + 1 : NULL;
+	size_t nnat = 1;
+	for (const char *p = PS_SUMMARY_NAT_COLUMNS; *p; p++)
+		nnat += *p == ',';
+	char *to = from;
+	for (size_t k = 0; to && k < nnat; k++)
+		to = strchr(to, ',') ? strchr(to, ',') + 1 : NULL;
+	if (to)
+		memmove(from, to, strlen(to) + 1);
+}
+
 /* Reads run K's summary into its study.csv and study-wall.csv rows and x; -1 with err on a bad one. */
 static int merge_run(struct merge *g, size_t run, double *x)
 {
@@ -135,8 +155,14 @@ static int merge_run(struct merge *g, size_t run, double *x)
 		return rc;
 	}
 	char *row = strchr(text, '\n'), *f[MAX_COLS];
-	size_t hlen = strlen(PS_SUMMARY_HEADER);
-	if (!row || (size_t)(row - text) != hlen || strncmp(text, PS_SUMMARY_HEADER, hlen) != 0 ||
+	/* A NAT run's summary has its columns before wall_s: the study keeps the columns every run has. */
+	static const char nat_header[] = PS_SUMMARY_NAT_HEADER;
+	bool nat = row && (size_t)(row - text) == strlen(nat_header) && !strncmp(text, nat_header, strlen(nat_header));
+	if (nat)
+		drop_nat_columns(row + 1, g->cols.n);
+	const char *want = nat ? nat_header : PS_SUMMARY_HEADER;
+	size_t hlen = strlen(want);
+	if (!row || (size_t)(row - text) != hlen || strncmp(text, want, hlen) != 0 ||
 	    !split(row + 1, f, &g->cols)) {
 		snprintf(g->err, g->size,
 			 "%s: not a summary.csv of this portsim (other columns, or not one row); allowed: the runs of "
