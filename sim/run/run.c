@@ -66,6 +66,7 @@ struct run {
 	struct ps_workload wl;
 	struct ps_metrics *m;
 	struct ps_observe *obs;
+	bool observe;                /* obs is filled: only compare reports it */
 	struct ps_trace trace;
 	bool tracing;
 	ps_time end, time_wait;
@@ -158,7 +159,7 @@ static void idle_unlink(struct run *r, uint32_t conn)
  */
 static void note_release(struct run *r, enum ps_mode mode, uint32_t addr, uint32_t idx)
 {
-	if (mode != PS_MODE_UDP && ps_pool_users(&r->host.pool, addr, idx) == 0)
+	if (r->observe && mode != PS_MODE_UDP && ps_pool_users(&r->host.pool, addr, idx) == 0)
 		ps_observe_release(r->obs, addr, idx, r->engine.now);
 }
 
@@ -169,7 +170,7 @@ static int close_conn(struct run *r, uint32_t conn, bool client_closes)
 	uint32_t gen = c->gen, addr = c->addr, idx = c->idx, dst = c->dst;
 	bool udp = c->mode == PS_MODE_UDP;
 	trace_conn(r, PS_EV_CLOSE, conn);
-	if (!client_closes && !udp && ps_observe_server_close(r->obs, addr, idx, dst, r->engine.now) != 0)
+	if (r->observe && !client_closes && !udp && ps_observe_server_close(r->obs, addr, idx, dst, r->engine.now) != 0)
 		return -1;
 	if (nat_close(r, conn, udp) != 0)
 		return -1;
@@ -270,7 +271,7 @@ static int serve(struct run *r, unsigned pop, const struct ps_attempt *a, uint32
 		return schedule_retry(r, pop, a, tries + 1);
 	}
 	const struct ps_conn *c = ps_host_conn(&r->host, res.conn);
-	if (a->mode != PS_MODE_UDP) {
+	if (r->observe && a->mode != PS_MODE_UDP) {
 		bool fresh = ps_pool_users(&r->host.pool, c->addr, c->idx) == 1;
 		if (res.taken_over != PS_NO_CONN && fresh)
 			ps_observe_release(r->obs, c->addr, c->idx, now);
@@ -540,7 +541,8 @@ enum ps_status ps_run_play(const struct ps_run_config *cfg, const struct ps_run_
 		st = ps_run_init_failure(err);
 		goto out;
 	}
-	if (ps_observe_init(&res->obs, r.nhosts, r.host.pool.n, cfg->workload.ndsts, cfg->peer_time_wait) != 0) {
+	r.observe = opt->observe;
+	if (r.observe && ps_observe_init(&res->obs, r.nhosts, r.host.pool.n, cfg->workload.ndsts, cfg->peer_time_wait) != 0) {
 		snprintf(err, size, "out of memory");
 		goto out;
 	}
