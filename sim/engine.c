@@ -357,14 +357,20 @@ size_t ps_engine_pending(const struct ps_engine *e)
 	return n;
 }
 
-uint32_t ps_engine_lane_ahead(const struct ps_engine *e, unsigned lane, size_t k)
+const struct ps_qevent *ps_engine_lane_at(const struct ps_engine *e, unsigned lane, size_t k)
 {
 	if (lane >= e->nlanes || k >= e->lanes[lane].len)
-		return UINT32_MAX;
+		return NULL;
 	const struct ps_lane *l = &e->lanes[lane];
 	const struct ps_lane_block *b = l->first;
 	/* Blocks after the first are full from their start. */
 	for (k += l->head; k >= PS_LANE_BLOCK; k -= PS_LANE_BLOCK)
 		b = b->next;
-	return b->ev[k].id;
+	return &b->ev[k];
+}
+
+uint32_t ps_engine_lane_ahead(const struct ps_engine *e, unsigned lane, size_t k)
+{
+	const struct ps_qevent *q = ps_engine_lane_at(e, lane, k);
+	return q ? q->id : UINT32_MAX;
 }

@@ -45,6 +45,12 @@ struct ps_qevent {
 	uint32_t id, gen;
 };
 
+/* The caller's type of a queued event. */
+static inline uint32_t ps_qevent_type(const struct ps_qevent *q)
+{
+	return (uint32_t)(q->seq_type & 0xffff);
+}
+
 #define PS_LANE_BLOCK 1024
 
 struct ps_lane_block {
@@ -116,5 +122,8 @@ size_t ps_engine_pending(const struct ps_engine *e);
  * handle (TIME_WAIT ends are far apart in memory) before it needs them.
  */
 uint32_t ps_engine_lane_ahead(const struct ps_engine *e, unsigned lane, size_t k);
+
+/* The event k places behind the head of lane `lane`, as queued, or NULL when the lane holds no more. */
+const struct ps_qevent *ps_engine_lane_at(const struct ps_engine *e, unsigned lane, size_t k);
 
 #endif

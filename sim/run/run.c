@@ -27,8 +27,12 @@ enum {
 	EV_IDLE_TIMEOUT, /* id: connection, gen: its idle stamp */
 	EV_TW_END,       /* id: connection, gen: its generation */
 	EV_RETRY,        /* id: pending retry slot */
-	EV_NAT_EXPIRE    /* id: NAT mapping, gen: its generation; its linger and hold are over */
+	EV_NAT_EXPIRE,   /* id: NAT mapping, gen: its generation; its linger and hold are over */
+	EV_TW_HELD       /* + the socket mode; id: address << 16 | port index, gen: destination (a ps_tw) */
 };
+
+/* TIME_WAIT ends this far apart in the lane are fetched ahead: their pool bits are far apart in memory. */
+#define TW_PREFETCH_AHEAD 16
 
 /*
  * Lanes for events whose delay is constant, so they arrive in time order:
@@ -69,6 +73,7 @@ struct run {
 	bool observe;                /* obs is filled: only compare reports it */
 	struct ps_trace trace;
 	bool tracing;
+	bool events;                 /* events.csv: a TIME_WAIT end names its connection, so it keeps its slot */
 	ps_time end, time_wait;
 	uint64_t serial;
 	struct slot *slots;
@@ -90,7 +95,7 @@ static void note_occupancy(struct run *r)
 
 static void trace_conn(struct run *r, enum ps_trace_event ev, uint32_t conn)
 {
-	if (!r->tracing)
+	if (!r->events)
 		return;
 	const struct ps_conn *c = ps_host_conn(&r->host, conn);
 	const struct ps_endpoint *d = &r->cfg->workload.dsts[c->dst];
@@ -174,7 +179,20 @@ static int close_conn(struct run *r, uint32_t conn, bool client_closes)
 		return -1;
 	if (nat_close(r, conn, udp) != 0)
 		return -1;
-	if (ps_host_close(&r->host, conn, r->engine.now, client_closes)) {
+	if (!r->events) {
+		/* The slot goes back now; the lane's entry carries what the end of TIME_WAIT needs. */
+		struct ps_tw tw;
+		enum ps_mode mode;
+		int held = ps_host_close_detach(&r->host, conn, r->engine.now, client_closes, &tw, &mode);
+		if (held)
+			note_occupancy(r);
+		if (held == 2)
+			return ps_engine_schedule_lane(&r->engine, LANE_TIME_WAIT, r->engine.now + r->time_wait,
+						       EV_TW_HELD + mode, (uint32_t)tw.addr << 16 | tw.idx, tw.dst);
+		if (held == 1)
+			return ps_engine_schedule_lane(&r->engine, LANE_TIME_WAIT, r->engine.now + r->time_wait,
+						       EV_TW_END, conn, gen);
+	} else if (ps_host_close(&r->host, conn, r->engine.now, client_closes)) {
 		note_occupancy(r);
 		return ps_engine_schedule_lane(&r->engine, LANE_TIME_WAIT, r->engine.now + r->time_wait,
 					       EV_TW_END, conn, gen);
@@ -386,6 +404,24 @@ static void on_time_wait_end(struct run *r, const struct ps_event *ev)
 	note_release(r, mode, addr, idx);
 }
 
+static struct ps_tw tw_of(uint32_t id, uint32_t gen)
+{
+	return (struct ps_tw){ .dst = gen, .addr = (uint16_t)(id >> 16), .idx = (uint16_t)id };
+}
+
+static void on_time_wait_held(struct run *r, const struct ps_event *ev)
+{
+	const struct ps_qevent *q = ps_engine_lane_at(&r->engine, LANE_TIME_WAIT, TW_PREFETCH_AHEAD);
+	if (q && ps_qevent_type(q) >= EV_TW_HELD) {
+		struct ps_tw ahead = tw_of(q->id, q->gen);
+		ps_host_tw_prefetch(&r->host, &ahead);
+	}
+	struct ps_tw tw = tw_of(ev->id, ev->gen);
+	enum ps_mode mode = (enum ps_mode)(ev->type - EV_TW_HELD);
+	ps_host_tw_end(&r->host, &tw, mode);
+	note_release(r, mode, tw.addr, tw.idx);
+}
+
 static int dispatch(struct run *r, const struct ps_event *ev)
 {
 	switch (ev->type) {
@@ -404,6 +440,9 @@ static int dispatch(struct run *r, const struct ps_event *ev)
 		return on_retry(r, ev->id);
 	case EV_NAT_EXPIRE:
 		ps_nat_expire(&r->nat, ev->id, ev->gen, r->engine.now);
+		return 0;
+	default:
+		on_time_wait_held(r, ev);
 		return 0;
 	}
 	return 0;
@@ -554,6 +593,7 @@ enum ps_status ps_run_play(const struct ps_run_config *cfg, const struct ps_run_
 			goto out;
 		}
 		r.tracing = true;
+		r.events = r.trace.with_events;
 	}
 	enum ps_run_stop why = play(&r, cfg->sample_interval, opt->progress);
 	if (why != PS_RUN_PLAYED) {
