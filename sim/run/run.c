@@ -35,14 +35,15 @@ enum {
 #define TW_PREFETCH_AHEAD 16
 
 /*
- * Lanes for events whose delay is constant, so they arrive in time order:
- * lane 0 TIME_WAIT expiry; lane 1 + 2i the ends of population i's
- * connections or requests when its duration is fixed; lane 2 + 2i its idle
- * timeouts.
+ * Lanes for events that come in time order: lane 0 TIME_WAIT expiry; lane
+ * 1 + 2i the ends of population i's connections or requests when its
+ * duration is fixed; lane 2 + 2i its idle timeouts; lane 1 + 2n + i (n
+ * populations) its next arrival, the one pending at a time.
  */
 #define LANE_TIME_WAIT 0
 #define LANE_END(pop) (1 + 2 * (pop))
 #define LANE_IDLE(pop) (2 + 2 * (pop))
+#define LANE_ARRIVAL(r, pop) (1 + 2 * (r)->cfg->workload.npop + (pop))
 
 #define NONE UINT32_MAX
 
@@ -332,7 +333,7 @@ static int on_arrival(struct run *r, unsigned pop)
 	if (serve(r, pop, &a, 0) != 0)
 		return -1;
 	ps_time next = ps_workload_next_arrival(&r->wl, pop, r->engine.now);
-	if (next < r->end && ps_engine_schedule(&r->engine, next, EV_ARRIVAL, pop, 0) != 0)
+	if (next < r->end && ps_engine_schedule_lane(&r->engine, LANE_ARRIVAL(r, pop), next, EV_ARRIVAL, pop, 0) != 0)
 		return -1;
 	return 0;
 }
@@ -521,7 +522,7 @@ static int run_init(struct run *r, const struct ps_run_config *cfg, char *err, s
 	r->nhosts = cfg->host.naddrs;
 	if (ps_workload_init(&r->wl, wc, err, size) != 0)
 		return -1;
-	if (ps_engine_init(&r->engine, 1 + 2 * wc->npop) != 0) {
+	if (ps_engine_init(&r->engine, 1 + 3 * wc->npop) != 0) {
 		snprintf(err, size, "too many populations");
 		return -1;
 	}
@@ -548,7 +549,7 @@ static int run_init(struct run *r, const struct ps_run_config *cfg, char *err, s
 	}
 	for (unsigned i = 0; i < wc->npop; i++) {
 		ps_time t = ps_workload_next_arrival(&r->wl, i, 0);
-		if (t < r->end && ps_engine_schedule(&r->engine, t, EV_ARRIVAL, i, 0) != 0) {
+		if (t < r->end && ps_engine_schedule_lane(&r->engine, LANE_ARRIVAL(r, i), t, EV_ARRIVAL, i, 0) != 0) {
 			snprintf(err, size, "out of memory");
 			return -1;
 		}
