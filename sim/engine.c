@@ -203,22 +203,22 @@ static ps_time slot_start(ps_time base, unsigned l, unsigned s)
 }
 
 /*
- * The node of the wheel's earliest event, or NIL when the wheel is empty
- * or its earliest event comes after `bound` (the earliest lane's time).
- * While the lowest busy slot is above level 0, its events move down, in
- * list order, against a base moved to the slot's start: no event is
- * earlier, and neither is the event popped next (the wheel's, or a lane's
- * at or after that start), so every later event lands at or after the new
- * base. Events of one time share a slot in scheduling order, so the
- * earliest is the head of the lowest slot of level 0.
+ * The node of the wheel's earliest event, at the head of the lowest busy
+ * slot; or NIL when the wheel is empty, or its earliest event may come
+ * after `bound` (the earliest lane's time). A slot of level 0 holds events
+ * of one time, in scheduling order, and a slot of one event holds the
+ * earliest. Another slot's events move down, in list order, against a
+ * base moved to the slot's start: no event is earlier, and neither is the
+ * event popped next (the wheel's, or a lane's at or after that start), so
+ * every later event lands at or after the new base.
  */
 static uint32_t wheel_front(struct ps_wheel *w, ps_time bound)
 {
 	while (w->levels) {
 		unsigned l, s;
 		lowest_slot(w, &l, &s);
-		if (l == 0)
-			return w->head[0][s];
+		if (l == 0 || w->head[l][s] == w->tail[l][s])
+			return w->head[l][s];
 		ps_time start = slot_start(w->base, l, s);
 		if (start > bound)
 			return NIL;
@@ -234,17 +234,21 @@ static uint32_t wheel_front(struct ps_wheel *w, ps_time bound)
 	return NIL;
 }
 
-/* Takes out the earliest event, which wheel_front has brought to the head of the lowest slot of level 0. */
+/*
+ * Takes out the earliest event, which wheel_front has brought to the head
+ * of the lowest busy slot. The base moves to its time: every event left
+ * differs from it first in the digit it differed from the old base, so
+ * each stays where it is, and later events file against a closer base.
+ */
 static void wheel_pop(struct ps_wheel *w, struct ps_qevent *q)
 {
 	unsigned l, s;
 	lowest_slot(w, &l, &s);
-	uint32_t m = w->head[0][s];
-	w->head[0][s] = w->nodes[m].next;
-	if (w->head[0][s] == NIL)
-		slot_emptied(w, 0, s);
+	uint32_t m = w->head[l][s];
+	w->head[l][s] = w->nodes[m].next;
+	if (w->head[l][s] == NIL)
+		slot_emptied(w, l, s);
 	*q = w->nodes[m].ev;
-	/* Every event left is at or after it: later events file against a closer base. */
 	w->base = q->t;
 	w->nodes[m].next = w->free;
 	w->free = m;
