@@ -17,7 +17,8 @@ static ps_time to_time(double ns)
 		return PS_TIME_MAX;
 	if (ns <= 0)
 		return 0;
-	return (ps_time)floor(ns + 0.5);
+	/* Positive: the conversion truncates, which is floor here, and cheaper in a build for any x86-64. */
+	return (ps_time)(ns + 0.5);
 }
 
 static double exp_gap_ns(struct ps_rng *r, double rate)
