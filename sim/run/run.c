@@ -4,7 +4,7 @@
  * closes, keepalive requests, idle timeouts, TIME_WAIT ends, retries and
  * NAT expiries in time order.
  */
-#include "wiring.h"
+#include "state.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -13,115 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "portsim/engine.h"
-#include "portsim/host.h"
 #include "portsim/interrupt.h"
-#include "portsim/nat.h"
-#include "portsim/trace.h"
-#include "portsim/workload.h"
-
-enum {
-	EV_ARRIVAL,      /* id: population */
-	EV_CLOSE,        /* id: connection, gen: its generation; a connection without keepalive ends */
-	EV_REQUEST_END,  /* id: connection; a keepalive request is done */
-	EV_IDLE_TIMEOUT, /* id: connection, gen: its idle stamp */
-	EV_TW_END,       /* id: connection, gen: its generation */
-	EV_RETRY,        /* id: pending retry slot */
-	EV_NAT_EXPIRE,   /* id: NAT mapping, gen: its generation; its linger and hold are over */
-	EV_TW_HELD       /* + the socket mode; id: address << 16 | port index, gen: destination (a ps_tw) */
-};
-
-/* TIME_WAIT ends this far apart in the lane are fetched ahead: their pool bits are far apart in memory. */
-#define TW_PREFETCH_AHEAD 16
-
-/*
- * Lanes for events that come in time order: lane 0 TIME_WAIT expiry; lane
- * 1 + 2i the ends of population i's connections or requests when its
- * duration is fixed; lane 2 + 2i its idle timeouts; lane 1 + 2n + i (n
- * populations) its next arrival, the one pending at a time.
- */
-#define LANE_TIME_WAIT 0
-#define LANE_END(pop) (1 + 2 * (pop))
-#define LANE_IDLE(pop) (2 + 2 * (pop))
-#define LANE_ARRIVAL(r, pop) (1 + 2 * (r)->cfg->workload.npop + (pop))
-
-#define NONE UINT32_MAX
-
-/* What the run keeps per connection slot beyond the host's record. */
-struct slot {
-	uint32_t pop, dst;
-	uint32_t requests;         /* keepalive: requests served */
-	uint32_t prev, next;       /* keepalive: idle list links */
-	uint32_t idle_stamp;       /* matches the pending idle timeout while idle */
-	uint32_t nat_map;          /* the NAT mapping, when there is a NAT */
-	bool idle, client_closes;
-	bool nat_idle;             /* the pending idle timeout is the NAT's, not the pool's */
-};
-
-/* An attempt that failed and waits for its next try. */
-struct retry {
-	struct ps_attempt a;
-	uint32_t pop, tries, next_free;
-};
-
-struct run {
-	const struct ps_run_config *cfg;
-	struct ps_engine engine;
-	struct ps_host host;
-	struct ps_workload wl;
-	struct ps_metrics *m;
-	struct ps_observe *obs;
-	bool observe;                /* obs is filled: only compare reports it */
-	struct ps_trace trace;
-	bool tracing;
-	bool events;                 /* events.csv: a TIME_WAIT end names its connection, so it keeps its slot */
-	ps_time end, time_wait;
-	uint64_t serial;
-	struct slot *slots;
-	uint32_t nslots;
-	uint32_t *idle_head[PS_MAX_POPULATIONS]; /* keepalive populations: per destination */
-	uint32_t idle_stamp;
-	struct retry *retries;
-	uint32_t nretries, retries_cap, free_retry;
-	bool has_nat;
-	struct ps_nat nat;
-	struct ps_host_stats *hosts; /* [sources] with a NAT */
-	uint32_t nhosts;
-};
-
-static void note_occupancy(struct run *r)
-{
-	ps_metrics_occupancy(r->m, r->host.established, r->host.time_wait, ps_host_ports_in_use(&r->host));
-}
-
-static void trace_conn(struct run *r, enum ps_trace_event ev, uint32_t conn)
-{
-	if (!r->events)
-		return;
-	const struct ps_conn *c = ps_host_conn(&r->host, conn);
-	const struct ps_endpoint *d = &r->cfg->workload.dsts[c->dst];
-	uint32_t map = r->has_nat ? r->slots[conn].nat_map : NONE;
-	ps_trace_event_nat(&r->trace, r->engine.now, c->serial, ev, r->host.cfg.first_ip + c->addr,
-			   ps_host_port(&r->host, conn), d->ip, d->port, 0, PS_OK,
-			   map != NONE ? ps_nat_ext_ip(&r->nat, map) : 0,
-			   map != NONE ? ps_nat_ext_port(&r->nat, map) : 0);
-}
-
-/* The inside connection ended: the NAT keeps its mapping for its timers, then lets the port go. */
-static int nat_close(struct run *r, uint32_t conn, bool udp)
-{
-	if (!r->has_nat)
-		return 0;
-	struct slot *s = &r->slots[conn];
-	struct ps_host_stats *hs = &r->hosts[ps_host_conn(&r->host, conn)->addr];
-	hs->established--;
-	uint32_t map = s->nat_map;
-	s->nat_map = NONE;
-	ps_time t = ps_nat_close(&r->nat, map, udp, r->engine.now);
-	if (t == PS_TIME_MAX)
-		return 0;
-	return ps_engine_schedule(&r->engine, t, EV_NAT_EXPIRE, map, r->nat.maps[map].gen);
-}
 
 /* Schedules in the population's lane when the delay is the same for all, else in the wheel. */
 static int schedule_end(struct run *r, unsigned pop, ps_time t, uint32_t type, uint32_t id,
@@ -157,49 +49,6 @@ static void idle_unlink(struct run *r, uint32_t conn)
 	if (s->next != NONE)
 		r->slots[s->next].prev = s->prev;
 	s->idle = false;
-}
-
-/*
- * Tells the observer when (addr, idx) has just lost its last TCP socket.
- * It watches the TCP port space, where TIME_WAIT and reuse matter.
- */
-static void note_release(struct run *r, enum ps_mode mode, uint32_t addr, uint32_t idx)
-{
-	if (r->observe && mode != PS_MODE_UDP && ps_pool_users(&r->host.pool, addr, idx) == 0)
-		ps_observe_release(r->obs, addr, idx, r->engine.now);
-}
-
-/* Closes a connection from the side the attempt drew; TIME_WAIT if the client closed. */
-static int close_conn(struct run *r, uint32_t conn, bool client_closes)
-{
-	const struct ps_conn *c = ps_host_conn(&r->host, conn);
-	uint32_t gen = c->gen, addr = c->addr, idx = c->idx, dst = c->dst;
-	bool udp = c->mode == PS_MODE_UDP;
-	trace_conn(r, PS_EV_CLOSE, conn);
-	if (r->observe && !client_closes && !udp && ps_observe_server_close(r->obs, addr, idx, dst, r->engine.now) != 0)
-		return -1;
-	if (nat_close(r, conn, udp) != 0)
-		return -1;
-	if (!r->events) {
-		/* The slot goes back now; the lane's entry carries what the end of TIME_WAIT needs. */
-		struct ps_tw tw;
-		enum ps_mode mode;
-		int held = ps_host_close_detach(&r->host, conn, r->engine.now, client_closes, &tw, &mode);
-		if (held)
-			note_occupancy(r);
-		if (held == 2)
-			return ps_engine_schedule_lane(&r->engine, LANE_TIME_WAIT, r->engine.now + r->time_wait,
-						       EV_TW_HELD + mode, (uint32_t)tw.addr << 16 | tw.idx, tw.dst);
-		if (held == 1)
-			return ps_engine_schedule_lane(&r->engine, LANE_TIME_WAIT, r->engine.now + r->time_wait,
-						       EV_TW_END, conn, gen);
-	} else if (ps_host_close(&r->host, conn, r->engine.now, client_closes)) {
-		note_occupancy(r);
-		return ps_engine_schedule_lane(&r->engine, LANE_TIME_WAIT, r->engine.now + r->time_wait,
-					       EV_TW_END, conn, gen);
-	}
-	note_release(r, udp ? PS_MODE_UDP : PS_MODE_CONNECT, addr, idx);
-	return 0;
 }
 
 static int schedule_retry(struct run *r, unsigned pop, const struct ps_attempt *a, uint32_t tries)
@@ -307,7 +156,7 @@ static int serve(struct run *r, unsigned pop, const struct ps_attempt *a, uint32
 		ps_trace_event_nat(&r->trace, now, serial, PS_EV_OPEN, src_ip, res.port, d->ip, d->port,
 				   res.probes, PS_OK, map != NONE ? ps_nat_ext_ip(&r->nat, map) : 0,
 				   map != NONE ? ps_nat_ext_port(&r->nat, map) : 0);
-	note_occupancy(r);
+	ps_run_note_occupancy(r);
 	struct slot *s = slot_of(r, res.conn);
 	if (!s)
 		return -1;
@@ -351,7 +200,7 @@ static int on_request_end(struct run *r, const struct ps_event *ev)
 	struct slot *s = &r->slots[ev->id];
 	const struct ps_workload_pop *p = &r->cfg->workload.pop[s->pop];
 	if (p->max_requests && s->requests >= p->max_requests)
-		return close_conn(r, ev->id, s->client_closes);
+		return ps_run_close(r, ev->id, s->client_closes);
 	/* Most recently used first, as HTTP client pools hand them out. */
 	uint32_t *head = &r->idle_head[s->pop][s->dst];
 	s->prev = NONE;
@@ -380,9 +229,9 @@ static int on_idle_timeout(struct run *r, const struct ps_event *ev)
 	if (s->nat_idle) {
 		/* The NAT dropped the mapping; the next packet gets a reset, so no TIME_WAIT. */
 		r->m->nat_idle_drops++;
-		return close_conn(r, ev->id, false);
+		return ps_run_close(r, ev->id, false);
 	}
-	return close_conn(r, ev->id, s->client_closes);
+	return ps_run_close(r, ev->id, s->client_closes);
 }
 
 static int on_retry(struct run *r, uint32_t id)
@@ -393,49 +242,19 @@ static int on_retry(struct run *r, uint32_t id)
 	return serve(r, t.pop, &t.a, t.tries);
 }
 
-static void on_time_wait_end(struct run *r, const struct ps_event *ev)
-{
-	const struct ps_conn *c = ps_host_conn(&r->host, ev->id);
-	if (c->gen != ev->gen || c->state != PS_CONN_TIME_WAIT)
-		return;
-	trace_conn(r, PS_EV_TW_END, ev->id);
-	uint32_t addr = c->addr, idx = c->idx;
-	enum ps_mode mode = c->mode;
-	ps_host_time_wait_end(&r->host, ev->id, ev->gen);
-	note_release(r, mode, addr, idx);
-}
-
-static struct ps_tw tw_of(uint32_t id, uint32_t gen)
-{
-	return (struct ps_tw){ .dst = gen, .addr = (uint16_t)(id >> 16), .idx = (uint16_t)id };
-}
-
-static void on_time_wait_held(struct run *r, const struct ps_event *ev)
-{
-	const struct ps_qevent *q = ps_engine_lane_at(&r->engine, LANE_TIME_WAIT, TW_PREFETCH_AHEAD);
-	if (q && ps_qevent_type(q) >= EV_TW_HELD) {
-		struct ps_tw ahead = tw_of(q->id, q->gen);
-		ps_host_tw_prefetch(&r->host, &ahead);
-	}
-	struct ps_tw tw = tw_of(ev->id, ev->gen);
-	enum ps_mode mode = (enum ps_mode)(ev->type - EV_TW_HELD);
-	ps_host_tw_end(&r->host, &tw, mode);
-	note_release(r, mode, tw.addr, tw.idx);
-}
-
 static int dispatch(struct run *r, const struct ps_event *ev)
 {
 	switch (ev->type) {
 	case EV_ARRIVAL:
 		return on_arrival(r, ev->id);
 	case EV_CLOSE:
-		return live(r, ev) ? close_conn(r, ev->id, r->slots[ev->id].client_closes) : 0;
+		return live(r, ev) ? ps_run_close(r, ev->id, r->slots[ev->id].client_closes) : 0;
 	case EV_REQUEST_END:
 		return on_request_end(r, ev);
 	case EV_IDLE_TIMEOUT:
 		return on_idle_timeout(r, ev);
 	case EV_TW_END:
-		on_time_wait_end(r, ev);
+		ps_run_time_wait_end(r, ev);
 		return 0;
 	case EV_RETRY:
 		return on_retry(r, ev->id);
@@ -443,7 +262,7 @@ static int dispatch(struct run *r, const struct ps_event *ev)
 		ps_nat_expire(&r->nat, ev->id, ev->gen, r->engine.now);
 		return 0;
 	default:
-		on_time_wait_held(r, ev);
+		ps_run_time_wait_held(r, ev);
 		return 0;
 	}
 	return 0;
