@@ -122,6 +122,32 @@ static void slot_append(struct ps_wheel *w, uint32_t n)
 	w->tail[l][s] = n;
 }
 
+/* Detaches every node, then files each again against the base: its level follows a base that moved back. */
+static void refile(struct ps_wheel *w)
+{
+	uint32_t first = NIL, last = NIL;
+	for (unsigned l = 0; l < PS_WHEEL_LEVELS; l++) {
+		for (uint64_t m = w->busy[l]; m; m &= m - 1) {
+			unsigned s = (unsigned)__builtin_ctzll(m);
+			if (first == NIL)
+				first = w->head[l][s];
+			else
+				w->nodes[last].next = w->head[l][s];
+			last = w->tail[l][s];
+			w->head[l][s] = w->tail[l][s] = NIL;
+		}
+		w->busy[l] = 0;
+	}
+	w->levels = 0;
+	if (last != NIL)
+		w->nodes[last].next = NIL;
+	/* Events of one time share a slot, so filing slot after slot keeps their order. */
+	for (uint32_t n = first, next; n != NIL; n = next) {
+		next = w->nodes[n].next;
+		slot_append(w, n);
+	}
+}
+
 static int wheel_insert(struct ps_wheel *w, const struct ps_qevent *q)
 {
 	uint32_t n = w->free;
@@ -138,10 +164,18 @@ static int wheel_insert(struct ps_wheel *w, const struct ps_qevent *q)
 		}
 		n = w->fresh++;
 	}
+	/*
+	 * The base may have moved ahead of the clock, to the start of a slot
+	 * it pulled down while looking for the earliest event; an event
+	 * before it (scheduled between a peek and its pop) moves it back.
+	 */
+	if (q->t < w->base) {
+		w->base = q->t;
+		refile(w);
+	}
 	w->nodes[n].ev = *q;
 	slot_append(w, n);
-	if (w->len++ == 0 || (w->min != NIL && before(q, &w->nodes[w->min].ev)))
-		w->min = n;
+	w->len++;
 	return 0;
 }
 
@@ -160,54 +194,65 @@ static void slot_emptied(struct ps_wheel *w, unsigned l, unsigned s)
 		w->levels &= ~(1u << l);
 }
 
-/*
- * The node of the earliest event (the wheel holds one). In a slot above
- * level 0 events of one time appear in scheduling order, so the first of
- * the earliest time is the earliest.
- */
-static uint32_t wheel_min(struct ps_wheel *w)
+/* The earliest time slot s of level l can hold: the base's digits above l, then s, then zeros. */
+static ps_time slot_start(ps_time base, unsigned l, unsigned s)
 {
-	if (w->min != NIL)
-		return w->min;
-	unsigned l, s;
-	lowest_slot(w, &l, &s);
-	uint32_t best = w->head[l][s];
-	for (uint32_t n = w->nodes[best].next; l && n != NIL; n = w->nodes[n].next)
-		if (w->nodes[n].ev.t < w->nodes[best].ev.t)
-			best = n;
-	return w->min = best;
+	unsigned top = DIGIT * (l + 1);
+	ps_time high = top >= 64 ? 0 : base >> top << top;
+	return high | (ps_time)s << (DIGIT * l);
 }
 
 /*
- * Takes the earliest event out. The base moves to its time; when it came
- * from above level 0, the rest of its slot moves down in list order, which
- * keeps events of one time in scheduling order.
+ * The node of the wheel's earliest event, at the head of the lowest busy
+ * slot; or NIL when the wheel is empty, or its earliest event may come
+ * after `bound` (the earliest lane's time). A slot of level 0 holds events
+ * of one time, in scheduling order, and a slot of one event holds the
+ * earliest. Another slot's events move down, in list order, against a
+ * base moved to the slot's start: no event is earlier, and neither is the
+ * event popped next (the wheel's, or a lane's at or after that start), so
+ * every later event lands at or after the new base.
  */
-static void wheel_pop(struct ps_wheel *w, struct ps_qevent *q)
+static uint32_t wheel_front(struct ps_wheel *w, ps_time bound)
 {
-	uint32_t m = wheel_min(w);
-	unsigned l, s;
-	lowest_slot(w, &l, &s);
-	w->base = w->nodes[m].ev.t;
-	if (l) {
+	while (w->levels) {
+		unsigned l, s;
+		lowest_slot(w, &l, &s);
+		if (l == 0 || w->head[l][s] == w->tail[l][s])
+			return w->head[l][s];
+		ps_time start = slot_start(w->base, l, s);
+		if (start > bound)
+			return NIL;
 		uint32_t n = w->head[l][s];
 		slot_emptied(w, l, s);
+		w->base = start;
 		while (n != NIL) {
 			uint32_t next = w->nodes[n].next;
 			slot_append(w, n);
 			n = next;
 		}
-		s = (unsigned)w->base & (PS_WHEEL_SLOTS - 1);
 	}
-	/* Now the earliest heads its slot of level 0. */
-	w->head[0][s] = w->nodes[m].next;
-	if (w->head[0][s] == NIL)
-		slot_emptied(w, 0, s);
+	return NIL;
+}
+
+/*
+ * Takes out the earliest event, which wheel_front has brought to the head
+ * of the lowest busy slot. The base moves to its time: every event left
+ * differs from it first in the digit it differed from the old base, so
+ * each stays where it is, and later events file against a closer base.
+ */
+static void wheel_pop(struct ps_wheel *w, struct ps_qevent *q)
+{
+	unsigned l, s;
+	lowest_slot(w, &l, &s);
+	uint32_t m = w->head[l][s];
+	w->head[l][s] = w->nodes[m].next;
+	if (w->head[l][s] == NIL)
+		slot_emptied(w, l, s);
 	*q = w->nodes[m].ev;
+	w->base = q->t;
 	w->nodes[m].next = w->free;
 	w->free = m;
 	w->len--;
-	w->min = NIL;
 }
 
 int ps_engine_schedule(struct ps_engine *e, ps_time t, uint32_t type, uint32_t id, uint32_t gen)
@@ -215,7 +260,8 @@ int ps_engine_schedule(struct ps_engine *e, ps_time t, uint32_t type, uint32_t i
 	struct ps_qevent q;
 	if (t < e->now || make(e, &q, t, type, id, gen) != 0 || wheel_insert(&e->wheel, &q) != 0)
 		return -1;
-	note_new(e, SRC_WHEEL, &q);
+	/* Rare (between a peek and its pop): the wheel may have to file its events again to say. */
+	e->next_src = SRC_UNKNOWN;
 	return 0;
 }
 
@@ -299,16 +345,13 @@ static void lane_drop_head(struct ps_engine *e, unsigned lane)
 /*
  * Where the earliest pending event is. A scan of the heads of the lanes
  * that hold events is cheaper than a heap of lanes for the handful a run
- * uses.
+ * uses; the wheel is asked last, so that it moves nothing down when a
+ * lane's event comes first.
  */
 static int earliest(struct ps_engine *e)
 {
 	int src = SRC_NONE;
 	u128 best = 0;
-	if (e->wheel.len) {
-		best = order(&e->wheel.nodes[wheel_min(&e->wheel)].ev);
-		src = SRC_WHEEL;
-	}
 	for (unsigned w = 0; w < 2; w++) {
 		for (uint64_t m = e->busy[w]; m; m &= m - 1) {
 			unsigned i = w * 64 + (unsigned)__builtin_ctzll(m);
@@ -317,6 +360,14 @@ static int earliest(struct ps_engine *e)
 				best = k;
 				src = (int)i;
 			}
+		}
+	}
+	if (e->wheel.len) {
+		ps_time bound = src == SRC_NONE ? PS_TIME_MAX : (ps_time)(best >> 64);
+		uint32_t m = wheel_front(&e->wheel, bound);
+		if (m != NIL && (src == SRC_NONE || order(&e->wheel.nodes[m].ev) < best)) {
+			e->wheel.min = m;
+			src = SRC_WHEEL;
 		}
 	}
 	return src;
@@ -357,14 +408,20 @@ size_t ps_engine_pending(const struct ps_engine *e)
 	return n;
 }
 
-uint32_t ps_engine_lane_ahead(const struct ps_engine *e, unsigned lane, size_t k)
+const struct ps_qevent *ps_engine_lane_at(const struct ps_engine *e, unsigned lane, size_t k)
 {
 	if (lane >= e->nlanes || k >= e->lanes[lane].len)
-		return UINT32_MAX;
+		return NULL;
 	const struct ps_lane *l = &e->lanes[lane];
 	const struct ps_lane_block *b = l->first;
 	/* Blocks after the first are full from their start. */
 	for (k += l->head; k >= PS_LANE_BLOCK; k -= PS_LANE_BLOCK)
 		b = b->next;
-	return b->ev[k].id;
+	return &b->ev[k];
+}
+
+uint32_t ps_engine_lane_ahead(const struct ps_engine *e, unsigned lane, size_t k)
+{
+	const struct ps_qevent *q = ps_engine_lane_at(e, lane, k);
+	return q ? q->id : UINT32_MAX;
 }

@@ -87,22 +87,35 @@ static uint32_t conn_alloc(struct ps_host *h)
 	return h->nconns++;
 }
 
-/* Lets the port go for good: pool, strategy, arena. */
-static void conn_release(struct ps_host *h, uint32_t id)
+/* Gives the slot back: events that still name it see a new generation. */
+static void conn_free(struct ps_host *h, uint32_t id)
 {
 	struct ps_conn *c = &h->conns[id];
-	ps_pool_remove(ps_host_pool(h, c->mode), c->addr, c->idx, c->dst, c->mode == PS_MODE_BIND0);
-	const struct ps_alloc_inst *in = &h->inst[h->inst_of[c->mode]];
-	if (in->ops->release)
-		in->ops->release(in->state, c->idx);
-	if (c->state == PS_CONN_TIME_WAIT)
-		h->time_wait--;
-	else
-		h->established--;
 	c->state = PS_CONN_FREE;
 	c->gen++;
 	c->next_free = h->free_conn;
 	h->free_conn = id;
+}
+
+/* The port goes back to the pool and the strategy. */
+static void port_release(struct ps_host *h, enum ps_mode mode, uint32_t addr, uint32_t idx, uint32_t dst)
+{
+	ps_pool_remove(ps_host_pool(h, mode), addr, idx, dst, mode == PS_MODE_BIND0);
+	const struct ps_alloc_inst *in = &h->inst[h->inst_of[mode]];
+	if (in->ops->release)
+		in->ops->release(in->state, idx);
+}
+
+/* Lets the port go for good: pool, strategy, arena. */
+static void conn_release(struct ps_host *h, uint32_t id)
+{
+	struct ps_conn *c = &h->conns[id];
+	port_release(h, c->mode, c->addr, c->idx, c->dst);
+	if (c->state == PS_CONN_TIME_WAIT)
+		h->time_wait--;
+	else
+		h->established--;
+	conn_free(h, id);
 }
 
 static bool may_take_over(const struct ps_host *h, enum ps_mode mode, bool loopback)
@@ -165,12 +178,17 @@ int ps_host_open(struct ps_host *h, enum ps_mode mode, uint32_t addr, uint32_t d
 	return 0;
 }
 
+/* Does closing conn, from this side or not, leave a TIME_WAIT? Only the side that sends the first FIN keeps one; UDP has none. */
+static bool keeps_time_wait(const struct ps_host *h, const struct ps_conn *c, bool active)
+{
+	bool local = h->cfg.dsts[c->dst].loopback && h->cfg.no_local_time_wait;
+	return active && c->mode != PS_MODE_UDP && h->cfg.time_wait > 0 && !local;
+}
+
 bool ps_host_close(struct ps_host *h, uint32_t conn, ps_time now, bool active)
 {
 	struct ps_conn *c = &h->conns[conn];
-	/* Only the side that sends the first FIN keeps TIME_WAIT; UDP has none. */
-	bool local = h->cfg.dsts[c->dst].loopback && h->cfg.no_local_time_wait;
-	if (active && c->mode != PS_MODE_UDP && h->cfg.time_wait > 0 && !local) {
+	if (keeps_time_wait(h, c, active)) {
 		c->state = PS_CONN_TIME_WAIT;
 		ps_pool_enter_time_wait(ps_host_pool(h, c->mode), c->addr, c->idx, c->dst, now);
 		h->established--;
@@ -179,6 +197,32 @@ bool ps_host_close(struct ps_host *h, uint32_t conn, ps_time now, bool active)
 	}
 	conn_release(h, conn);
 	return false;
+}
+
+int ps_host_close_detach(struct ps_host *h, uint32_t conn, ps_time now, bool active, struct ps_tw *tw,
+			 enum ps_mode *mode)
+{
+	struct ps_conn *c = &h->conns[conn];
+	*mode = (enum ps_mode)c->mode;
+	/* A 4-tuple a later request may take over is found through its slot, which must stay. */
+	if (!keeps_time_wait(h, c, active) || may_take_over(h, *mode, h->cfg.dsts[c->dst].loopback))
+		return ps_host_close(h, conn, now, active) ? 1 : 0;
+	*tw = (struct ps_tw){ .dst = c->dst, .addr = c->addr, .idx = c->idx };
+	h->established--;
+	h->time_wait++;
+	conn_free(h, conn);
+	return 2;
+}
+
+void ps_host_tw_end(struct ps_host *h, const struct ps_tw *tw, enum ps_mode mode)
+{
+	port_release(h, mode, tw->addr, tw->idx, tw->dst);
+	h->time_wait--;
+}
+
+void ps_host_tw_prefetch(const struct ps_host *h, const struct ps_tw *tw)
+{
+	ps_pool_prefetch(&h->pool, tw->addr, tw->idx, tw->dst);
 }
 
 bool ps_host_time_wait_end(struct ps_host *h, uint32_t conn, uint32_t gen)

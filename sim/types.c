@@ -12,11 +12,15 @@ ps_time ps_time_from_s(double s)
 	/* Beyond this the nanosecond count does not fit; saturate rather than hit UB. */
 	if (!(s < 18446744073.0))
 		return PS_TIME_MAX;
-	/* Whole and fractional seconds apart, so large times keep their nanoseconds. */
-	double whole = floor(s);
-	double frac = s - whole;
-	ps_time ns = (ps_time)whole * PS_NS_PER_S;
-	ps_time fns = (ps_time)floor(frac * 1e9 + 0.5);
+	/*
+	 * Whole and fractional seconds apart, so large times keep their
+	 * nanoseconds. Both are positive, where the conversion's truncation is
+	 * floor (cheaper than floor() in a build for any x86-64).
+	 */
+	ps_time whole = (ps_time)s;
+	double frac = s - (double)whole;
+	ps_time ns = whole * PS_NS_PER_S;
+	ps_time fns = (ps_time)(frac * 1e9 + 0.5);
 	if (ns > PS_TIME_MAX - fns)
 		return PS_TIME_MAX;
 	return ns + fns;

@@ -486,6 +486,81 @@ static void test_times_of_every_magnitude_pop_in_order(void **state)
 	free(want);
 }
 
+static void test_a_wheel_event_scheduled_after_a_peek_before_what_the_wheel_pulled_down_comes_first(void **state)
+{
+	(void)state;
+	struct ps_engine e;
+	struct ps_event ev;
+	assert_int_equal(ps_engine_init(&e, 1), 0);
+	ps_time far = 1ULL << 30;
+	/* The lane's event sits just behind the wheel's, so looking for the earliest pulls the wheel's down. */
+	assert_int_equal(ps_engine_schedule(&e, far + 10, 0, 1, 0), 0);
+	assert_int_equal(ps_engine_schedule(&e, far + 10, 0, 2, 0), 0);
+	assert_int_equal(ps_engine_schedule_lane(&e, 0, far + 5, 0, 3, 0), 0);
+	assert_true(ps_engine_peek_time(&e) == far + 5);
+	/* The clock is still at 0: an event long before either is legal, and comes first. */
+	assert_int_equal(ps_engine_schedule(&e, 100, 0, 4, 0), 0);
+	assert_int_equal(ps_engine_schedule(&e, far + 10, 0, 5, 0), 0);
+	assert_true(ps_engine_peek_time(&e) == 100);
+	const uint32_t order[] = { 4, 3, 1, 2, 5 };
+	for (size_t i = 0; i < 5; i++) {
+		assert_int_equal(ps_engine_pop(&e, &ev), 1);
+		assert_int_equal(ev.id, order[i]);
+	}
+	ps_engine_fini(&e);
+}
+
+/* Wheel and lanes together, peeks between pops and events scheduled after them: the order of a sort. */
+static void test_wheel_and_lanes_with_peeks_pop_as_a_sort_would(void **state)
+{
+	(void)state;
+	enum { N = 20000, LANES = 3 };
+	struct ps_engine e;
+	struct ps_rng r;
+	struct ps_event ev;
+	struct expect *pending = calloc(N, sizeof(*pending));
+	ps_time lane_last[LANES] = { 0 };
+	assert_non_null(pending);
+	assert_int_equal(ps_engine_init(&e, LANES), 0);
+	ps_rng_init(&r, 17, PS_STREAM_ARRIVALS, 0);
+	uint32_t npending = 0, scheduled = 0;
+	uint64_t seq = 0;
+	while (scheduled < N || npending) {
+		for (unsigned k = ps_rng_below(&r, 3); k && scheduled < N; k--) {
+			ps_time t = e.now + (ps_rng_next(&r) >> (20 + ps_rng_below(&r, 40)));
+			if (ps_rng_below(&r, 8) == 0)
+				t = e.now;
+			unsigned lane = (unsigned)ps_rng_below(&r, LANES + 1);
+			if (lane < LANES) {
+				if (t < lane_last[lane])
+					t = lane_last[lane];
+				lane_last[lane] = t;
+				assert_int_equal(ps_engine_schedule_lane(&e, lane, t, 0, scheduled, 0), 0);
+			} else {
+				assert_int_equal(ps_engine_schedule(&e, t, 0, scheduled, 0), 0);
+			}
+			pending[npending++] = (struct expect){ .t = t, .seq = ++seq, .id = scheduled++ };
+		}
+		if (!npending)
+			continue;
+		uint32_t best = 0;
+		for (uint32_t i = 1; i < npending; i++)
+			if (expect_cmp(&pending[i], &pending[best]) < 0)
+				best = i;
+		if (ps_rng_below(&r, 2))
+			assert_true(ps_engine_peek_time(&e) == pending[best].t);
+		if (ps_rng_below(&r, 3) == 0)
+			continue; /* schedule more after the peek before popping */
+		assert_int_equal(ps_engine_pop(&e, &ev), 1);
+		assert_true(ev.t == pending[best].t);
+		assert_int_equal(ev.id, pending[best].id);
+		pending[best] = pending[--npending];
+	}
+	assert_int_equal(ps_engine_pop(&e, &ev), 0);
+	ps_engine_fini(&e);
+	free(pending);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -509,6 +584,8 @@ int main(void)
 		cmocka_unit_test(test_lane_memory_follows_its_length),
 		cmocka_unit_test(test_ties_keep_scheduling_order_however_far_ahead_they_were_scheduled),
 		cmocka_unit_test(test_times_of_every_magnitude_pop_in_order),
+		cmocka_unit_test(test_a_wheel_event_scheduled_after_a_peek_before_what_the_wheel_pulled_down_comes_first),
+		cmocka_unit_test(test_wheel_and_lanes_with_peeks_pop_as_a_sort_would),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -449,6 +449,58 @@ static void test_prefetching_changes_nothing(void **state)
 	ps_host_fini(&h);
 }
 
+static void test_a_time_wait_held_by_the_caller_frees_its_slot_and_keeps_the_4tuple(void **state)
+{
+	(void)state;
+	struct ps_host h;
+	struct ps_tw tw;
+	enum ps_mode mode;
+	host_up(&h, "sequential", 40000, 40000, NULL, PS_UNIQUE_4TUPLE);
+	struct ps_open_result a = pst_open(&h, PS_MODE_CONNECT, 0, 0);
+	uint32_t gen = ps_host_conn(&h, a.conn)->gen;
+	assert_int_equal(ps_host_close_detach(&h, a.conn, 0, true, &tw, &mode), 2);
+	assert_int_equal(mode, PS_MODE_CONNECT);
+	assert_int_equal(tw.dst, 0);
+	assert_int_equal(tw.addr, 0);
+	assert_int_equal(tw.idx, 0);
+	assert_int_equal(h.time_wait, 1);
+	assert_int_equal(h.established, 0);
+	/* The slot serves the next connection at once, under a new generation; the 4-tuple stays blocked. */
+	struct ps_open_result b = pst_open(&h, PS_MODE_CONNECT, 1, PS_NS_PER_S);
+	assert_int_equal(b.err, PS_OK);
+	assert_int_equal(b.conn, a.conn);
+	assert_int_not_equal(ps_host_conn(&h, b.conn)->gen, gen);
+	assert_false(ps_host_time_wait_end(&h, a.conn, gen));
+	assert_int_equal(pst_open(&h, PS_MODE_CONNECT, 0, PS_NS_PER_S).err, PS_EADDRNOTAVAIL);
+	ps_host_tw_prefetch(&h, &tw);
+	ps_host_tw_end(&h, &tw, mode);
+	assert_int_equal(h.time_wait, 0);
+	assert_int_equal(pst_open(&h, PS_MODE_CONNECT, 0, 61 * PS_NS_PER_S).err, PS_OK);
+	ps_host_fini(&h);
+}
+
+static void test_a_time_wait_that_may_be_taken_over_keeps_its_slot(void **state)
+{
+	(void)state;
+	struct ps_host h;
+	struct ps_host_config cfg;
+	struct ps_tw tw;
+	enum ps_mode mode;
+	pst_host_config(&cfg, "sequential", 40000, 40000, 7);
+	cfg.tw_reuse = PS_TW_REUSE_ANY;
+	pst_host_init(&h, &cfg);
+	struct ps_open_result a = pst_open(&h, PS_MODE_CONNECT, 0, 0);
+	/* The take-over finds the entry through its slot, so the slot stays in TIME_WAIT. */
+	assert_int_equal(ps_host_close_detach(&h, a.conn, 0, true, &tw, &mode), 1);
+	assert_int_equal(ps_host_conn(&h, a.conn)->state, PS_CONN_TIME_WAIT);
+	assert_true(ps_host_time_wait_end(&h, a.conn, ps_host_conn(&h, a.conn)->gen));
+	/* A server close releases the port: nothing to hold. */
+	struct ps_open_result b = pst_open(&h, PS_MODE_CONNECT, 0, 0);
+	assert_int_equal(ps_host_close_detach(&h, b.conn, 0, false, &tw, &mode), 0);
+	assert_int_equal(h.time_wait + h.established, 0);
+	ps_host_fini(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -466,6 +518,8 @@ int main(void)
 		cmocka_unit_test(test_counts_and_scans_follow_random_adds_and_removes),
 		cmocka_unit_test(test_only_recorded_connections_can_be_taken_over),
 		cmocka_unit_test(test_prefetching_changes_nothing),
+		cmocka_unit_test(test_a_time_wait_held_by_the_caller_frees_its_slot_and_keeps_the_4tuple),
+		cmocka_unit_test(test_a_time_wait_that_may_be_taken_over_keeps_its_slot),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

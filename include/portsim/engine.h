@@ -6,13 +6,16 @@
  * filled in time order; the others go into a radix wheel.
  *
  * The wheel works because time never runs backward: every event lies at or
- * after a base time, the time of the last event it gave out. An event sits
- * at the level of the highest 6-bit digit in which its time differs from the
- * base, in the slot of that digit's value. The earliest event is in the
- * lowest busy slot of the lowest busy level; when that is above level 0 its
- * events move down, each to the level where it now differs from the new
- * base. An event so moves at most ten times, and usually two or three,
- * where a heap would compare it at every level of a tree.
+ * after a base time, at most the time of the next event to come out. An
+ * event sits at the level of the highest 6-bit digit in which its time
+ * differs from the base, in the slot of that digit's value. The earliest
+ * event is in the lowest busy slot of the lowest busy level: alone there,
+ * or at level 0 (one time), it is that slot's head; otherwise the slot's
+ * events move down, against a base moved to the slot's start, each to the
+ * level where it now differs from it. The wheel is asked only after the
+ * lanes, and moves nothing when a lane's event comes before that slot. An
+ * event so moves at most ten times, and usually once or twice, where a
+ * heap would compare it at every level of a tree.
  *
  * No allocation per event: wheel nodes come from a pool that grows by
  * doubling; a lane is a chain of fixed blocks, taken and given back as it
@@ -45,6 +48,12 @@ struct ps_qevent {
 	uint32_t id, gen;
 };
 
+/* The caller's type of a queued event. */
+static inline uint32_t ps_qevent_type(const struct ps_qevent *q)
+{
+	return (uint32_t)(q->seq_type & 0xffff);
+}
+
 #define PS_LANE_BLOCK 1024
 
 struct ps_lane_block {
@@ -71,7 +80,7 @@ struct ps_wheel_node {
 struct ps_wheel {
 	struct ps_wheel_node *nodes;
 	uint32_t cap, fresh, free;  /* nodes allocated; never used yet from fresh on; free list */
-	uint32_t min;               /* the node of the earliest event when known, else UINT32_MAX */
+	uint32_t min;               /* the node of the earliest event, once found to come first */
 	size_t len;
 	ps_time base;               /* every event is at or after it */
 	uint32_t levels;            /* bit l: level l holds events */
@@ -116,5 +125,8 @@ size_t ps_engine_pending(const struct ps_engine *e);
  * handle (TIME_WAIT ends are far apart in memory) before it needs them.
  */
 uint32_t ps_engine_lane_ahead(const struct ps_engine *e, unsigned lane, size_t k);
+
+/* The event k places behind the head of lane `lane`, as queued, or NULL when the lane holds no more. */
+const struct ps_qevent *ps_engine_lane_at(const struct ps_engine *e, unsigned lane, size_t k);
 
 #endif

@@ -107,6 +107,33 @@ int ps_host_open(struct ps_host *h, enum ps_mode mode, uint32_t addr, uint32_t d
  */
 bool ps_host_close(struct ps_host *h, uint32_t conn, ps_time now, bool active);
 
+/*
+ * A TIME_WAIT entry that no later request can take over (tw_reuse cannot
+ * reach it): everything its end needs, without a connection slot. The run
+ * keeps millions of them, so they are 8 bytes where a slot is 32.
+ */
+struct ps_tw {
+	uint32_t dst;
+	uint16_t addr, idx;
+};
+
+/*
+ * ps_host_close, except that a connection entering a TIME_WAIT that no
+ * later request can take over gives its slot back at once and describes
+ * the entry in *tw; the caller then ends it with ps_host_tw_end(tw, mode)
+ * after time_wait (mode: the connection's, as *mode says). Returns 0 when
+ * the port was released, 1 in TIME_WAIT with the slot kept (end it with
+ * ps_host_time_wait_end), 2 in TIME_WAIT held by *tw.
+ */
+int ps_host_close_detach(struct ps_host *h, uint32_t conn, ps_time now, bool active, struct ps_tw *tw,
+			 enum ps_mode *mode);
+
+/* Ends a TIME_WAIT that ps_host_close_detach handed to the caller: the port goes back for good. */
+void ps_host_tw_end(struct ps_host *h, const struct ps_tw *tw, enum ps_mode mode);
+
+/* Asks the processor to fetch what ending tw will touch; changes nothing. */
+void ps_host_tw_prefetch(const struct ps_host *h, const struct ps_tw *tw);
+
 /* Ends TIME_WAIT of conn if gen still names it; returns whether it did. */
 bool ps_host_time_wait_end(struct ps_host *h, uint32_t conn, uint32_t gen);
 

@@ -22,12 +22,13 @@ struct ps_run_options {
 	bool events_gz;       /* write events.csv.gz (gzip of events.csv's bytes) instead of events.csv */
 	bool ports;           /* also write ports.csv (occupancy per port bin and sample) */
 	bool progress;        /* progress on stderr: a line redrawn on a terminal, else a line every 10 s */
+	bool observe;         /* fill the result's obs (only compare reports it); else obs stays empty */
 	struct ps_follow *follow; /* NULL, or told every attempt and port change (follow.h) */
 };
 
 struct ps_run_result {
 	struct ps_metrics m;  /* owned by the result: free with ps_run_result_fini */
-	struct ps_observe obs; /* reuse distance, peer TIME_WAIT collisions, predictability; owned too */
+	struct ps_observe obs; /* reuse distance, peer TIME_WAIT collisions, predictability (opt->observe); owned too */
 	uint64_t events;      /* engine events processed */
 	double wall_s;
 };

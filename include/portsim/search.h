@@ -43,12 +43,13 @@ enum ps_status ps_replications_check(unsigned n, char *err, size_t size);
 
 /*
  * Runs sc in memory (no files) as replication k: sets sc->seed to
- * ps_replication_seed(base, k) first. PS_DONE with *rr to free with
+ * ps_replication_seed(base, k) first; observe fills rr->obs (compare
+ * reports it, capacity does not). PS_DONE with *rr to free with
  * ps_run_result_fini; otherwise ps_run's status, with err reading
  * "LABEL, replication K (seed S): why".
  */
 enum ps_status ps_replication_run(struct ps_scenario *sc, uint64_t base, unsigned k, const char *label,
-				  struct ps_run_result *rr, char *err, size_t size);
+				  bool observe, struct ps_run_result *rr, char *err, size_t size);
 
 /* The failure ratio of a run: failures / attempts, 0 when it attempted nothing. */
 double ps_failure_ratio(const struct ps_metrics *m);

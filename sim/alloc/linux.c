@@ -165,6 +165,8 @@ struct offset_memo {
 
 struct linux_connect {
 	uint32_t *table;
+	uint32_t remaining;
+	uint64_t remaining_inv; /* for x % remaining without a division (fast_mod) */
 	uint32_t table_mask;
 	uint64_t key;
 	ps_time resalt;
@@ -186,6 +188,8 @@ static int linux_init(void *state, const struct ps_alloc_ctx *ctx)
 		return -1;
 	s->table_mask = size - 1;
 	s->n = ctx->n;
+	s->remaining = even_remaining(s->n);
+	s->remaining_inv = UINT64_MAX / s->remaining + 1;
 	s->resalt = ctx->params->resalt_ns ? ctx->params->resalt_ns : 10 * PS_NS_PER_S;
 	struct ps_rng secret;
 	s->key = boot_key(ctx, &secret);
@@ -200,6 +204,14 @@ static void linux_fini(void *state)
 {
 	struct linux_connect *s = state;
 	free(s->table);
+}
+
+__extension__ typedef unsigned __int128 u128;
+
+/* x % d for 32-bit values from inv = UINT64_MAX / d + 1, exactly (Lemire, Kaser and Kurz 2019). */
+static uint32_t fast_mod(uint32_t x, uint64_t inv, uint32_t d)
+{
+	return (uint32_t)(((u128)(inv * x) * d) >> 64);
 }
 
 /* The keyed hash of (source, destination, destination port, epoch of now). */
@@ -223,8 +235,8 @@ static struct ps_pick linux_pick(void *state, const struct ps_pool *pool, const 
 	struct linux_connect *s = state;
 	uint64_t h = offset_hash(s, req);
 	uint32_t index = (uint32_t)h & s->table_mask;
-	uint32_t remaining = even_remaining(s->n);
-	uint32_t offset = (uint32_t)((s->table[index] + (uint32_t)(h >> 32)) % remaining);
+	uint32_t remaining = s->remaining;
+	uint32_t offset = fast_mod(s->table[index] + (uint32_t)(h >> 32), s->remaining_inv, remaining);
 	if (PS_NARRATING(pool))
 		tell_hash(pool, req, "SipHash of (source, destination, destination port, the 10 s epoch)",
 			  h, index, s->table[index], (uint32_t)(h >> 32), offset, remaining, s->table_mask + 1);

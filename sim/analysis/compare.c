@@ -210,7 +210,7 @@ static int compare_one(void *arg, size_t i, char *err, size_t size)
 	*sc = *j->sc;
 	snprintf(sc->strategy, sizeof(sc->strategy), "%s", s->name);
 	struct ps_run_result rr;
-	enum ps_status st = ps_replication_run(sc, j->sc->seed, k, s->name, &rr, err, size);
+	enum ps_status st = ps_replication_run(sc, j->sc->seed, k, s->name, true, &rr, err, size);
 	free(sc);
 	if (st != PS_DONE)
 		return st;

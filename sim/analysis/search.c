@@ -26,10 +26,10 @@ enum ps_status ps_replications_check(unsigned n, char *err, size_t size)
 }
 
 enum ps_status ps_replication_run(struct ps_scenario *sc, uint64_t base, unsigned k, const char *label,
-				  struct ps_run_result *rr, char *err, size_t size)
+				  bool observe, struct ps_run_result *rr, char *err, size_t size)
 {
 	sc->seed = ps_replication_seed(base, k);
-	struct ps_run_options ro = { .out_dir = NULL };
+	struct ps_run_options ro = { .out_dir = NULL, .observe = observe };
 	char rerr[PS_ERR_MAX];
 	enum ps_status st = ps_run(sc, &ro, rr, rerr, sizeof(rerr));
 	if (st != PS_DONE)
@@ -136,7 +136,7 @@ static enum ps_status run_prepared(struct ps_search *s, struct ps_scenario *sc, 
 	s->label(s->arg, x, label, sizeof(label));
 	ps_workers_unlock();
 	struct ps_run_result rr;
-	enum ps_status st = ps_replication_run(sc, s->base->seed, k, label, &rr, err, size);
+	enum ps_status st = ps_replication_run(sc, s->base->seed, k, label, false, &rr, err, size);
 	if (st != PS_DONE)
 		return st;
 	*fr = ps_failure_ratio(&rr.m);

@@ -4,7 +4,7 @@
  * closes, keepalive requests, idle timeouts, TIME_WAIT ends, retries and
  * NAT expiries in time order.
  */
-#include "wiring.h"
+#include "state.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -13,110 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "portsim/engine.h"
-#include "portsim/follow.h"
-#include "portsim/host.h"
 #include "portsim/interrupt.h"
-#include "portsim/nat.h"
-#include "portsim/trace.h"
-#include "portsim/workload.h"
-
-enum {
-	EV_ARRIVAL,      /* id: population */
-	EV_CLOSE,        /* id: connection, gen: its generation; a connection without keepalive ends */
-	EV_REQUEST_END,  /* id: connection; a keepalive request is done */
-	EV_IDLE_TIMEOUT, /* id: connection, gen: its idle stamp */
-	EV_TW_END,       /* id: connection, gen: its generation */
-	EV_RETRY,        /* id: pending retry slot */
-	EV_NAT_EXPIRE    /* id: NAT mapping, gen: its generation; its linger and hold are over */
-};
-
-/*
- * Lanes for events whose delay is constant, so they arrive in time order:
- * lane 0 TIME_WAIT expiry; lane 1 + 2i the ends of population i's
- * connections or requests when its duration is fixed; lane 2 + 2i its idle
- * timeouts.
- */
-#define LANE_TIME_WAIT 0
-#define LANE_END(pop) (1 + 2 * (pop))
-#define LANE_IDLE(pop) (2 + 2 * (pop))
-
-#define NONE UINT32_MAX
-
-/* What the run keeps per connection slot beyond the host's record. */
-struct slot {
-	uint32_t pop, dst;
-	uint32_t requests;         /* keepalive: requests served */
-	uint32_t prev, next;       /* keepalive: idle list links */
-	uint32_t idle_stamp;       /* matches the pending idle timeout while idle */
-	uint32_t nat_map;          /* the NAT mapping, when there is a NAT */
-	bool idle, client_closes;
-	bool nat_idle;             /* the pending idle timeout is the NAT's, not the pool's */
-};
-
-/* An attempt that failed and waits for its next try. */
-struct retry {
-	struct ps_attempt a;
-	uint32_t pop, tries, next_free;
-};
-
-struct run {
-	const struct ps_run_config *cfg;
-	struct ps_engine engine;
-	struct ps_host host;
-	struct ps_workload wl;
-	struct ps_metrics *m;
-	struct ps_observe *obs;
-	struct ps_trace trace;
-	bool tracing;
-	ps_time end, time_wait;
-	uint64_t serial;
-	struct slot *slots;
-	uint32_t nslots;
-	uint32_t *idle_head[PS_MAX_POPULATIONS]; /* keepalive populations: per destination */
-	uint32_t idle_stamp;
-	struct retry *retries;
-	uint32_t nretries, retries_cap, free_retry;
-	bool has_nat;
-	struct ps_nat nat;
-	struct ps_host_stats *hosts; /* [sources] with a NAT */
-	uint32_t nhosts;
-	struct ps_follow *follow;    /* explain, --follow-port; NULL in plain runs */
-};
-
-static void note_occupancy(struct run *r)
-{
-	ps_metrics_occupancy(r->m, r->host.established, r->host.time_wait, ps_host_ports_in_use(&r->host));
-}
-
-static void trace_conn(struct run *r, enum ps_trace_event ev, uint32_t conn)
-{
-	if (!r->tracing)
-		return;
-	const struct ps_conn *c = ps_host_conn(&r->host, conn);
-	const struct ps_endpoint *d = &r->cfg->workload.dsts[c->dst];
-	uint32_t map = r->has_nat ? r->slots[conn].nat_map : NONE;
-	ps_trace_event_nat(&r->trace, r->engine.now, c->serial, ev, r->host.cfg.first_ip + c->addr,
-			   ps_host_port(&r->host, conn), d->ip, d->port, 0, PS_OK,
-			   map != NONE ? ps_nat_ext_ip(&r->nat, map) : 0,
-			   map != NONE ? ps_nat_ext_port(&r->nat, map) : 0);
-}
-
-/* The inside connection ended: the NAT keeps its mapping for its timers, then lets the port go. */
-static int nat_close(struct run *r, uint32_t conn, bool udp)
-{
-	if (!r->has_nat)
-		return 0;
-	struct slot *s = &r->slots[conn];
-	struct ps_host_stats *hs = &r->hosts[ps_host_conn(&r->host, conn)->addr];
-	hs->established--;
-	uint32_t map = s->nat_map;
-	s->nat_map = NONE;
-	ps_time t = ps_nat_close(&r->nat, map, udp, r->engine.now);
-	if (t == PS_TIME_MAX)
-		return 0;
-	return ps_engine_schedule(&r->engine, t, EV_NAT_EXPIRE, map, r->nat.maps[map].gen);
-}
 
 /* Schedules in the population's lane when the delay is the same for all, else in the wheel. */
 static int schedule_end(struct run *r, unsigned pop, ps_time t, uint32_t type, uint32_t id,
@@ -152,40 +49,6 @@ static void idle_unlink(struct run *r, uint32_t conn)
 	if (s->next != NONE)
 		r->slots[s->next].prev = s->prev;
 	s->idle = false;
-}
-
-/*
- * Tells the observer when (addr, idx) has just lost its last TCP socket.
- * It watches the TCP port space, where TIME_WAIT and reuse matter.
- */
-static void note_release(struct run *r, enum ps_mode mode, uint32_t addr, uint32_t idx)
-{
-	if (mode != PS_MODE_UDP && ps_pool_users(&r->host.pool, addr, idx) == 0)
-		ps_observe_release(r->obs, addr, idx, r->engine.now);
-}
-
-/* Closes a connection from the side the attempt drew; TIME_WAIT if the client closed. */
-static int close_conn(struct run *r, uint32_t conn, bool client_closes)
-{
-	const struct ps_conn *c = ps_host_conn(&r->host, conn);
-	uint32_t gen = c->gen, addr = c->addr, idx = c->idx, dst = c->dst;
-	bool udp = c->mode == PS_MODE_UDP;
-	trace_conn(r, PS_EV_CLOSE, conn);
-	if (!client_closes && !udp && ps_observe_server_close(r->obs, addr, idx, dst, r->engine.now) != 0)
-		return -1;
-	if (nat_close(r, conn, udp) != 0)
-		return -1;
-	if (r->follow)
-		ps_follow_close(r->follow, &r->host, conn, r->engine.now);
-	if (ps_host_close(&r->host, conn, r->engine.now, client_closes)) {
-		if (r->follow)
-			ps_follow_time_wait(r->follow, &r->host, conn, r->engine.now);
-		note_occupancy(r);
-		return ps_engine_schedule_lane(&r->engine, LANE_TIME_WAIT, r->engine.now + r->time_wait,
-					       EV_TW_END, conn, gen);
-	}
-	note_release(r, udp ? PS_MODE_UDP : PS_MODE_CONNECT, addr, idx);
-	return 0;
 }
 
 static int schedule_retry(struct run *r, unsigned pop, const struct ps_attempt *a, uint32_t tries)
@@ -280,7 +143,7 @@ static int serve(struct run *r, unsigned pop, const struct ps_attempt *a, uint32
 		return schedule_retry(r, pop, a, tries + 1);
 	}
 	const struct ps_conn *c = ps_host_conn(&r->host, res.conn);
-	if (a->mode != PS_MODE_UDP) {
+	if (r->observe && a->mode != PS_MODE_UDP) {
 		bool fresh = ps_pool_users(&r->host.pool, c->addr, c->idx) == 1;
 		if (res.taken_over != PS_NO_CONN && fresh)
 			ps_observe_release(r->obs, c->addr, c->idx, now);
@@ -297,7 +160,7 @@ static int serve(struct run *r, unsigned pop, const struct ps_attempt *a, uint32
 		ps_trace_event_nat(&r->trace, now, serial, PS_EV_OPEN, src_ip, res.port, d->ip, d->port,
 				   res.probes, PS_OK, map != NONE ? ps_nat_ext_ip(&r->nat, map) : 0,
 				   map != NONE ? ps_nat_ext_port(&r->nat, map) : 0);
-	note_occupancy(r);
+	ps_run_note_occupancy(r);
 	struct slot *s = slot_of(r, res.conn);
 	if (!s)
 		return -1;
@@ -323,7 +186,7 @@ static int on_arrival(struct run *r, unsigned pop)
 	if (serve(r, pop, &a, 0) != 0)
 		return -1;
 	ps_time next = ps_workload_next_arrival(&r->wl, pop, r->engine.now);
-	if (next < r->end && ps_engine_schedule(&r->engine, next, EV_ARRIVAL, pop, 0) != 0)
+	if (next < r->end && ps_engine_schedule_lane(&r->engine, LANE_ARRIVAL(r, pop), next, EV_ARRIVAL, pop, 0) != 0)
 		return -1;
 	return 0;
 }
@@ -341,7 +204,7 @@ static int on_request_end(struct run *r, const struct ps_event *ev)
 	struct slot *s = &r->slots[ev->id];
 	const struct ps_workload_pop *p = &r->cfg->workload.pop[s->pop];
 	if (p->max_requests && s->requests >= p->max_requests)
-		return close_conn(r, ev->id, s->client_closes);
+		return ps_run_close(r, ev->id, s->client_closes);
 	/* Most recently used first, as HTTP client pools hand them out. */
 	uint32_t *head = &r->idle_head[s->pop][s->dst];
 	s->prev = NONE;
@@ -370,9 +233,9 @@ static int on_idle_timeout(struct run *r, const struct ps_event *ev)
 	if (s->nat_idle) {
 		/* The NAT dropped the mapping; the next packet gets a reset, so no TIME_WAIT. */
 		r->m->nat_idle_drops++;
-		return close_conn(r, ev->id, false);
+		return ps_run_close(r, ev->id, false);
 	}
-	return close_conn(r, ev->id, s->client_closes);
+	return ps_run_close(r, ev->id, s->client_closes);
 }
 
 static int on_retry(struct run *r, uint32_t id)
@@ -383,38 +246,27 @@ static int on_retry(struct run *r, uint32_t id)
 	return serve(r, t.pop, &t.a, t.tries);
 }
 
-static void on_time_wait_end(struct run *r, const struct ps_event *ev)
-{
-	const struct ps_conn *c = ps_host_conn(&r->host, ev->id);
-	if (c->gen != ev->gen || c->state != PS_CONN_TIME_WAIT)
-		return;
-	trace_conn(r, PS_EV_TW_END, ev->id);
-	uint32_t addr = c->addr, idx = c->idx;
-	enum ps_mode mode = c->mode;
-	if (r->follow)
-		ps_follow_tw_end(r->follow, &r->host, ev->id, r->engine.now);
-	ps_host_time_wait_end(&r->host, ev->id, ev->gen);
-	note_release(r, mode, addr, idx);
-}
-
 static int dispatch(struct run *r, const struct ps_event *ev)
 {
 	switch (ev->type) {
 	case EV_ARRIVAL:
 		return on_arrival(r, ev->id);
 	case EV_CLOSE:
-		return live(r, ev) ? close_conn(r, ev->id, r->slots[ev->id].client_closes) : 0;
+		return live(r, ev) ? ps_run_close(r, ev->id, r->slots[ev->id].client_closes) : 0;
 	case EV_REQUEST_END:
 		return on_request_end(r, ev);
 	case EV_IDLE_TIMEOUT:
 		return on_idle_timeout(r, ev);
 	case EV_TW_END:
-		on_time_wait_end(r, ev);
+		ps_run_time_wait_end(r, ev);
 		return 0;
 	case EV_RETRY:
 		return on_retry(r, ev->id);
 	case EV_NAT_EXPIRE:
 		ps_nat_expire(&r->nat, ev->id, ev->gen, r->engine.now);
+		return 0;
+	default:
+		ps_run_time_wait_held(r, ev);
 		return 0;
 	}
 	return 0;
@@ -494,7 +346,7 @@ static int run_init(struct run *r, const struct ps_run_config *cfg, char *err, s
 	r->nhosts = cfg->host.naddrs;
 	if (ps_workload_init(&r->wl, wc, err, size) != 0)
 		return -1;
-	if (ps_engine_init(&r->engine, 1 + 2 * wc->npop) != 0) {
+	if (ps_engine_init(&r->engine, 1 + 3 * wc->npop) != 0) {
 		snprintf(err, size, "too many populations");
 		return -1;
 	}
@@ -522,7 +374,7 @@ static int run_init(struct run *r, const struct ps_run_config *cfg, char *err, s
 	}
 	for (unsigned i = 0; i < wc->npop; i++) {
 		ps_time t = ps_workload_next_arrival(&r->wl, i, 0);
-		if (t < r->end && ps_engine_schedule(&r->engine, t, EV_ARRIVAL, i, 0) != 0) {
+		if (t < r->end && ps_engine_schedule_lane(&r->engine, LANE_ARRIVAL(r, i), t, EV_ARRIVAL, i, 0) != 0) {
 			snprintf(err, size, "out of memory");
 			return -1;
 		}
@@ -555,7 +407,8 @@ enum ps_status ps_run_play(const struct ps_run_config *cfg, const struct ps_run_
 		st = ps_run_init_failure(err);
 		goto out;
 	}
-	if (ps_observe_init(&res->obs, r.nhosts, r.host.pool.n, cfg->workload.ndsts, cfg->peer_time_wait) != 0) {
+	r.observe = opt->observe;
+	if (r.observe && ps_observe_init(&res->obs, r.nhosts, r.host.pool.n, cfg->workload.ndsts, cfg->peer_time_wait) != 0) {
 		snprintf(err, size, "out of memory");
 		goto out;
 	}
@@ -567,6 +420,7 @@ enum ps_status ps_run_play(const struct ps_run_config *cfg, const struct ps_run_
 			goto out;
 		}
 		r.tracing = true;
+		r.events = r.trace.with_events;
 	}
 	enum ps_run_stop why = play(&r, cfg->sample_interval, opt->progress);
 	if (why != PS_RUN_PLAYED) {

@@ -17,7 +17,8 @@ static ps_time to_time(double ns)
 		return PS_TIME_MAX;
 	if (ns <= 0)
 		return 0;
-	return (ps_time)floor(ns + 0.5);
+	/* Positive: the conversion truncates, which is floor here, and cheaper in a build for any x86-64. */
+	return (ps_time)(ns + 0.5);
 }
 
 static double exp_gap_ns(struct ps_rng *r, double rate)
@@ -116,14 +117,13 @@ ps_time ps_workload_next_arrival(struct ps_workload *w, unsigned pop, ps_time no
 {
 	const struct ps_arrival_config *p = &w->cfg->pop[pop].arrival;
 	struct ps_pop_state *ps = &w->pops[pop];
-	ps_time start = ps_time_from_s(p->start_s);
 	uint64_t k = ps->arrivals++;
 	if (k == 0)
-		now = start;
+		now = ps_time_from_s(p->start_s);
 	switch (p->kind) {
 	case PS_ARRIVAL_CONSTANT:
 		/* From k, not from the previous time: rounding never accumulates. */
-		return to_time((double)start + (double)k * 1e9 / p->rate_per_s);
+		return to_time((double)ps_time_from_s(p->start_s) + (double)k * 1e9 / p->rate_per_s);
 	case PS_ARRIVAL_ONOFF:
 		return arrive_onoff(p, w->cfg->end_s, ps, now, k == 0);
 	case PS_ARRIVAL_RAMP:

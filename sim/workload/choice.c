@@ -62,8 +62,9 @@ uint32_t ps_workload_choose_source(struct ps_workload *w, unsigned pop, uint32_t
 	}
 	case PS_SOURCE_ROUND_ROBIN:
 	default:
-		addr = ps->next_addr % naddr;
-		ps->next_addr = (addr + 1) % naddr;
+		/* next_addr stays below naddr, so stepping it needs no division. */
+		addr = ps->next_addr;
+		ps->next_addr = addr + 1 < naddr ? addr + 1 : 0;
 		break;
 	}
 	return addr + p->addr_base;

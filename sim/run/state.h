@@ -1,0 +1,107 @@
+/*
+ * What the files of one run share (run.c plays it, close.c ends its
+ * connections): the run's state, its event types and its lanes. Private
+ * to sim/run/.
+ */
+#ifndef PORTSIM_RUN_STATE_H
+#define PORTSIM_RUN_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "wiring.h"
+
+#include "portsim/engine.h"
+#include "portsim/follow.h"
+#include "portsim/host.h"
+#include "portsim/nat.h"
+#include "portsim/trace.h"
+#include "portsim/workload.h"
+
+enum {
+	EV_ARRIVAL,      /* id: population */
+	EV_CLOSE,        /* id: connection, gen: its generation; a connection without keepalive ends */
+	EV_REQUEST_END,  /* id: connection; a keepalive request is done */
+	EV_IDLE_TIMEOUT, /* id: connection, gen: its idle stamp */
+	EV_TW_END,       /* id: connection, gen: its generation */
+	EV_RETRY,        /* id: pending retry slot */
+	EV_NAT_EXPIRE,   /* id: NAT mapping, gen: its generation; its linger and hold are over */
+	EV_TW_HELD       /* + the socket mode; id: address << 16 | port index, gen: destination (a ps_tw) */
+};
+
+/* TIME_WAIT ends this far apart in the lane are fetched ahead: their pool bits are far apart in memory. */
+#define TW_PREFETCH_AHEAD 16
+
+/*
+ * Lanes for events that come in time order: lane 0 TIME_WAIT expiry; lane
+ * 1 + 2i the ends of population i's connections or requests when its
+ * duration is fixed; lane 2 + 2i its idle timeouts; lane 1 + 2n + i (n
+ * populations) its next arrival, the one pending at a time.
+ */
+#define LANE_TIME_WAIT 0
+#define LANE_END(pop) (1 + 2 * (pop))
+#define LANE_IDLE(pop) (2 + 2 * (pop))
+#define LANE_ARRIVAL(r, pop) (1 + 2 * (r)->cfg->workload.npop + (pop))
+
+#define NONE UINT32_MAX
+
+/* What the run keeps per connection slot beyond the host's record. */
+struct slot {
+	uint32_t pop, dst;
+	uint32_t requests;         /* keepalive: requests served */
+	uint32_t prev, next;       /* keepalive: idle list links */
+	uint32_t idle_stamp;       /* matches the pending idle timeout while idle */
+	uint32_t nat_map;          /* the NAT mapping, when there is a NAT */
+	bool idle, client_closes;
+	bool nat_idle;             /* the pending idle timeout is the NAT's, not the pool's */
+};
+
+/* An attempt that failed and waits for its next try. */
+struct retry {
+	struct ps_attempt a;
+	uint32_t pop, tries, next_free;
+};
+
+struct run {
+	const struct ps_run_config *cfg;
+	struct ps_engine engine;
+	struct ps_host host;
+	struct ps_workload wl;
+	struct ps_metrics *m;
+	struct ps_observe *obs;
+	bool observe;                /* obs is filled: only compare reports it */
+	struct ps_trace trace;
+	bool tracing;
+	bool events;                 /* events.csv: a TIME_WAIT end names its connection, so it keeps its slot */
+	ps_time end, time_wait;
+	uint64_t serial;
+	struct slot *slots;
+	uint32_t nslots;
+	uint32_t *idle_head[PS_MAX_POPULATIONS]; /* keepalive populations: per destination */
+	uint32_t idle_stamp;
+	struct retry *retries;
+	uint32_t nretries, retries_cap, free_retry;
+	bool has_nat;
+	struct ps_nat nat;
+	struct ps_host_stats *hosts; /* [sources] with a NAT */
+	uint32_t nhosts;
+	struct ps_follow *follow;    /* explain, --follow-port; NULL in plain runs */
+};
+
+static inline void ps_run_note_occupancy(struct run *r)
+{
+	ps_metrics_occupancy(r->m, r->host.established, r->host.time_wait, ps_host_ports_in_use(&r->host));
+}
+
+/* ---- close.c: how a connection ends ---- */
+
+/* Closes a connection from the side the attempt drew; TIME_WAIT if the client closed. 0, or -1 (memory). */
+int ps_run_close(struct run *r, uint32_t conn, bool client_closes);
+
+/* A TIME_WAIT kept in its connection slot (EV_TW_END) is over, unless the event is stale. */
+void ps_run_time_wait_end(struct run *r, const struct ps_event *ev);
+
+/* A TIME_WAIT the lane holds (EV_TW_HELD + mode) is over. */
+void ps_run_time_wait_held(struct run *r, const struct ps_event *ev);
+
+#endif
