@@ -86,9 +86,17 @@ static const char *const windows_settings[] = {
 	NULL,
 };
 
+/*
+ * ns-3 (nsnam/ns-3-dev-git, src/internet/model/tcp-socket-base.cc):
+ * TcpSocketBase::TimeWait() schedules CloseAndNotify after
+ * Seconds(2 * m_msl), m_msl being the MaxSegLifetime attribute (default
+ * 120 s). Client and server are the same TcpSocketBase, so a server that
+ * closes first also holds TIME_WAIT for 240 s.
+ */
 static const char *const ns3_settings[] = {
 	"port_range", "49152-65535",
 	"time_wait_s", "240",
+	"peer_time_wait_s", "240",
 	"tw_reuse", "0",
 	"unique", "port",
 	"local_time_wait", "true",
@@ -157,7 +165,7 @@ const struct ps_profile ps_profiles[] = {
 	{
 		.name = "ns3",
 		.summary = "ns-3: one sequential counter per node, first port 49153, TIME_WAIT 240 s, one socket per port",
-		.source = "docs/profiles.md#ns3; src/internet/model/ipv4-end-point-demux.cc; TcpSocketBase MaxSegLifetime 120 s",
+		.source = "docs/profiles.md#ns3; src/internet/model/ipv4-end-point-demux.cc; tcp-socket-base.cc TimeWait(): 2 x MaxSegLifetime (120 s), both ends",
 		.settings = ns3_settings,
 	},
 	{
