@@ -100,6 +100,7 @@ struct ps_nat_settings {
 	bool block_random, dynamic;
 	uint32_t sharing_ratio;
 	uint32_t pool_size;          /* azure: VMs in the backend pool; 0 = the inside hosts */
+	uint32_t ports_per_instance; /* azure: allocatedOutboundPorts; 0 = the default allocation */
 	uint32_t per_destination_limit; /* mappings per (external address, destination); 0 = none */
 	int drop_error;              /* index into the drop error names */
 };

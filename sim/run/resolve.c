@@ -158,7 +158,8 @@ static void resolve_nat(const struct ps_scenario *sc, struct ps_run_config *cfg)
 		.seed = sc->seed,
 	};
 	if (cfg->nat.block_size == 0)
-		cfg->nat.block_size = ps_preset_azure_ports_per_vm(ns->pool_size ? ns->pool_size : inside);
+		cfg->nat.block_size = ps_preset_azure_snat_ports(ns->pool_size ? ns->pool_size : inside, ns->addresses,
+								 ns->ports_per_instance);
 	cfg->nat_ops = ps_nat_find(ns->allocator);
 }
 

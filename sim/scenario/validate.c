@@ -62,8 +62,15 @@ static int validate_nat(const struct ps_scenario *sc, char *err, size_t size)
 		return -1;
 	}
 	if (!strcmp(nt->allocator, "pba")) {
+		uint32_t vms = nt->pool_size ? nt->pool_size : inside;
+		char why[PS_ERR_MAX / 2];
+		if (nt->block_size == 0 && ps_preset_azure_check(nt->ports_per_instance, vms, nt->addresses, range, why,
+								 sizeof(why)) != 0) {
+			snprintf(err, size, "%s: [nat] ports_per_instance = %u: %s", n, nt->ports_per_instance, why);
+			return -1;
+		}
 		uint32_t block = nt->block_size ? nt->block_size
-						: ps_preset_azure_ports_per_vm(nt->pool_size ? nt->pool_size : inside);
+						: ps_preset_azure_snat_ports(vms, nt->addresses, nt->ports_per_instance);
 		if (block > range) {
 			snprintf(err, size,
 				 "%s: [nat] pba: blocks of %u ports%s do not fit port_range %u-%u (%u ports); "
