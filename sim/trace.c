@@ -128,7 +128,8 @@ int ps_summary_write(const char *dir, const char *scenario, const char *strategy
 		     ps_time duration, const struct ps_metrics *m, uint64_t events, double wall_s)
 {
 	struct ps_csv c;
-	if (ps_csv_open(&c, dir, "summary.csv", PS_SUMMARY_HEADER) != 0)
+	if (ps_csv_open(&c, dir, "summary.csv",
+			m->has_cap ? PS_SUMMARY_HEADER "," PS_SUMMARY_CAP_COLUMN : PS_SUMMARY_HEADER) != 0)
 		return -1;
 	char dur[32], first[32] = "";
 	ps_time_format(dur, sizeof(dur), duration);
@@ -138,10 +139,13 @@ int ps_summary_write(const char *dir, const char *scenario, const char *strategy
 	fprintf(c.f,
 		"%s,%s,%" PRIu64 ",%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f,%s,%" PRIu64 ",%" PRIu64
 		",%" PRIu64 ",%.3f,%u,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-		",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.3f\n",
+		",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.3f",
 		scenario, strategy, seed, dur, m->attempts, m->successes, m->failures, ratio, first,
 		m->peak_established, m->peak_time_wait, m->peak_ports_in_use, ps_metrics_probes_mean(m),
 		ps_metrics_probes_quantile(m, 0.99), m->probes_max, m->tw_takeovers, m->requests, m->reused,
 		m->retries, m->abandoned, m->nat_failures, m->peak_nat_mappings, events, wall_s);
+	if (m->has_cap)
+		fprintf(c.f, ",%" PRIu64, m->cap_failures);
+	fputc('\n', c.f);
 	return ps_csv_commit(&c);
 }

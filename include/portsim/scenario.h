@@ -83,6 +83,7 @@ struct ps_population {
 	uint32_t retries;       /* extra tries after a failed connect */
 	enum ps_backoff retry_backoff;
 	double retry_delay_s;   /* fixed delay, or the first delay, doubling */
+	uint32_t max_connections; /* open at once per host; 0 = no cap */
 };
 
 /* The [nat] section: a NAT between the inside hosts and the destinations. */
@@ -122,6 +123,7 @@ struct ps_scenario {
 	uint32_t addresses;
 	double time_wait_s;
 	double peer_time_wait_s;          /* the server's TIME_WAIT when it closes first */
+	uint32_t hz;                      /* the kernel's timer frequency TIME_WAIT ends on; 0 = exactly */
 	enum ps_unique unique;
 	enum ps_tw_reuse tw_reuse;
 	double tw_reuse_delay_ms;

@@ -22,6 +22,8 @@
 	"first_failure_s,peak_established,peak_time_wait,peak_ports_in_use,probes_mean," \
 	"probes_p99,probes_max,tw_takeovers,requests,reused,retries,abandoned,nat_failures," \
 	"peak_nat_mappings,events,wall_s"
+/* summary.csv's last column when a population has max_connections, so that other runs keep their bytes. */
+#define PS_SUMMARY_CAP_COLUMN "cap_failures"
 #define PS_HOSTS_HEADER \
 	"host,inside_addr,population,attempts,failures,nat_failures,peak_established"
 

@@ -31,6 +31,7 @@ enum metric {
 	M_NAT_FAILURES,
 	M_PEAK_NAT_MAPPINGS,
 	M_EVENTS,
+	M_CAP_FAILURES,
 	M_COUNT
 };
 
@@ -56,6 +57,7 @@ static const char *const metric_names[M_COUNT] = {
 	[M_NAT_FAILURES] = "nat_failures",
 	[M_PEAK_NAT_MAPPINGS] = "peak_nat_mappings",
 	[M_EVENTS] = "events",
+	[M_CAP_FAILURES] = "cap_failures",
 };
 
 static const char *const op_names[] = {
@@ -324,6 +326,7 @@ int ps_claim_metric(const struct ps_run_result *res, const char *metric, double 
 	case M_NAT_FAILURES: *value = (double)m->nat_failures; break;
 	case M_PEAK_NAT_MAPPINGS: *value = (double)m->peak_nat_mappings; break;
 	case M_EVENTS: *value = (double)res->events; break;
+	case M_CAP_FAILURES: *value = (double)m->cap_failures; break;
 	case M_COUNT: return -1;
 	}
 	return 1;

@@ -10,9 +10,17 @@
 
 #include <string.h>
 
+/*
+ * hz: CONFIG_HZ, 250 in the kernels of Debian, Ubuntu and Fedora (and of
+ * the machine the kernel check ran on: 6.18, CONFIG_HZ=250). TIME_WAIT
+ * (TCP_TIMEWAIT_LEN, include/net/tcp.h) is a timer on the timer wheel,
+ * kernel/time/timer.c calc_wheel_index: 15,000 jiffies land in level 3,
+ * buckets of 512 jiffies = 2.048 s (include/portsim/tw_timer.h).
+ */
 static const char *const linux_settings[] = {
 	"port_range", "32768-60999",
 	"time_wait_s", "60",
+	"hz", "250",
 	"tw_reuse", "2",
 	"tw_reuse_delay_ms", "1000",
 	"unique", "4tuple",

@@ -6,6 +6,8 @@
  */
 #include "wiring.h"
 
+#include "conn_cap.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -18,6 +20,7 @@
 #include "portsim/interrupt.h"
 #include "portsim/nat.h"
 #include "portsim/trace.h"
+#include "portsim/tw_timer.h"
 #include "portsim/workload.h"
 
 enum {
@@ -77,6 +80,7 @@ struct run {
 	struct retry *retries;
 	uint32_t nretries, retries_cap, free_retry;
 	bool has_nat;
+	struct ps_conn_cap cap;
 	struct ps_nat nat;
 	struct ps_host_stats *hosts; /* [sources] with a NAT */
 	uint32_t nhosts;
@@ -173,10 +177,11 @@ static int close_conn(struct run *r, uint32_t conn, bool client_closes)
 		return -1;
 	if (nat_close(r, conn, udp) != 0)
 		return -1;
+	ps_conn_cap_count(&r->cap, r->slots[conn].pop, addr, -1);
 	if (ps_host_close(&r->host, conn, r->engine.now, client_closes)) {
 		note_occupancy(r);
-		return ps_engine_schedule_lane(&r->engine, LANE_TIME_WAIT, r->engine.now + r->time_wait,
-					       EV_TW_END, conn, gen);
+		return ps_engine_schedule_lane(&r->engine, LANE_TIME_WAIT,
+					       ps_tw_timer_end(r->engine.now, r->time_wait, r->cfg->hz), EV_TW_END, conn, gen);
 	}
 	note_release(r, udp ? PS_MODE_UDP : PS_MODE_CONNECT, addr, idx);
 	return 0;
@@ -236,8 +241,10 @@ static int serve(struct run *r, unsigned pop, const struct ps_attempt *a, uint32
 		}
 	}
 	uint64_t serial = ++r->serial;
-	struct ps_open_result res;
-	if (ps_host_open(&r->host, a->mode, a->addr, a->dst, now, serial, pop, &res) != 0)
+	struct ps_open_result res = { .err = PS_CONN_LIMIT };
+	bool capped = ps_conn_cap_full(&r->cap, pop, a->addr);
+	r->m->cap_failures += capped;
+	if (!capped && ps_host_open(&r->host, a->mode, a->addr, a->dst, now, serial, pop, &res) != 0)
 		return -1;
 	const struct ps_endpoint *d = &r->cfg->workload.dsts[a->dst];
 	uint32_t src_ip = r->host.cfg.first_ip + a->addr;
@@ -300,6 +307,7 @@ static int serve(struct run *r, unsigned pop, const struct ps_attempt *a, uint32
 		if (r->nat.live_maps > r->m->peak_nat_mappings)
 			r->m->peak_nat_mappings = r->nat.live_maps;
 	}
+	ps_conn_cap_count(&r->cap, pop, a->addr, +1);
 	uint32_t gen = ps_host_conn(&r->host, res.conn)->gen;
 	return schedule_end(r, pop, now + a->duration, p->keepalive ? EV_REQUEST_END : EV_CLOSE,
 			    res.conn, gen);
@@ -467,6 +475,7 @@ static void run_fini(struct run *r)
 	if (r->has_nat)
 		ps_nat_fini(&r->nat);
 	free(r->hosts);
+	ps_conn_cap_fini(&r->cap);
 }
 
 /* Everything but the trace files; 0, or -1 with err filled. */
@@ -479,6 +488,11 @@ static int run_init(struct run *r, const struct ps_run_config *cfg, char *err, s
 	r->free_retry = NONE;
 	r->has_nat = cfg->has_nat;
 	r->nhosts = cfg->host.naddrs;
+	if (ps_conn_cap_init(&r->cap, cfg) != 0) {
+		snprintf(err, size, "out of memory");
+		return -1;
+	}
+	r->m->has_cap = r->cap.on;
 	if (ps_workload_init(&r->wl, wc, err, size) != 0)
 		return -1;
 	if (ps_engine_init(&r->engine, 1 + 2 * wc->npop) != 0) {

@@ -77,6 +77,9 @@ const struct key ps_sc_keys[] = {
 	{ SEC_HOST, "peer_time_wait_s", T_NUMBER, "seconds", "60", "0", "3600", NULL,
 	  "How long a server that closes first holds the 4-tuple in TIME_WAIT; reusing it meanwhile is counted as a collision, not refused.",
 	  SC(peer_time_wait_s) },
+	{ SEC_HOST, "hz", T_U32, "ticks per second", "0", "0", "10000", NULL,
+	  "Linux's CONFIG_HZ: a TIME_WAIT ends on the kernel's timer wheel, rounded up to the wheel's bucket (2.048 s for 60 s at 250); 0 = exactly time_wait_s.",
+	  SC(hz) },
 	{ SEC_HOST, "addresses", T_U32, NULL, "1", "1", "256", NULL,
 	  "Number of source addresses the host allocates ports on.", SC(addresses) },
 	{ SEC_HOST, "unique", T_ENUM, NULL, "4tuple", NULL, NULL, unique_values,
@@ -253,6 +256,9 @@ const struct key ps_sc_keys[] = {
 	  "Delay between tries: always retry_delay_s, or doubling from it.", POP(retry_backoff) },
 	{ SEC_WORKLOAD, "retry_delay_s", T_NUMBER, "seconds", "1", "0", "3600", NULL,
 	  "The delay before the first retry.", POP(retry_delay_s) },
+	{ SEC_WORKLOAD, "max_connections", T_U32, "connections", "0", "0", "16777216", NULL,
+	  "Most connections open at once on each of the population's hosts (behind a NAT each inside host; App Service: 1920 per B1/S1/P1 instance); one more fails at once with CONN_LIMIT, counted in summary.csv's cap_failures. 0 = no cap.",
+	  POP(max_connections) },
 };
 
 const size_t ps_sc_nkeys = sizeof(ps_sc_keys) / sizeof(ps_sc_keys[0]);
