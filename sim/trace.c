@@ -129,7 +129,7 @@ int ps_summary_write(const char *dir, const char *scenario, const char *strategy
 {
 	struct ps_csv c;
 	if (ps_csv_open(&c, dir, "summary.csv",
-			m->has_cap ? PS_SUMMARY_HEADER "," PS_SUMMARY_CAP_COLUMN : PS_SUMMARY_HEADER) != 0)
+			m->has_cap ? PS_SUMMARY_HEADER_CAP : PS_SUMMARY_HEADER) != 0)
 		return -1;
 	char dur[32], first[32] = "";
 	ps_time_format(dur, sizeof(dur), duration);
@@ -139,13 +139,13 @@ int ps_summary_write(const char *dir, const char *scenario, const char *strategy
 	fprintf(c.f,
 		"%s,%s,%" PRIu64 ",%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f,%s,%" PRIu64 ",%" PRIu64
 		",%" PRIu64 ",%.3f,%u,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-		",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.3f",
+		",%" PRIu64 ",%" PRIu64,
 		scenario, strategy, seed, dur, m->attempts, m->successes, m->failures, ratio, first,
 		m->peak_established, m->peak_time_wait, m->peak_ports_in_use, ps_metrics_probes_mean(m),
 		ps_metrics_probes_quantile(m, 0.99), m->probes_max, m->tw_takeovers, m->requests, m->reused,
-		m->retries, m->abandoned, m->nat_failures, m->peak_nat_mappings, events, wall_s);
+		m->retries, m->abandoned, m->nat_failures, m->peak_nat_mappings);
 	if (m->has_cap)
 		fprintf(c.f, ",%" PRIu64, m->cap_failures);
-	fputc('\n', c.f);
+	fprintf(c.f, ",%" PRIu64 ",%.3f\n", events, wall_s);
 	return ps_csv_commit(&c);
 }

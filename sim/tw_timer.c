@@ -8,6 +8,8 @@
  */
 #include "portsim/tw_timer.h"
 
+#include <math.h>
+
 #define LVL_CLK_SHIFT 3
 #define LVL_SIZE 64u
 
@@ -24,6 +26,16 @@ unsigned ps_tw_timer_level(uint64_t jiffies, uint32_t hz)
 	while (lvl + 1 < depth && jiffies >= lvl_start(lvl + 1))
 		lvl++;
 	return lvl;
+}
+
+double ps_tw_timer_mean_s(double time_wait_s, uint32_t hz)
+{
+	if (hz == 0 || !(time_wait_s > 0))
+		return time_wait_s;
+	/* The expiry's bucket minus the exact end is uniform over 1..G jiffies, the close's jiffy over [0, 1): G / 2. */
+	double timeo = ceil(time_wait_s * hz);
+	double gran = (double)(1ULL << (ps_tw_timer_level((uint64_t)timeo, hz) * LVL_CLK_SHIFT));
+	return (timeo + gran / 2) / hz;
 }
 
 ps_time ps_tw_timer_end(ps_time close, ps_time time_wait, uint32_t hz)

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 
 #include "portsim/run.h"
@@ -78,6 +79,16 @@ static void test_lifetimes_lie_in_one_bucket_and_never_shrink(void **state)
 	}
 }
 
+static void test_the_closed_forms_mean(void **state)
+{
+	(void)state;
+	assert_true(ps_tw_timer_mean_s(60, 0) == 60);
+	assert_true(fabs(ps_tw_timer_mean_s(60, 250) - 61.024) < 1e-9);
+	assert_true(fabs(ps_tw_timer_mean_s(60, 100) - 62.56) < 1e-9);
+	assert_true(fabs(ps_tw_timer_mean_s(60, 1000) - 62.048) < 1e-9);
+	assert_true(ps_tw_timer_mean_s(0, 250) == 0);
+}
+
 /* A run with the linux profile keeps every entry past 60 s: at 61 s none of 6,100 has ended yet. */
 static void test_linux_profile_runs_on_the_wheel(void **state)
 {
@@ -102,6 +113,7 @@ int main(void)
 		cmocka_unit_test(test_60_s_lands_in_the_level_of_the_kernels_table),
 		cmocka_unit_test(test_hz_250_ends_on_2048_ms_boundaries),
 		cmocka_unit_test(test_lifetimes_lie_in_one_bucket_and_never_shrink),
+		cmocka_unit_test(test_the_closed_forms_mean),
 		cmocka_unit_test(test_linux_profile_runs_on_the_wheel),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,13 +17,18 @@
 #define PS_EVENTS_HEADER \
 	"t_s,conn_id,event,src_addr,src_port,dst_addr,dst_port,probes,error,nat_addr,nat_port"
 #define PS_PORTS_HEADER "t_s,port,ports,in_use"
-#define PS_SUMMARY_HEADER \
+#define PS_SUMMARY_HEADER_HEAD \
 	"scenario,strategy,seed,duration_s,attempts,successes,failures,failure_ratio," \
 	"first_failure_s,peak_established,peak_time_wait,peak_ports_in_use,probes_mean," \
 	"probes_p99,probes_max,tw_takeovers,requests,reused,retries,abandoned,nat_failures," \
-	"peak_nat_mappings,events,wall_s"
-/* summary.csv's last column when a population has max_connections, so that other runs keep their bytes. */
+	"peak_nat_mappings"
+#define PS_SUMMARY_HEADER PS_SUMMARY_HEADER_HEAD ",events,wall_s"
+/*
+ * summary.csv's header when a population has max_connections: cap_failures
+ * before events (wall_s stays last), so that other runs keep their bytes.
+ */
 #define PS_SUMMARY_CAP_COLUMN "cap_failures"
+#define PS_SUMMARY_HEADER_CAP PS_SUMMARY_HEADER_HEAD "," PS_SUMMARY_CAP_COLUMN ",events,wall_s"
 #define PS_HOSTS_HEADER \
 	"host,inside_addr,population,attempts,failures,nat_failures,peak_established"
 

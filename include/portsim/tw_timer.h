@@ -35,6 +35,13 @@
  */
 ps_time ps_tw_timer_end(ps_time close, ps_time time_wait, uint32_t hz);
 
+/*
+ * The mean TIME_WAIT in seconds over close times spread evenly across the
+ * wheel's buckets, for the closed forms: time_wait_s for hz = 0, else
+ * ceil(time_wait_s x hz) / hz plus half a bucket (61.024 s for 60 s at 250).
+ */
+double ps_tw_timer_mean_s(double time_wait_s, uint32_t hz);
+
 /* The wheel level a timeout of `jiffies` is filed in: its buckets are 8^level jiffies wide. */
 unsigned ps_tw_timer_level(uint64_t jiffies, uint32_t hz);
 
