@@ -131,6 +131,10 @@ struct ps_scenario {
 	double resalt_s;                  /* linux: becomes params.resalt_ns */
 	struct ps_alloc_params params;
 	uint64_t explicit_keys[2];        /* bit per schema key set by the user, which a profile leaves alone */
+	/* Where a whole-scenario check finds the value it refuses: the file read last, and the line of it
+	 * that set each [run], [host] and [nat] key (by schema index; 0: a default, a profile or --set). */
+	char origin[PS_PATH_MAX];
+	uint32_t key_line[128];
 	/* [nat] */
 	struct ps_nat_settings nat;
 	/* [workload.NAME] */

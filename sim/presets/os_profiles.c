@@ -132,7 +132,8 @@ const struct ps_profile ps_profiles[] = {
 	{
 		.name = "linux",
 		.summary = "Linux 5.18 and later (6.x): connect() per destination, bind(0) odd ports first, UDP random",
-		.source = "docs/profiles.md#linux; net/ipv4/inet_hashtables.c, inet_connection_sock.c, udp.c; TCP_TIMEWAIT_LEN",
+		.source = "docs/profiles.md#linux; net/ipv4/inet_hashtables.c, inet_connection_sock.c, udp.c; TCP_TIMEWAIT_LEN; "
+		  "kernel/time/timer.c calc_wheel_index (TIME_WAIT ends in 2.048 s batches at CONFIG_HZ 250)",
 		.settings = linux_settings,
 	},
 	{

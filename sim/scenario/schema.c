@@ -264,6 +264,8 @@ const struct key ps_sc_keys[] = {
 const size_t ps_sc_nkeys = sizeof(ps_sc_keys) / sizeof(ps_sc_keys[0]);
 _Static_assert(sizeof(ps_sc_keys) / sizeof(ps_sc_keys[0]) <= PS_SC_KEYS_MAX,
 	       "explicit_keys needs one bit per key");
+_Static_assert(PS_SC_KEYS_MAX <= sizeof(((struct ps_scenario *)0)->key_line) / sizeof(uint32_t),
+	       "key_line needs one line per key");
 
 const char *const ps_sc_section_names[] = { "run", "host", "nat", "workload" };
 
