@@ -62,7 +62,7 @@ static int read_table(struct ps_tw_watch *w)
 		rc = push(w, k);
 	}
 	fclose(f);
-	if (rc == 0)
+	if (rc == 0 && w->ncur > 1)
 		qsort(w->cur, w->ncur, sizeof(*w->cur), cmp_key);
 	return rc;
 }
