@@ -135,7 +135,10 @@ int ps_summary_write(const char *dir, const char *scenario, const char *strategy
 		     ps_time duration, const struct ps_metrics *m, uint64_t events, double wall_s)
 {
 	struct ps_csv c;
-	if (ps_csv_open(&c, dir, "summary.csv", m->nat ? PS_SUMMARY_NAT_HEADER : PS_SUMMARY_HEADER) != 0)
+	char header[sizeof(PS_SUMMARY_NAT_HEADER) + sizeof(PS_SUMMARY_CAP_COLUMN) + 1];
+	snprintf(header, sizeof(header), "%s%s%s,wall_s", PS_SUMMARY_COLUMNS, m->nat ? "," PS_SUMMARY_NAT_COLUMNS : "",
+		 m->has_cap ? "," PS_SUMMARY_CAP_COLUMN : "");
+	if (ps_csv_open(&c, dir, "summary.csv", header) != 0)
 		return -1;
 	char dur[32], first[32] = "";
 	ps_time_format(dur, sizeof(dur), duration);
@@ -158,6 +161,8 @@ int ps_summary_write(const char *dir, const char *scenario, const char *strategy
 		fprintf(c.f, ",%" PRIu64 ",%" PRIu64 ",%u,%u,%s", m->peak_nat_live, m->peak_nat_lingering,
 			m->nat_min_free, m->nat_pool_ports, drop);
 	}
+	if (m->has_cap)
+		fprintf(c.f, ",%" PRIu64, m->cap_failures);
 	fprintf(c.f, ",%.3f\n", wall_s);
 	return ps_csv_commit(&c);
 }

@@ -70,6 +70,7 @@ const char *ps_err_name(enum ps_err e)
 		[PS_NAT_INSERT_FAILED] = "insert_failed",
 		[PS_NAT_PORT_ALLOCATION] = "ErrorPortAllocation",
 		[PS_NAT_OUT_OF_RESOURCES] = "OUT_OF_RESOURCES",
+		[PS_CONN_LIMIT] = "CONN_LIMIT",
 	};
 
 	if ((unsigned)e >= PS_ERR_COUNT)

@@ -167,6 +167,29 @@ static void test_azure_preallocation_follows_the_pool_size_table(void **state)
 	}
 }
 
+/* Each frontend IP adds the table's share, up to 1,024 per VM; a manual share replaces it. */
+static void test_azure_frontend_ips_multiply_the_default_share(void **state)
+{
+	(void)state;
+	const struct { const char *nat; unsigned ports; } cases[] = {
+		{ "preset = azure-lb-outbound\npool_size = 100", 512 },
+		{ "preset = azure-lb-outbound\npool_size = 100\naddresses = 2", 1024 },
+		{ "preset = azure-lb-outbound\npool_size = 100\naddresses = 3", 1024 },
+		{ "preset = azure-lb-outbound\npool_size = 300\naddresses = 3", 384 },
+		{ "preset = azure-lb-outbound\npool_size = 100\nports_per_instance = 640", 640 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[1024];
+		struct ps_run_result res;
+		held(text, sizeof(text), cases[i].nat, 1, cases[i].ports + 10, "destinations = 1");
+		pst_run_ini(text, &res);
+		if (res.m.successes != cases[i].ports)
+			fail_msg("%s: %llu ports per VM, expected %u", cases[i].nat, (unsigned long long)res.m.successes,
+				 cases[i].ports);
+		ps_run_result_fini(&res);
+	}
+}
+
 static void test_nf_nat_gives_up_after_248_probes_with_ports_left(void **state)
 {
 	(void)state;
@@ -389,6 +412,7 @@ int main(void)
 		cmocka_unit_test(test_azure_nat_gateway_caps_one_destination_at_50000_per_address),
 		cmocka_unit_test(test_a_flow_reopened_while_its_mapping_lingers_keeps_its_external_port),
 		cmocka_unit_test(test_azure_preallocation_follows_the_pool_size_table),
+		cmocka_unit_test(test_azure_frontend_ips_multiply_the_default_share),
 		cmocka_unit_test(test_nf_nat_gives_up_after_248_probes_with_ports_left),
 		cmocka_unit_test(test_nf_nat_keeps_the_inside_port_when_it_can),
 		cmocka_unit_test(test_nf_nat_runs_match_a_port_by_port_walk),

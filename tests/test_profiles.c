@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "portsim/run.h"
 #include "portsim/scenario.h"
@@ -93,6 +94,19 @@ static void test_openbsd_gives_its_range_less_the_bad_ports(void **state)
 	check(&(struct expectation){ "openbsd", "port_range = 40000-49151", 9152, 0 });
 }
 
+/* ns-3's server is a TcpSocketBase too: it holds TIME_WAIT for 2 x MaxSegLifetime = 240 s, as the client does. */
+static void test_ns3_server_time_wait_is_2_msl(void **state)
+{
+	(void)state;
+	struct ps_scenario *sc = pst_scenario("[host]\nprofile = ns3\n[workload.c]\n");
+	assert_true(sc->time_wait_s == 240);
+	assert_true(sc->peer_time_wait_s == 240);
+	free(sc);
+	sc = pst_scenario("[host]\nprofile = linux\n[workload.c]\n");
+	assert_true(sc->peer_time_wait_s == 60);
+	free(sc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -102,6 +116,7 @@ int main(void)
 		cmocka_unit_test(test_macos_gives_16384_ports_in_total),
 		cmocka_unit_test(test_port_level_systems_give_the_range_once),
 		cmocka_unit_test(test_openbsd_gives_its_range_less_the_bad_ports),
+		cmocka_unit_test(test_ns3_server_time_wait_is_2_msl),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

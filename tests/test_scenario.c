@@ -831,6 +831,9 @@ static void round_trip(const struct ps_scenario *sc, struct ps_scenario *back)
 	free(text);
 	/* The formatted text spells every key, so all of them come back as set by the user. */
 	memcpy(back->explicit_keys, sc->explicit_keys, sizeof(back->explicit_keys));
+	/* Where each value was read (file and line) is the text's, not the scenario's. */
+	memcpy(back->origin, sc->origin, sizeof(back->origin));
+	memcpy(back->key_line, sc->key_line, sizeof(back->key_line));
 }
 
 static void test_format_round_trips_the_default_scenario(void **state)

@@ -58,6 +58,8 @@ struct ps_run_config {
 	uint64_t seed;
 	/* the observers */
 	ps_time peer_time_wait;          /* the server's TIME_WAIT when it closes first */
+	uint32_t hz;                     /* TIME_WAIT ends on this timer wheel (tw_timer.h); 0 = exactly */
+	uint32_t max_connections[PS_MAX_POPULATIONS]; /* open at once per host of each population; 0 = no cap */
 	/* the components */
 	struct ps_host_config host;
 	bool has_nat;

@@ -27,12 +27,16 @@
  *
  * The outputs are events.csv, in the schema of `portsim run --events`, and
  * summary.csv. Times are the real elapsed times since the start. What the
- * kernel does not show is not invented: probes is 0, there are no tw_end
- * rows (TIME_WAIT expiry is not observable without polling the socket
- * table). tw_takeover rows, peak_time_wait and peak_ports_in_use are
- * inferred: a client-closed 4-tuple counts as TIME_WAIT for time_wait_s
- * after its close, and a new connection on that 4-tuple within that time
- * is a takeover (the kernel only hands it out by taking the entry over).
+ * kernel does not show is not invented: probes is 0, and without tw_ends
+ * there are no tw_end rows. tw_takeover rows, peak_time_wait and
+ * peak_ports_in_use are inferred: a client-closed 4-tuple counts as
+ * TIME_WAIT for time_wait_s after its close, and a new connection on that
+ * 4-tuple within that time is a takeover (the kernel only hands it out by
+ * taking the entry over). With tw_ends the namespace's /proc/net/tcp is
+ * polled every PS_KERNEL_TW_POLL_MS (and never more than half the time a
+ * reading takes) instead: an entry ends, with a tw_end row, at the first
+ * reading that lacks it, which is what shows the timer wheel's batches
+ * (docs/profiles.md#time_wait-on-the-timer-wheel).
  *
  * With `fast`, nobody waits for an arrival's time: opens and closes keep
  * their order but run back to back. That is faithful only where nothing
@@ -60,12 +64,14 @@
 #define PS_KERNEL_MAX_ATTEMPTS 2000000u
 #define PS_KERNEL_MAX_DESTINATIONS 4096u
 #define PS_KERNEL_SLACK_S 60.0
+#define PS_KERNEL_TW_POLL_MS 5
 
 struct ps_kernel_options {
 	const char *out_dir; /* NULL: write no files */
 	double limit_s;      /* refuse a scenario whose duration_s exceeds this; 0: no limit */
 	bool fast;           /* keep the order of opens and closes, not their times */
 	bool progress;       /* progress lines on stderr */
+	bool tw_ends;        /* poll /proc/net/tcp and write tw_end rows when TIME_WAIT entries end */
 };
 
 struct ps_kernel_result {

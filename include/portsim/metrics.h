@@ -17,6 +17,8 @@ struct ps_metrics {
 	uint64_t retries;    /* connection attempts that were retries */
 	uint64_t abandoned;  /* requests that got no connection after all their tries */
 	uint64_t nat_failures;   /* attempts the NAT dropped (no external port) */
+	bool has_cap;            /* a population has max_connections: summary.csv gains cap_failures */
+	uint64_t cap_failures;   /* attempts refused by max_connections */
 	uint64_t nat_idle_drops; /* pooled connections whose NAT mapping idled out */
 	uint64_t peak_nat_mappings;
 	uint32_t nat_probes_max;  /* most candidates the NAT examined for one mapping */

@@ -46,11 +46,43 @@ const struct ps_profile *ps_nat_preset_find(const char *name);
 uint32_t ps_nat_preset_max_addresses(const char *name);
 
 /*
- * Azure Load Balancer's default outbound SNAT ports per VM for a backend
- * pool of pool_size VMs (Microsoft Learn, load-balancer-outbound-connections,
- * "Default port allocation"): up to 50 VMs 1024, 100: 512, 200: 256,
- * 400: 128, 800: 64, more: 32. Returns the ports per VM.
+ * Azure Load Balancer outbound SNAT (docs/profiles.md#azure-lb-outbound;
+ * learn.microsoft.com/azure/load-balancer/load-balancer-outbound-connections
+ * and .../outbound-rules).
+ */
+#define PS_AZURE_PORTS_PER_FRONTEND_IP 64000 /* SNAT ports each frontend IP provides */
+#define PS_AZURE_DEFAULT_PORTS_CAP 1024      /* the default allocation's most per VM, over all frontend IPs */
+#define PS_AZURE_PORT_GRANULE 8              /* allocatedOutboundPorts must be a multiple of it */
+
+/*
+ * Azure's default SNAT ports per VM and frontend IP for a backend pool of
+ * pool_size VMs ("Default port allocation" table): up to 50 VMs 1024,
+ * 100: 512, 200: 256, 400: 128, 800: 64, more: 32. Returns the ports.
  */
 uint32_t ps_preset_azure_ports_per_vm(uint32_t pool_size);
+
+/*
+ * The default allocation over frontends frontend IPs: the table's share
+ * once per frontend IP, at most PS_AZURE_DEFAULT_PORTS_CAP. Returns the
+ * ports per VM.
+ */
+uint32_t ps_preset_azure_default_ports(uint32_t pool_size, uint32_t frontends);
+
+/*
+ * SNAT ports per VM of an outbound rule: manual (allocatedOutboundPorts,
+ * nat.ports_per_instance) when not 0, else the default allocation.
+ */
+uint32_t ps_preset_azure_snat_ports(uint32_t pool_size, uint32_t frontends, uint32_t manual);
+
+/*
+ * Whether Azure (and the model) take allocatedOutboundPorts = manual for
+ * pool_size VMs on frontends frontend IPs of ip_ports SNAT ports each. 0
+ * (always for manual = 0), or -1 with the reason and what is allowed in
+ * why: not a multiple of 8, or manual x pool_size above ip_ports x
+ * frontends, as Azure rejects them; or a share the model cannot place
+ * because it keeps each VM's ports on one frontend IP.
+ */
+int ps_preset_azure_check(uint32_t manual, uint32_t pool_size, uint32_t frontends, uint32_t ip_ports,
+			  char *why, size_t size);
 
 #endif

@@ -83,6 +83,7 @@ struct ps_population {
 	uint32_t retries;       /* extra tries after a failed connect */
 	enum ps_backoff retry_backoff;
 	double retry_delay_s;   /* fixed delay, or the first delay, doubling */
+	uint32_t max_connections; /* open at once per host; 0 = no cap */
 };
 
 /* The [nat] section: a NAT between the inside hosts and the destinations. */
@@ -100,6 +101,7 @@ struct ps_nat_settings {
 	bool block_random, dynamic;
 	uint32_t sharing_ratio;
 	uint32_t pool_size;          /* azure: VMs in the backend pool; 0 = the inside hosts */
+	uint32_t ports_per_instance; /* azure: allocatedOutboundPorts; 0 = the default allocation */
 	uint32_t per_destination_limit; /* mappings per (external address, destination); 0 = none */
 	int drop_error;              /* index into the drop error names */
 };
@@ -121,6 +123,7 @@ struct ps_scenario {
 	uint32_t addresses;
 	double time_wait_s;
 	double peer_time_wait_s;          /* the server's TIME_WAIT when it closes first */
+	uint32_t hz;                      /* the kernel's timer frequency TIME_WAIT ends on; 0 = exactly */
 	enum ps_unique unique;
 	enum ps_tw_reuse tw_reuse;
 	double tw_reuse_delay_ms;
@@ -128,6 +131,10 @@ struct ps_scenario {
 	double resalt_s;                  /* linux: becomes params.resalt_ns */
 	struct ps_alloc_params params;
 	uint64_t explicit_keys[2];        /* bit per schema key set by the user, which a profile leaves alone */
+	/* Where a whole-scenario check finds the value it refuses: the file read last, and the line of it
+	 * that set each [run], [host] and [nat] key (by schema index; 0: a default, a profile or --set). */
+	char origin[PS_PATH_MAX];
+	uint32_t key_line[128];
 	/* [nat] */
 	struct ps_nat_settings nat;
 	/* [workload.NAME] */

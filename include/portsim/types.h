@@ -42,6 +42,7 @@ enum ps_err {
 	PS_NAT_INSERT_FAILED,      /* netfilter: conntrack insert_failed */
 	PS_NAT_PORT_ALLOCATION,    /* AWS NAT Gateway: ErrorPortAllocation */
 	PS_NAT_OUT_OF_RESOURCES,   /* GCP Cloud NAT: OUT_OF_RESOURCES */
+	PS_CONN_LIMIT,             /* the population's cap on open connections (max_connections) */
 	PS_ERR_COUNT
 };
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "portsim/config.h"
+#include "portsim/tw_timer.h"
 
 static const char *const note_texts[PS_CAP_NOTE_COUNT] = {
 	"rfc6056-2 gives up after `tries` random draws, so it fails while ports are still free: "
@@ -229,8 +230,10 @@ static void host_pool(const struct ps_scenario *sc, double target, struct ps_poo
 		double d = mean_duration(p);
 		if (!isfinite(d))
 			b->notes |= PS_CAP_NOTE_NO_MEAN;
-		hold += p->rate_per_s * (d + (tw ? sc->time_wait_s * p->client_closes : 0));
-		linger += p->rate_per_s * (tw ? sc->time_wait_s * p->client_closes : 0);
+		/* TIME_WAIT as long as it lasts on average: on Linux's timer wheel, half a bucket more. */
+		double tw_s = ps_tw_timer_mean_s(sc->time_wait_s, sc->hz);
+		hold += p->rate_per_s * (d + (tw ? tw_s * p->client_closes : 0));
+		linger += p->rate_per_s * (tw ? tw_s * p->client_closes : 0);
 		weight += p->rate_per_s;
 	}
 	b->destinations = any_port_level ? 1 : scaled_destinations(sc);

@@ -36,6 +36,7 @@ enum metric {
 	M_NAT_MIN_FREE_TIGHTEST,
 	M_NAT_POOL_PORTS,
 	M_NAT_FIRST_DROP_S,
+	M_CAP_FAILURES,
 	M_COUNT
 };
 
@@ -66,6 +67,7 @@ static const char *const metric_names[M_COUNT] = {
 	[M_NAT_MIN_FREE_TIGHTEST] = "nat_min_free_tightest",
 	[M_NAT_POOL_PORTS] = "nat_pool_ports",
 	[M_NAT_FIRST_DROP_S] = "nat_first_drop_s",
+	[M_CAP_FAILURES] = "cap_failures",
 };
 
 static const char *const op_names[] = {
@@ -339,6 +341,7 @@ int ps_claim_metric(const struct ps_run_result *res, const char *metric, double 
 	case M_NAT_MIN_FREE_TIGHTEST: *value = (double)m->nat_min_free; break;
 	case M_NAT_POOL_PORTS: *value = (double)m->nat_pool_ports; break;
 	case M_NAT_FIRST_DROP_S: *value = (double)m->nat_first_drop / (double)PS_NS_PER_S; break;
+	case M_CAP_FAILURES: *value = (double)m->cap_failures; break;
 	case M_COUNT: return -1;
 	}
 	return 1;

@@ -110,8 +110,14 @@ static int kernel(const struct ps_cli_parsed *p)
 		return rc;
 	struct ps_kernel_options opt = {
 		.limit_s = ps_cli_number(p, "limit"), .fast = ps_cli_flag(p, "fast"), .progress = ps_cli_progress(p),
+		.tw_ends = ps_cli_flag(p, "tw-ends"),
 	};
 	char err[PS_ERR_MAX];
+	if (opt.tw_ends && opt.fast) {
+		ps_cli_error("kernel: --tw-ends watches TIME_WAIT end in real time; allowed: --tw-ends or --fast, not both");
+		free(sc);
+		return PS_EXIT_USAGE;
+	}
 	/* Refuse before anything is created: a scenario the kernel cannot play, or no kernel to play it. */
 	if (ps_kernel_check(sc, opt.limit_s, err, sizeof(err)) != PS_DONE || !ps_kernel_available(err, sizeof(err))) {
 		ps_cli_error("%s", err);
@@ -140,6 +146,9 @@ static const struct ps_cli_option opts[] = {
 	PS_OPT_FLAG('f', "fast",
 		    "do not wait for each arrival's time: keep only the order of opens and closes (faithful "
 		    "when nothing depends on elapsed time: TIME_WAIT expiry, tw_reuse delay, re-salt)"),
+	PS_OPT_FLAG('w', "tw-ends",
+		    "poll the namespace's /proc/net/tcp every few milliseconds and write a tw_end row when the "
+		    "kernel ends a TIME_WAIT entry (its timer wheel ends them in batches); not with --fast"),
 	PS_OPT_QUIET,
 	PS_OPT_PROGRESS,
 	PS_OPT_END,
@@ -153,7 +162,7 @@ const struct ps_cli_command ps_cmd_kernel = {
 		 "scenario's port range, reserved ports and tw_reuse applied, a listener on every destination "
 		 "(10.0.0.k becomes 127.0.0.k), each connection opened in its socket mode and closed from the "
 		 "side the scenario draws. Writes events.csv (the schema of 'portsim run --events'; probes are "
-		 "0 and there are no tw_end rows, neither being observable) and summary.csv into DIR. Needs "
+		 "0, and tw_end rows only with --tw-ends, which watches the socket table for them) and summary.csv into DIR. Needs "
 		 "Linux and root (or CAP_SYS_ADMIN and CAP_NET_ADMIN). The kernel is the strategy: the "
 		 "scenario's strategy keys are ignored.",
 	.exits = "0 done, 1 run-time failure (socket error, timeout, I/O), 2 bad command line or scenario, or "

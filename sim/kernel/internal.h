@@ -39,6 +39,17 @@ struct ps_tw_rec {
 	uint32_t dst, idx;
 };
 
+/* A TIME_WAIT socket of /proc/net/tcp: local port << 48 | remote address << 16 | remote port, local address. */
+struct ps_tw_key {
+	uint64_t hi, lo;
+};
+
+/* The TIME_WAIT sockets of the last two readings (tw_watch.c). */
+struct ps_tw_watch {
+	struct ps_tw_key *cur, *prev;
+	size_t ncur, nprev, cap;
+};
+
 struct ps_replay {
 	const struct ps_run_config *cfg;
 	const struct ps_kernel_options *opt;
@@ -61,6 +72,8 @@ struct ps_replay {
 	uint32_t *port_ref; /* [port index]: client sockets and inferred TIME_WAIT entries on it */
 	uint64_t established, time_wait, ports_in_use;
 	uint32_t n;
+	struct ps_tw_watch watch; /* with tw_ends */
+	ps_time next_poll, polled; /* the next reading's time; the time of the one under way */
 };
 
 /* Formats into err (size bytes). */
@@ -106,6 +119,16 @@ int ps_kernel_accept(int fd, uint16_t port);
 
 /* Closes both ends of a connection, the drawn side first, so the right side keeps TIME_WAIT. */
 void ps_kernel_hang_up(const struct ps_kconn *c);
+
+/* ---- tw_watch.c ---- */
+
+/*
+ * Reads the namespace's TIME_WAIT sockets and calls ended for each one the
+ * previous reading had and this one has not (none at the first reading).
+ * 0, or -1 when /proc/net/tcp cannot be read or memory runs out.
+ */
+int ps_kernel_tw_poll(struct ps_tw_watch *w, void (*ended)(void *ctx, const struct ps_tw_key *k), void *ctx);
+void ps_kernel_tw_watch_fini(struct ps_tw_watch *w);
 
 /* ---- replay.c ---- */
 

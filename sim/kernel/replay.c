@@ -70,15 +70,19 @@ static void note_occupancy(struct ps_replay *r)
 	ps_metrics_occupancy(&r->res->m, r->established, r->time_wait, r->ports_in_use);
 }
 
-/* Ends the inferred TIME_WAIT of records older than time_wait. */
+/*
+ * Ends the inferred TIME_WAIT of records older than time_wait; when the
+ * kernel's own ends are watched, only drops the records they ended.
+ */
 static void tw_expire(struct ps_replay *r, ps_time now)
 {
 	while (r->head_seq < r->next_seq) {
 		struct ps_tw_rec *rec = &r->ring[r->head_seq % r->ring_cap];
-		if (rec->t + r->tw_len > now)
-			break;
 		uint64_t *slot = &r->tw_seq[rec->dst][rec->idx];
-		if (*slot == r->head_seq + 1) {
+		bool live = *slot == r->head_seq + 1;
+		if (r->opt->tw_ends ? live : rec->t + r->tw_len > now)
+			break;
+		if (live) {
 			*slot = 0;
 			r->time_wait--;
 			port_release(r, rec->idx);
@@ -125,6 +129,55 @@ static void tw_takeover(struct ps_replay *r, ps_time t, uint32_t dst, uint16_t p
 	port_release(r, idx);
 	r->res->m.tw_takeovers++;
 	trace(r, t, r->ring[seq % r->ring_cap].serial, PS_EV_TW_TAKEOVER, src, port, dst, PS_OK);
+}
+
+/* A TIME_WAIT socket the kernel removed: the entry of (destination, port) ends now, with a tw_end row. */
+static void tw_gone(void *ctx, const struct ps_tw_key *k)
+{
+	struct ps_replay *r = ctx;
+	uint16_t port = (uint16_t)(k->hi >> 48), rport = (uint16_t)k->hi;
+	uint32_t rip = (uint32_t)(k->hi >> 16);
+	if (port < r->cfg->host.lo || port > r->cfg->host.hi)
+		return;
+	uint32_t idx = (uint32_t)port - r->cfg->host.lo;
+	for (uint32_t d = 0; d < r->cfg->workload.ndsts; d++) {
+		if (r->kip[d] != rip || r->cfg->workload.dsts[d].port != rport || !r->tw_seq[d] || !r->tw_seq[d][idx])
+			continue;
+		uint64_t seq = r->tw_seq[d][idx] - 1;
+		r->tw_seq[d][idx] = 0;
+		r->time_wait--;
+		port_release(r, idx);
+		trace(r, r->polled, r->ring[seq % r->ring_cap].serial, PS_EV_TW_END, (uint32_t)k->lo, port, d, PS_OK);
+		return;
+	}
+}
+
+/*
+ * Sleeps until t; with tw_ends, reading the socket table every
+ * PS_KERNEL_TW_POLL_MS on the way (at most every other reading's length,
+ * so that a full table does not take all the time). 0, or -1 with err.
+ */
+static int wait_until(struct ps_replay *r, ps_time t, char *err, size_t size)
+{
+	if (!r->opt->tw_ends) {
+		sleep_until(r, t);
+		return 0;
+	}
+	for (;;) {
+		ps_time now = elapsed(r);
+		if (now >= r->next_poll) {
+			r->polled = now;
+			if (ps_kernel_tw_poll(&r->watch, tw_gone, r) != 0) {
+				ps_kernel_say(err, size, "kernel: cannot read /proc/net/tcp in the namespace");
+				return -1;
+			}
+			ps_time took = elapsed(r) - now, gap = PS_KERNEL_TW_POLL_MS * 1000000ULL;
+			r->next_poll = elapsed(r) + (2 * took > gap ? 2 * took : gap);
+		}
+		if (elapsed(r) >= t)
+			return 0;
+		sleep_until(r, t < r->next_poll ? t : r->next_poll);
+	}
 }
 
 static int new_conn(struct ps_replay *r, uint32_t *id)
@@ -268,7 +321,8 @@ static int play(struct ps_replay *r, char *err, size_t size)
 	struct ps_event ev;
 	while (ps_engine_peek_time(&r->engine) < r->end && ps_engine_pop(&r->engine, &ev)) {
 		if (!opt->fast) {
-			sleep_until(r, ev.t);
+			if (wait_until(r, ev.t, err, size) != 0)
+				return -1;
 			ps_time now = elapsed(r);
 			double lag = now > ev.t ? (double)(now - ev.t) / 1e9 : 0.0;
 			if (lag > r->res->max_lag_s)
@@ -299,8 +353,8 @@ static int play(struct ps_replay *r, char *err, size_t size)
 			progress(r, false);
 		}
 	}
-	if (!opt->fast)
-		sleep_until(r, r->end);
+	if (!opt->fast && wait_until(r, r->end, err, size) != 0)
+		return -1;
 	tw_expire(r, elapsed(r));
 	if (opt->progress)
 		progress(r, true);
@@ -332,6 +386,7 @@ static void replay_fini(struct ps_replay *r)
 	free(r->conns);
 	free(r->listeners);
 	free(r->kip);
+	ps_kernel_tw_watch_fini(&r->watch);
 	ps_engine_fini(&r->engine);
 	ps_workload_fini(&r->wl);
 }

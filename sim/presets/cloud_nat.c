@@ -7,6 +7,7 @@
 #include "portsim/profile.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 /*
@@ -49,10 +50,16 @@ static const char *const gcp_settings[] = {
 };
 
 /*
- * Azure Load Balancer default outbound SNAT. Microsoft Learn,
- * load-balancer-outbound-connections ("default port allocation"): ports
- * preallocated per VM by backend pool size (block_size 0 picks them from
- * ps_preset_azure_ports_per_vm below), 4 min idle timeout.
+ * Azure Load Balancer outbound SNAT (outbound rules, or a load-balancing
+ * rule's default outbound SNAT). Microsoft Learn:
+ * https://learn.microsoft.com/azure/load-balancer/load-balancer-outbound-connections
+ * ("each frontend IP ... 64,000 ports are eligible for SNAT"; default port
+ * allocation by backend pool size, below) and
+ * https://learn.microsoft.com/azure/load-balancer/outbound-rules (manual
+ * allocation, allocatedOutboundPorts: multiples of 8, rejected beyond
+ * 64,000 x frontend IPs; idle timeout 4 min by default). block_size 0
+ * makes the resolver compute the VM's share: ports_per_instance when set,
+ * else ps_preset_azure_default_ports.
  */
 static const char *const azure_lb_settings[] = {
 	"allocator", "pba",
@@ -109,12 +116,15 @@ const struct ps_profile ps_nat_presets[] = {
 	},
 	{
 		.name = "azure-lb-outbound",
-		.summary = "Azure Load Balancer default outbound SNAT: 64,000 ports per frontend IP preallocated per VM by "
-		  "backend pool size (1-50 VMs: 1024; 51-100: 512; 101-200: 256; 201-400: 128; 401-800: 64; "
-		  "801-1000: 32)",
-		.source = "docs/profiles.md#azure-lb-outbound; MicrosoftDocs/azure-docs articles/load-balancer/load-balancer-outbound-connections.md",
-		.assumed = "port order undocumented (sequential assumed); UDP's per-destination-IP rule not modelled "
-		  "(TCP's per address and port is applied to both); ports free at once after a close",
+		.summary = "Azure Load Balancer outbound SNAT: 64,000 ports per frontend IP (nat.addresses); by default "
+		  "each VM gets the pool-size share (1-50 VMs: 1024; 51-100: 512; 101-200: 256; 201-400: 128; "
+		  "401-800: 64; 801-1000: 32) per frontend IP, at most 1,024 in all; or ports_per_instance "
+		  "(allocatedOutboundPorts, multiples of 8, at most 64,000 x frontend IPs over the pool)",
+		.source = "docs/profiles.md#azure-lb-outbound; learn.microsoft.com/azure/load-balancer/load-balancer-outbound-connections "
+		  "(#preallocatedports); learn.microsoft.com/azure/load-balancer/outbound-rules",
+		.assumed = "port order undocumented (sequential assumed); a VM's ports held on one frontend IP; UDP's "
+		  "per-destination-IP rule not modelled (TCP's per address and port is applied to both); ports free "
+		  "at once after a close",
 		.settings = azure_lb_settings,
 	},
 	{
@@ -138,15 +148,16 @@ uint32_t ps_nat_preset_max_addresses(const char *name)
 }
 
 /*
- * Azure Load Balancer's default port allocation, Microsoft Learn,
- * load-balancer-outbound-connections, table "Default port allocation":
- * the 64,000 ports of a frontend address preallocated to each VM by the
- * size of the backend pool. The last row (801-1000 VMs) also serves
- * larger pools, which Azure does not allow.
+ * Azure Load Balancer's default port allocation,
+ * https://learn.microsoft.com/azure/load-balancer/load-balancer-outbound-connections#preallocatedports
+ * (MicrosoftDocs/azure-docs, articles/load-balancer/load-balancer-outbound-connections.md,
+ * table "Default port allocation"): the SNAT ports of one frontend IP
+ * preallocated to each VM by the size of the backend pool. The last row
+ * (801-1000 VMs) also serves larger pools, which Azure does not allow.
  */
 static const struct {
 	uint32_t pool_max; /* VMs in the backend pool, up to */
-	uint32_t ports;    /* SNAT ports per VM */
+	uint32_t ports;    /* SNAT ports per VM and frontend IP */
 } azure_default_ports[] = {
 	{ 50, 1024 }, { 100, 512 }, { 200, 256 }, { 400, 128 }, { 800, 64 }, { 1000, 32 },
 };
@@ -158,4 +169,74 @@ uint32_t ps_preset_azure_ports_per_vm(uint32_t pool_size)
 		if (pool_size <= azure_default_ports[i].pool_max)
 			return azure_default_ports[i].ports;
 	return azure_default_ports[last].ports;
+}
+
+/*
+ * The same page, same section: "Backends receive the number of ports
+ * defined by the table, per frontend IP, up to a maximum of 1024 ports ...
+ * MIN(# of default SNAT ports provided based on pool size * number of
+ * frontend IPs associated with the pool, 1024)" (MicrosoftDocs/azure-docs
+ * commit 50804513a6af). With 100 VMs: 512 on one frontend IP, 1,024 on two,
+ * still 1,024 on three.
+ */
+uint32_t ps_preset_azure_default_ports(uint32_t pool_size, uint32_t frontends)
+{
+	uint64_t ports = (uint64_t)ps_preset_azure_ports_per_vm(pool_size) * (frontends ? frontends : 1);
+	return ports > PS_AZURE_DEFAULT_PORTS_CAP ? PS_AZURE_DEFAULT_PORTS_CAP : (uint32_t)ports;
+}
+
+uint32_t ps_preset_azure_snat_ports(uint32_t pool_size, uint32_t frontends, uint32_t manual)
+{
+	return manual ? manual : ps_preset_azure_default_ports(pool_size, frontends);
+}
+
+static uint32_t round_down_8(uint64_t n)
+{
+	return (uint32_t)(n / PS_AZURE_PORT_GRANULE * PS_AZURE_PORT_GRANULE);
+}
+
+int ps_preset_azure_check(uint32_t manual, uint32_t pool_size, uint32_t frontends, uint32_t ip_ports,
+			  char *why, size_t size)
+{
+	if (manual == 0)
+		return 0;
+	uint64_t want = (uint64_t)manual * pool_size, have = (uint64_t)ip_ports * frontends;
+	/* outbound-rules: "Load balancer gives SNAT ports in multiples of 8 ... the configuration operation is rejected". */
+	if (manual % PS_AZURE_PORT_GRANULE) {
+		snprintf(why, size,
+			 "Azure gives SNAT ports in multiples of %u and rejects any other number; allowed: 0 (the "
+			 "default allocation) or a multiple of %u, e.g. %u or %u",
+			 PS_AZURE_PORT_GRANULE, PS_AZURE_PORT_GRANULE, round_down_8(manual),
+			 round_down_8(manual) + PS_AZURE_PORT_GRANULE);
+		return -1;
+	}
+	/* outbound-rules: "If you attempt to give out more SNAT ports than are available ... rejected". */
+	if (want > have) {
+		snprintf(why, size,
+			 "Azure rejects the outbound rule: %u ports x %u VMs = %llu exceed %u ports x %u frontend "
+			 "IP%s = %llu; allowed: at most %u ports per VM (a multiple of %u), or %llu frontend IPs "
+			 "(nat.addresses) for %u",
+			 manual, pool_size, (unsigned long long)want, ip_ports, frontends, frontends == 1 ? "" : "s",
+			 (unsigned long long)have, round_down_8(have / (pool_size ? pool_size : 1)),
+			 PS_AZURE_PORT_GRANULE, (unsigned long long)((want + ip_ports - 1) / ip_ports), manual);
+		return -1;
+	}
+	/*
+	 * What Azure accepts but the model cannot hold: a VM's ports stay on
+	 * one frontend IP (one pba block), so a share that straddles two IPs
+	 * has nowhere to go. Refused rather than run with VMs left portless.
+	 */
+	uint32_t per_ip = ip_ports / manual;
+	if ((uint64_t)per_ip * frontends < pool_size) {
+		uint32_t shares = (pool_size + frontends - 1) / frontends;
+		snprintf(why, size,
+			 "Azure accepts %u ports x %u VMs on %u frontend IP%s, but portsim keeps each VM's ports "
+			 "on one frontend IP, where %u share%s of %u fit%s (%llu for %u VMs); allowed: at most %u "
+			 "ports per VM, or %u frontend IPs (nat.addresses)",
+			 manual, pool_size, frontends, frontends == 1 ? "" : "s", per_ip, per_ip == 1 ? "" : "s",
+			 manual, per_ip == 1 ? "s" : "", (unsigned long long)per_ip * frontends, pool_size,
+			 round_down_8(ip_ports / shares), per_ip ? (pool_size + per_ip - 1) / per_ip : 0);
+		return -1;
+	}
+	return 0;
 }

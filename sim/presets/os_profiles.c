@@ -10,9 +10,17 @@
 
 #include <string.h>
 
+/*
+ * hz: CONFIG_HZ, 250 in the kernels of Debian, Ubuntu and Fedora (and of
+ * the machine the kernel check ran on: 6.18, CONFIG_HZ=250). TIME_WAIT
+ * (TCP_TIMEWAIT_LEN, include/net/tcp.h) is a timer on the timer wheel,
+ * kernel/time/timer.c calc_wheel_index: 15,000 jiffies land in level 3,
+ * buckets of 512 jiffies = 2.048 s (include/portsim/tw_timer.h).
+ */
 static const char *const linux_settings[] = {
 	"port_range", "32768-60999",
 	"time_wait_s", "60",
+	"hz", "250",
 	"tw_reuse", "2",
 	"tw_reuse_delay_ms", "1000",
 	"unique", "4tuple",
@@ -86,9 +94,17 @@ static const char *const windows_settings[] = {
 	NULL,
 };
 
+/*
+ * ns-3 (nsnam/ns-3-dev-git, src/internet/model/tcp-socket-base.cc):
+ * TcpSocketBase::TimeWait() schedules CloseAndNotify after
+ * Seconds(2 * m_msl), m_msl being the MaxSegLifetime attribute (default
+ * 120 s). Client and server are the same TcpSocketBase, so a server that
+ * closes first also holds TIME_WAIT for 240 s.
+ */
 static const char *const ns3_settings[] = {
 	"port_range", "49152-65535",
 	"time_wait_s", "240",
+	"peer_time_wait_s", "240",
 	"tw_reuse", "0",
 	"unique", "port",
 	"local_time_wait", "true",
@@ -116,7 +132,8 @@ const struct ps_profile ps_profiles[] = {
 	{
 		.name = "linux",
 		.summary = "Linux 5.18 and later (6.x): connect() per destination, bind(0) odd ports first, UDP random",
-		.source = "docs/profiles.md#linux; net/ipv4/inet_hashtables.c, inet_connection_sock.c, udp.c; TCP_TIMEWAIT_LEN",
+		.source = "docs/profiles.md#linux; net/ipv4/inet_hashtables.c, inet_connection_sock.c, udp.c; TCP_TIMEWAIT_LEN; "
+		  "kernel/time/timer.c calc_wheel_index (TIME_WAIT ends in 2.048 s batches at CONFIG_HZ 250)",
 		.settings = linux_settings,
 	},
 	{
@@ -157,7 +174,7 @@ const struct ps_profile ps_profiles[] = {
 	{
 		.name = "ns3",
 		.summary = "ns-3: one sequential counter per node, first port 49153, TIME_WAIT 240 s, one socket per port",
-		.source = "docs/profiles.md#ns3; src/internet/model/ipv4-end-point-demux.cc; TcpSocketBase MaxSegLifetime 120 s",
+		.source = "docs/profiles.md#ns3; src/internet/model/ipv4-end-point-demux.cc; tcp-socket-base.cc TimeWait(): 2 x MaxSegLifetime (120 s), both ends",
 		.settings = ns3_settings,
 	},
 	{

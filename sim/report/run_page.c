@@ -35,6 +35,7 @@ static const struct {
 	{ "abandoned", "requests that got no connection after all their tries" },
 	{ "nat_failures", "attempts the NAT dropped (no external port)" },
 	{ "peak_nat_mappings", "most NAT mappings alive at once" },
+	{ "cap_failures", "attempts refused by a population's max_connections (CONN_LIMIT); only with a cap" },
 	{ "events", "simulation events processed" },
 };
 

@@ -102,6 +102,7 @@ static int resolve_workload(const struct ps_scenario *sc, struct ps_run_config *
 		const struct ps_population *p = &sc->pop[i];
 		struct ps_workload_pop *w = &wc->pop[i];
 		resolve_population(w, p);
+		cfg->max_connections[i] = p->max_connections;
 		/* Behind a NAT each population has inside hosts of its own; otherwise all share the host's addresses. */
 		w->addr_base = nat_base;
 		w->naddr = cfg->has_nat ? p->hosts : sc->addresses;
@@ -158,7 +159,8 @@ static void resolve_nat(const struct ps_scenario *sc, struct ps_run_config *cfg)
 		.seed = sc->seed,
 	};
 	if (cfg->nat.block_size == 0)
-		cfg->nat.block_size = ps_preset_azure_ports_per_vm(ns->pool_size ? ns->pool_size : inside);
+		cfg->nat.block_size = ps_preset_azure_snat_ports(ns->pool_size ? ns->pool_size : inside, ns->addresses,
+								 ns->ports_per_instance);
 	cfg->nat_ops = ps_nat_find(ns->allocator);
 }
 
@@ -174,6 +176,7 @@ int ps_run_config_resolve(const struct ps_scenario *sc, struct ps_run_config *cf
 	cfg->sample_interval = ps_time_from_s(sc->sample_interval_s);
 	cfg->seed = sc->seed;
 	cfg->peer_time_wait = ps_time_from_s(sc->peer_time_wait_s);
+	cfg->hz = sc->hz;
 	cfg->has_nat = ps_scenario_has_nat(sc);
 	if (resolve_workload(sc, cfg, err, size) != 0 || resolve_host(sc, cfg, err, size) != 0) {
 		ps_run_config_fini(cfg);

@@ -105,10 +105,12 @@ static int serve(struct run *r, unsigned pop, const struct ps_attempt *a, uint32
 		}
 	}
 	uint64_t serial = ++r->serial;
-	struct ps_open_result res;
+	struct ps_open_result res = { .err = PS_CONN_LIMIT };
 	if (r->follow)
 		ps_follow_attempt(r->follow, &r->host, r->has_nat ? &r->nat : NULL, a, serial, now);
-	if (ps_host_open(&r->host, a->mode, a->addr, a->dst, now, serial, pop, &res) != 0)
+	bool capped = ps_conn_cap_full(&r->cap, pop, a->addr);
+	r->m->cap_failures += capped;
+	if (!capped && ps_host_open(&r->host, a->mode, a->addr, a->dst, now, serial, pop, &res) != 0)
 		return -1;
 	const struct ps_endpoint *d = &r->cfg->workload.dsts[a->dst];
 	uint32_t src_ip = r->host.cfg.first_ip + a->addr;
@@ -173,6 +175,7 @@ static int serve(struct run *r, unsigned pop, const struct ps_attempt *a, uint32
 		if (r->nat.live_maps > r->m->peak_nat_mappings)
 			r->m->peak_nat_mappings = r->nat.live_maps;
 	}
+	ps_conn_cap_count(&r->cap, pop, a->addr, +1);
 	uint32_t gen = ps_host_conn(&r->host, res.conn)->gen;
 	return schedule_end(r, pop, now + a->duration, p->keepalive ? EV_REQUEST_END : EV_CLOSE,
 			    res.conn, gen);
@@ -332,6 +335,7 @@ static void run_fini(struct run *r)
 	if (r->has_nat)
 		ps_nat_fini(&r->nat);
 	free(r->hosts);
+	ps_conn_cap_fini(&r->cap);
 }
 
 /* Everything but the trace files; 0, or -1 with err filled. */
@@ -344,6 +348,11 @@ static int run_init(struct run *r, const struct ps_run_config *cfg, char *err, s
 	r->free_retry = NONE;
 	r->has_nat = cfg->has_nat;
 	r->nhosts = cfg->host.naddrs;
+	if (ps_conn_cap_init(&r->cap, cfg) != 0) {
+		snprintf(err, size, "out of memory");
+		return -1;
+	}
+	r->m->has_cap = r->cap.on;
 	if (ps_workload_init(&r->wl, wc, err, size) != 0)
 		return -1;
 	if (ps_engine_init(&r->engine, 1 + 3 * wc->npop) != 0) {

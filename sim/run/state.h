@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "conn_cap.h"
 #include "wiring.h"
 
 #include "portsim/engine.h"
@@ -16,6 +17,7 @@
 #include "portsim/host.h"
 #include "portsim/nat.h"
 #include "portsim/trace.h"
+#include "portsim/tw_timer.h"
 #include "portsim/workload.h"
 
 enum {
@@ -82,6 +84,7 @@ struct run {
 	struct retry *retries;
 	uint32_t nretries, retries_cap, free_retry;
 	bool has_nat;
+	struct ps_conn_cap cap;      /* max_connections: open connections per population or inside host */
 	struct ps_nat nat;
 	struct ps_host_stats *hosts; /* [sources] with a NAT */
 	uint32_t nhosts;

@@ -72,6 +72,7 @@ static const struct {
 	{ "random", "nf-nat" },      { "persistent", "nf-nat" }, { "block_size", "pba" },
 	{ "max_blocks", "pba" },     { "block_random", "pba" },  { "dynamic", "pba" },
 	{ "pool_size", "pba" },      { "sharing_ratio", "deterministic" },
+	{ "ports_per_instance", "pba" },
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -225,6 +226,10 @@ static enum ps_key_effect nat_key(const struct ps_scenario *sc, const char *key,
 	if (!strcmp(key, "pool_size") && n->block_size != 0)
 		return say(PS_KEY_IDLE, why, size,
 			   "[nat] block_size = %u is set; pool_size sets the ports per VM only when block_size = 0",
+			   (unsigned)n->block_size);
+	if (!strcmp(key, "ports_per_instance") && n->block_size != 0)
+		return say(PS_KEY_IDLE, why, size,
+			   "[nat] block_size = %u is set; ports_per_instance sets the ports per VM only when block_size = 0",
 			   (unsigned)n->block_size);
 	if (!strcmp(key, "udp_timeout_s") && !uses_mode(sc, PS_MODE_UDP))
 		return say(PS_KEY_INERT, why, size, "no population has mode = udp");

@@ -81,6 +81,7 @@ static int assign(struct ps_scenario *sc, const struct key *k, enum section sec,
 		return 0;
 	size_t i = (size_t)(k - ps_sc_keys);
 	sc->explicit_keys[i / 64] |= 1ULL << (i % 64);
+	sc->key_line[i] = 0; /* the file's line, if any, is noted by the caller */
 	if (k->type == T_PROFILE)
 		apply_profile(sc, ps_profile_find(sc->profile), SEC_HOST);
 	if (k->type == T_PRESET)
@@ -280,6 +281,8 @@ static int on_entry(void *ctx, const struct ps_ini_entry *e)
 	if (assign(r->sc, k, r->sec, r->pop, e->value, &pr))
 		return report(r->err, r->size, &w, &pr);
 	*seen = e->line;
+	if (r->sec != SEC_WORKLOAD)
+		r->sc->key_line[k - ps_sc_keys] = e->line;
 	return 0;
 }
 
@@ -309,6 +312,7 @@ static int parse_text(struct ps_scenario *sc, const char *origin, const char *te
 		return no_memory(err, size, origin);
 	r->sc = sc;
 	r->origin = origin;
+	snprintf(sc->origin, sizeof(sc->origin), "%s", origin);
 	r->err = err;
 	r->size = size;
 	r->pop = -1;

@@ -77,6 +77,9 @@ const struct key ps_sc_keys[] = {
 	{ SEC_HOST, "peer_time_wait_s", T_NUMBER, "seconds", "60", "0", "3600", NULL,
 	  "How long a server that closes first holds the 4-tuple in TIME_WAIT; reusing it meanwhile is counted as a collision, not refused.",
 	  SC(peer_time_wait_s) },
+	{ SEC_HOST, "hz", T_U32, "ticks per second", "0", "0", "10000", NULL,
+	  "Linux's CONFIG_HZ: a TIME_WAIT ends on the kernel's timer wheel, rounded up to the wheel's bucket (2.048 s for 60 s at 250); 0 = exactly time_wait_s.",
+	  SC(hz) },
 	{ SEC_HOST, "addresses", T_U32, NULL, "1", "1", "256", NULL,
 	  "Number of source addresses the host allocates ports on.", SC(addresses) },
 	{ SEC_HOST, "unique", T_ENUM, NULL, "4tuple", NULL, NULL, unique_values,
@@ -162,6 +165,9 @@ const struct key ps_sc_keys[] = {
 	{ SEC_NAT, "pool_size", T_U32, "VMs", "0", "0", "1000", NULL,
 	  "Azure: VMs in the backend pool, which sets the ports per VM; 0 = the inside hosts.",
 	  NAT(pool_size) },
+	{ SEC_NAT, "ports_per_instance", T_U32, "ports", "0", "0", "64000", NULL,
+	  "Azure outbound rule: SNAT ports per VM (allocatedOutboundPorts), a multiple of 8 with ports x VMs <= 64,000 x addresses; 0 = the default share by pool size, once per address, at most 1,024. Read when block_size = 0.",
+	  NAT(ports_per_instance) },
 	{ SEC_NAT, "per_destination_limit", T_U32, "connections", "0", "0", "16777216", NULL,
 	  "Simultaneous mappings per external address to one destination; 0 = only the port range limits them.",
 	  NAT(per_destination_limit) },
@@ -250,11 +256,16 @@ const struct key ps_sc_keys[] = {
 	  "Delay between tries: always retry_delay_s, or doubling from it.", POP(retry_backoff) },
 	{ SEC_WORKLOAD, "retry_delay_s", T_NUMBER, "seconds", "1", "0", "3600", NULL,
 	  "The delay before the first retry.", POP(retry_delay_s) },
+	{ SEC_WORKLOAD, "max_connections", T_U32, "connections", "0", "0", "16777216", NULL,
+	  "Most connections open at once on each of the population's hosts (behind a NAT each inside host; App Service: 1920 per B1/S1/P1 instance); one more fails at once with CONN_LIMIT, counted in summary.csv's cap_failures. 0 = no cap.",
+	  POP(max_connections) },
 };
 
 const size_t ps_sc_nkeys = sizeof(ps_sc_keys) / sizeof(ps_sc_keys[0]);
 _Static_assert(sizeof(ps_sc_keys) / sizeof(ps_sc_keys[0]) <= PS_SC_KEYS_MAX,
 	       "explicit_keys needs one bit per key");
+_Static_assert(PS_SC_KEYS_MAX <= sizeof(((struct ps_scenario *)0)->key_line) / sizeof(uint32_t),
+	       "key_line needs one line per key");
 
 const char *const ps_sc_section_names[] = { "run", "host", "nat", "workload" };
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "portsim/input.h"
 #include "portsim/nat.h"
 #include "portsim/profile.h"
 
@@ -29,6 +30,21 @@ static const char *over_rate_cap(const struct ps_population *p, double cap, doub
 			return "the diurnal peak rate_per_s x (1 + amplitude)";
 	}
 	return NULL;
+}
+
+/*
+ * Where a [nat] key's refused value was set: "FILE:LINE:" when the
+ * scenario's file set it, else "NAME:" (a default, a preset or --set).
+ */
+static void nat_key_where(const struct ps_scenario *sc, const char *key, char *buf, size_t size)
+{
+	const struct key *k = ps_sc_find_key(SEC_NAT, key);
+	uint32_t line = k ? sc->key_line[k - ps_sc_keys] : 0;
+	char shown[PS_EXCERPT_NAME_SIZE];
+	if (line && sc->origin[0])
+		snprintf(buf, size, "%s:%u:", ps_excerpt_name(shown, sizeof(shown), sc->origin), line);
+	else
+		snprintf(buf, size, "%s:", sc->name);
 }
 
 /* The NAT checks: what its allocator needs of the addresses, the range and the inside hosts. */
@@ -62,8 +78,17 @@ static int validate_nat(const struct ps_scenario *sc, char *err, size_t size)
 		return -1;
 	}
 	if (!strcmp(nt->allocator, "pba")) {
+		uint32_t vms = nt->pool_size ? nt->pool_size : inside;
+		char why[PS_ERR_MAX / 2];
+		if (nt->block_size == 0 && ps_preset_azure_check(nt->ports_per_instance, vms, nt->addresses, range, why,
+								 sizeof(why)) != 0) {
+			char where[PS_EXCERPT_NAME_SIZE + 32];
+			nat_key_where(sc, "ports_per_instance", where, sizeof(where));
+			snprintf(err, size, "%s [nat] ports_per_instance = \"%u\": %s", where, nt->ports_per_instance, why);
+			return -1;
+		}
 		uint32_t block = nt->block_size ? nt->block_size
-						: ps_preset_azure_ports_per_vm(nt->pool_size ? nt->pool_size : inside);
+						: ps_preset_azure_snat_ports(vms, nt->addresses, nt->ports_per_instance);
 		if (block > range) {
 			snprintf(err, size,
 				 "%s: [nat] pba: blocks of %u ports%s do not fit port_range %u-%u (%u ports); "

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "internal.h"
@@ -112,24 +113,46 @@ static size_t split(char *row, char **f, const struct columns *c)
 	return n == c->n ? n : 0;
 }
 
+/* Columns in the text up to its end or a newline. */
+static size_t count_columns(const char *s, size_t len)
+{
+	size_t n = 1;
+	for (size_t i = 0; i < len; i++)
+		n += s[i] == ',';
+	return n;
+}
+
 /*
- * Cuts the NAT's columns out of a NAT run's summary row, which has them
- * between its first ncols - 1 columns and wall_s; a row of another shape is
- * left for split() to refuse.
+ * Cuts `extra` columns out of a summary row that has them between its
+ * first ncols - 1 columns and wall_s (a NAT run's columns, cap_failures);
+ * a row of another shape is left for split() to refuse.
  */
-static void drop_nat_columns(char *row, size_t ncols)
+static void drop_columns(char *row, size_t ncols, size_t extra)
 {
 	char *from = row;
 	for (size_t k = 0; from && k + 1 < ncols; k++)
 		from = strchr(from, ',') ? strchr(from, ',') + 1 : NULL;
-	size_t nnat = 1;
-	for (const char *p = PS_SUMMARY_NAT_COLUMNS; *p; p++)
-		nnat += *p == ',';
 	char *to = from;
-	for (size_t k = 0; to && k < nnat; k++)
+	for (size_t k = 0; to && k < extra; k++)
 		to = strchr(to, ',') ? strchr(to, ',') + 1 : NULL;
 	if (to)
 		memmove(from, to, strlen(to) + 1);
+}
+
+/*
+ * How many optional columns a summary header has between the columns every
+ * run writes and wall_s: 0 for a plain run, or SIZE_MAX when the header is
+ * not one this version writes.
+ */
+static size_t optional_columns(const char *text, size_t len)
+{
+	static const char head[] = PS_SUMMARY_COLUMNS ",", tail[] = ",wall_s";
+	size_t hl = strlen(head), tl = strlen(tail);
+	if (len == strlen(PS_SUMMARY_HEADER))
+		return strncmp(text, PS_SUMMARY_HEADER, len) ? SIZE_MAX : 0;
+	if (len < hl + tl || strncmp(text, head, hl) || strncmp(text + len - tl, tail, tl))
+		return SIZE_MAX;
+	return count_columns(text, len) - count_columns(PS_SUMMARY_HEADER, strlen(PS_SUMMARY_HEADER));
 }
 
 /* Reads run K's summary into its study.csv and study-wall.csv rows and x; -1 with err on a bad one. */
@@ -155,14 +178,14 @@ static int merge_run(struct merge *g, size_t run, double *x)
 		return rc;
 	}
 	char *row = strchr(text, '\n'), *f[MAX_COLS];
-	/* A NAT run's summary has its columns before wall_s: the study keeps the columns every run has. */
-	static const char nat_header[] = PS_SUMMARY_NAT_HEADER;
-	bool nat = row && (size_t)(row - text) == strlen(nat_header) && !strncmp(text, nat_header, strlen(nat_header));
-	if (nat)
-		drop_nat_columns(row + 1, g->cols.n);
-	const char *want = nat ? nat_header : PS_SUMMARY_HEADER;
-	size_t hlen = strlen(want);
-	if (!row || (size_t)(row - text) != hlen || strncmp(text, want, hlen) != 0 ||
+	/*
+	 * A NAT run's summary has its columns before wall_s, and so has a run
+	 * with max_connections: the study keeps the columns every run has.
+	 */
+	size_t extra = row ? optional_columns(text, (size_t)(row - text)) : SIZE_MAX;
+	if (extra != SIZE_MAX && extra > 0)
+		drop_columns(row + 1, g->cols.n, extra);
+	if (extra == SIZE_MAX ||
 	    !split(row + 1, f, &g->cols)) {
 		snprintf(g->err, g->size,
 			 "%s: not a summary.csv of this portsim (other columns, or not one row); allowed: the runs of "
