@@ -66,6 +66,8 @@ const char *ps_err_name(enum ps_err e)
 		[PS_NAT_INSERT_FAILED] = "insert_failed",
 		[PS_NAT_PORT_ALLOCATION] = "ErrorPortAllocation",
 		[PS_NAT_OUT_OF_RESOURCES] = "OUT_OF_RESOURCES",
+		[PS_ETIMEDOUT] = "ETIMEDOUT",
+		[PS_PEER_TIME_WAIT] = "PEER_TIME_WAIT",
 	};
 
 	if ((unsigned)e >= PS_ERR_COUNT)

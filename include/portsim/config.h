@@ -26,6 +26,7 @@
 
 #include "portsim/host.h"
 #include "portsim/nat.h"
+#include "portsim/syn.h"
 #include "portsim/types.h"
 #include "portsim/workload.h"
 
@@ -58,6 +59,10 @@ struct ps_run_config {
 	uint64_t seed;
 	/* the observers */
 	ps_time peer_time_wait;          /* the server's TIME_WAIT when it closes first */
+	/* connect delay (syn.h) */
+	struct ps_syn_schedule syn;      /* the client's SYN retransmissions */
+	enum ps_tw_collision tw_collision; /* a SYN on a 4-tuple in the server's TIME_WAIT */
+	ps_time probe_cost;              /* one candidate port of a search */
 	/* the components */
 	struct ps_host_config host;
 	bool has_nat;

@@ -102,6 +102,11 @@ struct ps_nat_settings {
 	uint32_t pool_size;          /* azure: VMs in the backend pool; 0 = the inside hosts */
 	uint32_t per_destination_limit; /* mappings per (external address, destination); 0 = none */
 	int drop_error;              /* index into the drop error names */
+	/* the conntrack race */
+	uint32_t cpus;               /* CPUs that handle new flows */
+	double confirm_window_us;    /* from nf_nat's port choice to the conntrack confirm */
+	int kernel;                  /* enum ps_nat_kernel */
+	bool retransmit;             /* a dropped SYN is retransmitted rather than failed at once */
 };
 
 struct ps_scenario {
@@ -127,6 +132,13 @@ struct ps_scenario {
 	bool local_time_wait;             /* false: no TIME_WAIT toward loopback (FreeBSD) */
 	double resalt_s;                  /* linux: becomes params.resalt_ns */
 	struct ps_alloc_params params;
+	/* connect delay (syn.h) */
+	double syn_rto_s;                 /* the wait after the first SYN */
+	uint32_t syn_retries;             /* SYN retransmissions before ETIMEDOUT */
+	int syn_backoff;                  /* enum ps_syn_backoff */
+	double syn_timeout_s;             /* connection-establishment timer; 0 = none */
+	int tw_collision;                 /* enum ps_tw_collision */
+	double probe_ns;                  /* what one candidate port of a search costs */
 	uint64_t explicit_keys[2];        /* bit per schema key set by the user, which a profile leaves alone */
 	/* [nat] */
 	struct ps_nat_settings nat;

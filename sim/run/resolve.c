@@ -155,7 +155,8 @@ static void resolve_nat(const struct ps_scenario *sc, struct ps_run_config *cfg)
 		.persistent = ns->persistent, .block_size = ns->block_size, .max_blocks = ns->max_blocks,
 		.block_random = ns->block_random, .block_grow_double = ns->dynamic,
 		.sharing_ratio = ns->sharing_ratio, .per_address_limit = ns->per_destination_limit,
-		.seed = sc->seed,
+		.seed = sc->seed, .cpus = ns->cpus, .confirm_window = ps_time_from_s(ns->confirm_window_us / 1e6),
+		.kernel = (enum ps_nat_kernel)ns->kernel, .retransmit = ns->retransmit,
 	};
 	if (cfg->nat.block_size == 0)
 		cfg->nat.block_size = ps_preset_azure_ports_per_vm(ns->pool_size ? ns->pool_size : inside);
@@ -174,6 +175,11 @@ int ps_run_config_resolve(const struct ps_scenario *sc, struct ps_run_config *cf
 	cfg->sample_interval = ps_time_from_s(sc->sample_interval_s);
 	cfg->seed = sc->seed;
 	cfg->peer_time_wait = ps_time_from_s(sc->peer_time_wait_s);
+	cfg->syn = (struct ps_syn_schedule){ .rto = ps_time_from_s(sc->syn_rto_s), .retries = sc->syn_retries,
+					     .backoff = (enum ps_syn_backoff)sc->syn_backoff,
+					     .timeout = ps_time_from_s(sc->syn_timeout_s) };
+	cfg->tw_collision = (enum ps_tw_collision)sc->tw_collision;
+	cfg->probe_cost = ps_time_from_s(sc->probe_ns / 1e9);
 	cfg->has_nat = ps_scenario_has_nat(sc);
 	if (resolve_workload(sc, cfg, err, size) != 0 || resolve_host(sc, cfg, err, size) != 0) {
 		ps_run_config_fini(cfg);

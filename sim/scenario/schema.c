@@ -38,6 +38,9 @@ static const char *const nat_random_values[] = { "none", "random", "random-fully
 static const char *const drop_values[] = { "NAT_DROP", "insert_failed", "ErrorPortAllocation",
 					   "OUT_OF_RESOURCES", NULL };
 static const char *const order_values[] = { "sequential", "random", NULL };
+static const char *const syn_backoff_values[] = { "doubling", "bsd", NULL };
+static const char *const tw_collision_values[] = { "count", "refuse", NULL };
+static const char *const nat_kernel_values[] = { "current", "pre-5.0", NULL };
 static const char *const mode_values[] = { "connect", "bind0", "bind-no-port", "udp", NULL };
 
 #define STR(x) STR_(x)
@@ -120,6 +123,25 @@ const struct key ps_sc_keys[] = {
 	{ SEC_HOST, "tcp_randomize", T_BOOL, NULL, "false", NULL, NULL, NULL,
 	  "xnu: net.inet.tcp.randomize_ports, a random start for TCP too.", SC(params.tcp_randomize) },
 
+	{ SEC_HOST, "syn_rto_s", T_NUMBER, "seconds", "1", "0.001", "60", NULL,
+	  "How long a client waits for an answer to its first SYN before sending it again (Linux: 1 s, TCP_TIMEOUT_INIT).",
+	  SC(syn_rto_s) },
+	{ SEC_HOST, "syn_retries", T_U32, "retransmissions", "6", "0", "100", NULL,
+	  "SYN retransmissions before connect() fails with ETIMEDOUT (Linux net.ipv4.tcp_syn_retries).",
+	  SC(syn_retries) },
+	{ SEC_HOST, "syn_backoff", T_ENUM, NULL, "doubling", NULL, NULL, syn_backoff_values,
+	  "How the wait between SYNs grows: doubling up to 120 s, or the BSD tcp_syn_backoff table (1,1,1,1,1,2,4,8,16,32,64 times syn_rto_s).",
+	  SC(syn_backoff) },
+	{ SEC_HOST, "syn_timeout_s", T_NUMBER, "seconds", "0", "0", "3600", NULL,
+	  "Connection-establishment timer (BSD net.inet.tcp.keepinit: 75 s): connect() gives up then at the latest; 0 = none.",
+	  SC(syn_timeout_s) },
+	{ SEC_HOST, "tw_collision", T_ENUM, NULL, "count", NULL, NULL, tw_collision_values,
+	  "A SYN on a 4-tuple the server holds in TIME_WAIT: count (accepted, counted as a collision, as Linux does) or refuse (dropped, retransmitted, as ns-3 does).",
+	  SC(tw_collision) },
+	{ SEC_HOST, "probe_ns", T_NUMBER, "nanoseconds", "58", "0", "1000000000", NULL,
+	  "What one candidate port of a connect() search costs; the connect delay counts it (58 ns: Linux 6.18, connect() on a 4,096-port range with one port free, in a network namespace).",
+	  SC(probe_ns) },
+
 	{ SEC_NAT, "preset", T_PRESET, NULL, "none", NULL, NULL, NULL,
 	  "A cloud NAT (`portsim profiles` lists them): sets every [nat] key below that the scenario does not set itself.",
 	  NAT(preset) },
@@ -167,6 +189,18 @@ const struct key ps_sc_keys[] = {
 	  NAT(per_destination_limit) },
 	{ SEC_NAT, "drop_error", T_ENUM, NULL, "NAT_DROP", NULL, NULL, drop_values,
 	  "The name a NAT drop is reported by in events.csv.", NAT(drop_error) },
+	{ SEC_NAT, "cpus", T_U32, "CPUs", "1", "1", "4096", NULL,
+	  "CPUs that handle new flows, each taken at random (RSS); two CPUs can race between nf_nat's port choice and the conntrack confirm.",
+	  NAT(cpus) },
+	{ SEC_NAT, "confirm_window_us", T_NUMBER, "microseconds", "10", "0", "1000000", NULL,
+	  "How long a new flow's choice stays unconfirmed and invisible to other CPUs (from nf_nat's choice to __nf_conntrack_confirm).",
+	  NAT(confirm_window_us) },
+	{ SEC_NAT, "kernel", T_ENUM, NULL, "current", NULL, NULL, nat_kernel_values,
+	  "nf-nat's search: current (5.0 and later: a fresh random offset per choice) or pre-5.0 (a port rover shared by all flows; --random a hash of the addresses and destination port).",
+	  NAT(kernel) },
+	{ SEC_NAT, "retransmit", T_BOOL, NULL, "false", NULL, NULL, NULL,
+	  "A SYN the NAT drops is retransmitted on the host's SYN schedule while the inside socket holds its port; false = the attempt fails at once.",
+	  NAT(retransmit) },
 	{ SEC_WORKLOAD, "arrival", T_ENUM, NULL, "poisson", NULL, NULL, arrival_values,
 	  "How attempts are spaced: evenly, Poisson, Poisson in on/off periods, Poisson with a ramping or daily-cycling rate, bursts, or replayed from a trace.",
 	  POP(arrival) },
