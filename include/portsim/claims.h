@@ -11,7 +11,10 @@
  * METRIC is a column of summary.csv: attempts, successes, failures,
  * failure_ratio, first_failure_s, peak_established, peak_time_wait,
  * peak_ports_in_use, probes_mean, probes_p99, probes_max, tw_takeovers,
- * requests, reused, retries, abandoned, events; or first_failure_attempt
+ * requests, reused, retries, abandoned, nat_failures, peak_nat_mappings,
+ * delay_p50_s, delay_p99_s, delay_p999_s, delay_max_s (0 when nothing was
+ * established), syn_retransmits, syn_timeouts, race_drops, tw_refusals,
+ * events; or first_failure_attempt
  * (the 1-based attempt number of the first failure). The first failure's
  * metrics are absent when nothing failed: every comparison on them is then
  * false except "== none" ("!= none" says that something failed).
