@@ -150,6 +150,9 @@ static const struct {
 		      "dark line is every attempt." },
 	{ "probes", "How many candidate ports the strategy examined per connection, against how full the "
 		    "pool was: searching gets slow near exhaustion." },
+	{ "delay", "Connect delay: the share of connections slower than each delay (left; p99 and p99.9 "
+		   "where it crosses the dashed lines), and each connection's delay when it was established, "
+		   "beside the ports in use (right)." },
 	{ "heatmap", "Which ports were in use when: time left to right, ports bottom to top, darker is fuller." },
 	{ "hosts", "Attempts (grey) and failures (red) per inside host behind the NAT." },
 	{ "knee", "Failure ratio against the offered rate, with 95 % intervals; the vertical lines are the "
