@@ -48,6 +48,7 @@ struct ps_run_data {
 	uint32_t *dst_map[PS_MAX_POPULATIONS];         /* each population's destinations */
 	struct ps_replay_row *rows[PS_MAX_POPULATIONS]; /* replayed traces */
 	double *empirical[PS_MAX_POPULATIONS];         /* empirical durations */
+	struct ps_port_choice_cfg *choice;             /* [npop], or NULL: every population leaves it to the kernel */
 };
 
 struct ps_run_config {

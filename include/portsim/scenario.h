@@ -83,6 +83,11 @@ struct ps_population {
 	uint32_t retries;       /* extra tries after a failed connect */
 	enum ps_backoff retry_backoff;
 	double retry_delay_s;   /* fixed delay, or the first delay, doubling */
+	/* how the program has its ports chosen (enum ps_port_choice) */
+	int port_choice;
+	uint16_t sock_lo, sock_hi; /* socket-range: IP_LOCAL_PORT_RANGE */
+	uint32_t narrow_width;     /* narrow-range: ports in each socket's window */
+	uint32_t bind_tries;       /* bind-retry: random binds before giving up */
 };
 
 /* The [nat] section: a NAT between the inside hosts and the destinations. */

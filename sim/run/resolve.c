@@ -136,6 +136,23 @@ static int resolve_host(const struct ps_scenario *sc, struct ps_run_config *cfg,
 		.no_local_time_wait = !sc->local_time_wait, .params = sc->params, .seed = sc->seed,
 	};
 	hc->params.resalt_ns = ps_time_from_s(sc->resalt_s);
+	/* A table per population only when one of them does not leave the choice to the kernel. */
+	for (unsigned i = 0; i < sc->npop && !cfg->data.choice; i++) {
+		if (sc->pop[i].port_choice == PS_PORT_KERNEL)
+			continue;
+		cfg->data.choice = calloc(sc->npop, sizeof(*cfg->data.choice));
+		if (!cfg->data.choice) {
+			snprintf(err, size, "out of memory");
+			return -1;
+		}
+		for (unsigned k = 0; k < sc->npop; k++) {
+			const struct ps_population *p = &sc->pop[k];
+			cfg->data.choice[k] = (struct ps_port_choice_cfg){
+				.how = (enum ps_port_choice)p->port_choice, .lo = p->sock_lo, .hi = p->sock_hi,
+				.arg = p->port_choice == PS_PORT_BIND_RETRY ? p->bind_tries : p->narrow_width };
+		}
+	}
+	hc->choice = cfg->data.choice;
 	for (enum ps_mode m = 0; m < PS_MODE_COUNT; m++)
 		hc->alloc[m] = ps_alloc_find(ps_scenario_strategy_for(sc, m));
 	return 0;
@@ -195,6 +212,7 @@ void ps_run_config_fini(struct ps_run_config *cfg)
 	struct ps_run_data *d = &cfg->data;
 	free(d->reserved);
 	free(d->dsts);
+	free(d->choice);
 	for (unsigned i = 0; i < PS_MAX_POPULATIONS; i++) {
 		free(d->dst_map[i]);
 		free(d->rows[i]);

@@ -41,6 +41,7 @@ static const char *const order_values[] = { "sequential", "random", NULL };
 static const char *const syn_backoff_values[] = { "doubling", "bsd", NULL };
 static const char *const tw_collision_values[] = { "count", "refuse", NULL };
 static const char *const nat_kernel_values[] = { "current", "pre-5.0", NULL };
+static const char *const port_choice_values[] = { "kernel", "socket-range", "narrow-range", "bind-retry", NULL };
 static const char *const mode_values[] = { "connect", "bind0", "bind-no-port", "udp", NULL };
 
 #define STR(x) STR_(x)
@@ -284,6 +285,18 @@ const struct key ps_sc_keys[] = {
 	  "Delay between tries: always retry_delay_s, or doubling from it.", POP(retry_backoff) },
 	{ SEC_WORKLOAD, "retry_delay_s", T_NUMBER, "seconds", "1", "0", "3600", NULL,
 	  "The delay before the first retry.", POP(retry_delay_s) },
+	{ SEC_WORKLOAD, "port_choice", T_ENUM, NULL, "kernel", NULL, NULL, port_choice_values,
+	  "linux: how connect() gets its port: the kernel's search, IP_LOCAL_PORT_RANGE set to socket_port_range (6.3+: no even/odd split), a random narrow_width window per socket, or bind() to random ports retried on EADDRINUSE.",
+	  POP(port_choice) },
+	{ SEC_WORKLOAD, "socket_port_range", T_RANGE, NULL, "1-65535", NULL, NULL, NULL,
+	  "socket-range: the IP_LOCAL_PORT_RANGE value; each end inside the host's range narrows it, as the kernel does.",
+	  POP(sock_lo) },
+	{ SEC_WORKLOAD, "narrow_width", T_U32, "ports", "1024", "1", "65535", NULL,
+	  "narrow-range: ports in the window each socket sets with IP_LOCAL_PORT_RANGE at a random place in the host's range.",
+	  POP(narrow_width) },
+	{ SEC_WORKLOAD, "bind_tries", T_U32, "tries", "16", "1", "65535", NULL,
+	  "bind-retry: random ports bind() tries before connect() gives up (EADDRNOTAVAIL).",
+	  POP(bind_tries) },
 };
 
 const size_t ps_sc_nkeys = sizeof(ps_sc_keys) / sizeof(ps_sc_keys[0]);
