@@ -249,6 +249,7 @@ static const struct {
 	{ "kernel", "--set", "run.seed=2" }, { "kernel", "--seed", "7" }, { "kernel", "--duration", "5" },
 	{ "kernel", "--out", "o" }, { "kernel", "-o", "o" }, { "kernel", "--limit", "0" }, { "kernel", "-l", "60" },
 	{ "kernel", "--fast", NULL }, { "kernel", "-f", NULL }, { "kernel", "--quiet", NULL }, { "kernel", "-q", NULL },
+	{ "kernel", "--search-time", NULL },
 	{ "strategies", "--csv", NULL },
 	{ "profiles", "--csv", NULL },
 	{ "man", "--section", "5" }, { "man", "--out", "o" }, { "man", "-o", "o" },

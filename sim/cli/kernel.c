@@ -30,7 +30,7 @@ static int replay(const struct ps_scenario *sc, const struct ps_kernel_options *
 		ps_cli_error("%s", err);
 		return st == PS_FAILED ? PS_EXIT_RUNTIME : PS_EXIT_USAGE;
 	}
-	if (!quiet) {
+	if (!quiet && !opt->search_time) {
 		const struct ps_metrics *m = &res.m;
 		printf("%s on Linux %s%s: %" PRIu64 " attempts, %" PRIu64 " failed", sc->name, res.release,
 		       opt->fast ? " (fast)" : "", m->attempts, m->failures);
@@ -110,6 +110,7 @@ static int kernel(const struct ps_cli_parsed *p)
 		return rc;
 	struct ps_kernel_options opt = {
 		.limit_s = ps_cli_number(p, "limit"), .fast = ps_cli_flag(p, "fast"), .progress = ps_cli_progress(p),
+		.search_time = ps_cli_flag(p, "search-time"),
 	};
 	char err[PS_ERR_MAX];
 	/* Refuse before anything is created: a scenario the kernel cannot play, or no kernel to play it. */
@@ -123,7 +124,9 @@ static int kernel(const struct ps_cli_parsed *p)
 		rc = play(sc, &opt, quiet);
 		if (rc == PS_EXIT_OK)
 			rc = ps_cli_publish(p);
-		if (rc == PS_EXIT_OK && !quiet)
+		if (rc == PS_EXIT_OK && !quiet && opt.search_time)
+			printf("wrote %s/search_time.csv, %s/MANIFEST\n", opt.out_dir, opt.out_dir);
+		else if (rc == PS_EXIT_OK && !quiet)
 			printf("wrote %s/events.csv, %s/summary.csv, %s/MANIFEST\n", opt.out_dir, opt.out_dir, opt.out_dir);
 	}
 	free(sc);
@@ -140,6 +143,10 @@ static const struct ps_cli_option opts[] = {
 	PS_OPT_FLAG('f', "fast",
 		    "do not wait for each arrival's time: keep only the order of opens and closes (faithful "
 		    "when nothing depends on elapsed time: TIME_WAIT expiry, tw_reuse delay, re-salt)"),
+	PS_OPT_FLAG(0, "search-time",
+		    "instead of playing the scenario, time connect() on its [host] port_range empty and with "
+		    "every port but one held (1,001 calls each), and compare the cost of one candidate with "
+		    "probe_ns; writes search_time.csv"),
 	PS_OPT_QUIET,
 	PS_OPT_PROGRESS,
 	PS_OPT_END,
