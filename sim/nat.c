@@ -270,8 +270,10 @@ enum ps_err ps_nat_open(struct ps_nat *nat, const struct ps_nat_request *req, ui
 	uint32_t done = 0;
 	while (done < nat->npending && nat->pending[done].until <= req->now)
 		done++;
-	memmove(nat->pending, nat->pending + done, (nat->npending - done) * sizeof(*nat->pending));
-	nat->npending -= done;
+	if (done) {
+		memmove(nat->pending, nat->pending + done, (nat->npending - done) * sizeof(*nat->pending));
+		nat->npending -= done;
+	}
 	uint32_t cpu = (uint32_t)ps_rng_below(&nat->cpu_rng, nat->cfg.cpus);
 	uint32_t maps_before = nat->nmaps, free_before = nat->free_map;
 	if (pending_show(nat, cpu, true) != 0)
