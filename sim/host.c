@@ -133,7 +133,7 @@ int ps_host_open(struct ps_host *h, enum ps_mode mode, uint32_t addr, uint32_t d
 		.mode = mode, .addr = addr, .src_ip = h->cfg.first_ip + addr, .dst = dst,
 		.dst_ip = d->ip, .dst_port = d->port, .loopback = d->loopback,
 		.tw_takeover = may_take_over(h, mode, d->loopback), .tw_min_age = h->cfg.tw_reuse_delay,
-		.now = now,
+		.now = now, .choice = h->cfg.choice ? &h->cfg.choice[owner] : NULL,
 	};
 	const struct ps_alloc_inst *in = &h->inst[h->inst_of[mode]];
 	struct ps_pool *pool = ps_host_pool(h, mode);

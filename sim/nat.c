@@ -40,6 +40,7 @@ int ps_nat_init(struct ps_nat *nat, const struct ps_nat_config *cfg, const struc
 	ps_rng_init(&secret, cfg->seed, PS_STREAM_SECRET, 1000);
 	nat->key = ps_rng_next(&secret);
 	ps_rng_init(&nat->rng, cfg->seed, PS_STREAM_ALLOCATOR, 1000);
+	ps_rng_init(&nat->cpu_rng, cfg->seed, PS_STREAM_ALLOCATOR, 2000);
 	if (ops->init(nat->state, nat) != 0 || ps_nat_counts_init(nat) != 0) {
 		snprintf(err, size, "cannot set up NAT allocator %s: its parameters do not fit the port range "
 			 "(e.g. block_size or sharing_ratio), or out of memory", ops->name);
@@ -58,6 +59,7 @@ void ps_nat_fini(struct ps_nat *nat)
 	ps_map_fini(&nat->by_endpoint);
 	free(nat->dst_count);
 	free(nat->maps);
+	free(nat->pending);
 	ps_pool_fini(&nat->pool);
 	memset(nat, 0, sizeof(*nat));
 }
@@ -158,7 +160,7 @@ static void map_free(struct ps_nat *nat, uint32_t i)
 	nat->free_map = i;
 }
 
-enum ps_err ps_nat_open(struct ps_nat *nat, const struct ps_nat_request *req, uint32_t *map)
+static enum ps_err nat_open(struct ps_nat *nat, const struct ps_nat_request *req, uint32_t *map)
 {
 	uint64_t key = endpoint_key(req->inside_ip, req->inside_port);
 	struct ps_map_slot *s = ps_map_get(&nat->by_endpoint, key);
@@ -216,6 +218,98 @@ enum ps_err ps_nat_open(struct ps_nat *nat, const struct ps_nat_request *req, ui
 	e->v[0] = i;
 	*map = i;
 	return PS_OK;
+}
+
+
+/* ---- the conntrack race ---- */
+
+/* Whether pending entry p is a choice another CPU has not confirmed yet (its mapping still in the pool, live). */
+static bool pending_hidden(const struct ps_nat *nat, const struct ps_nat_pending *p, uint32_t cpu)
+{
+	const struct ps_nat_map *m = &nat->maps[p->map];
+	return p->cpu != cpu && m->gen == p->gen && !m->lingering;
+}
+
+/* Takes the other CPUs' unconfirmed choices out of the pool (hide) or puts them back. */
+static int pending_show(struct ps_nat *nat, uint32_t cpu, bool hide)
+{
+	for (uint32_t i = 0; i < nat->npending; i++) {
+		const struct ps_nat_pending *p = &nat->pending[i];
+		if (!pending_hidden(nat, p, cpu))
+			continue;
+		const struct ps_nat_map *m = &nat->maps[p->map];
+		uint32_t *count = &nat->dst_count[(size_t)m->addr * nat->cfg.ndsts + m->dst];
+		if (hide) {
+			ps_pool_remove(&nat->pool, m->addr, m->idx, m->dst, independent(nat));
+			(*count)--;
+		} else {
+			if (ps_pool_add(&nat->pool, m->addr, m->idx, m->dst, PS_NO_CONN, independent(nat)) != 0)
+				return -1;
+			(*count)++;
+		}
+	}
+	return 0;
+}
+
+/* Whether the external tuple of mapping i is one a hidden choice holds: the later confirm fails. */
+static bool clashes(const struct ps_nat *nat, uint32_t i, uint32_t cpu)
+{
+	const struct ps_nat_map *n = &nat->maps[i];
+	for (uint32_t k = 0; k < nat->npending; k++) {
+		const struct ps_nat_pending *p = &nat->pending[k];
+		const struct ps_nat_map *m = &nat->maps[p->map];
+		if (p->map != i && pending_hidden(nat, p, cpu) && m->addr == n->addr && m->idx == n->idx &&
+		    (independent(nat) || m->dst == n->dst))
+			return true;
+	}
+	return false;
+}
+
+static int pending_add(struct ps_nat *nat, uint32_t map, uint32_t cpu, ps_time until)
+{
+	if (nat->npending == nat->pending_cap) {
+		uint32_t cap = nat->pending_cap ? 2 * nat->pending_cap : 16;
+		struct ps_nat_pending *p = realloc(nat->pending, (size_t)cap * sizeof(*p));
+		if (!p)
+			return -1;
+		nat->pending = p;
+		nat->pending_cap = cap;
+	}
+	nat->pending[nat->npending++] = (struct ps_nat_pending){ map, nat->maps[map].gen, cpu, until };
+	return 0;
+}
+
+enum ps_err ps_nat_open(struct ps_nat *nat, const struct ps_nat_request *req, uint32_t *map)
+{
+	nat->raced = false;
+	if (nat->cfg.cpus <= 1 || nat->cfg.confirm_window == 0)
+		return nat_open(nat, req, map);
+	/* Confirmed by now: every CPU sees them. Entries expire in the order they were made. */
+	uint32_t done = 0;
+	while (done < nat->npending && nat->pending[done].until <= req->now)
+		done++;
+	if (done) {
+		memmove(nat->pending, nat->pending + done, (nat->npending - done) * sizeof(*nat->pending));
+		nat->npending -= done;
+	}
+	uint32_t cpu = (uint32_t)ps_rng_below(&nat->cpu_rng, nat->cfg.cpus);
+	uint32_t maps_before = nat->nmaps, free_before = nat->free_map;
+	if (pending_show(nat, cpu, true) != 0)
+		return PS_ERR_COUNT;
+	enum ps_err err = nat_open(nat, req, map);
+	/* A new mapping (not a revived one) that took a hidden choice's tuple loses at confirm. */
+	bool fresh = err == PS_OK && (nat->nmaps != maps_before || nat->free_map != free_before);
+	if (fresh && clashes(nat, *map, cpu)) {
+		map_free(nat, *map);
+		nat->race_drops++;
+		nat->raced = true;
+		err = PS_NAT_INSERT_FAILED;
+	}
+	if (pending_show(nat, cpu, false) != 0)
+		return PS_ERR_COUNT;
+	if (fresh && !nat->raced && pending_add(nat, *map, cpu, req->now + nat->cfg.confirm_window) != 0)
+		return PS_ERR_COUNT;
+	return err;
 }
 
 ps_time ps_nat_close(struct ps_nat *nat, uint32_t i, bool udp, ps_time now)

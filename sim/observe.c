@@ -316,6 +316,12 @@ void ps_observe_release(struct ps_observe *o, uint32_t addr, uint32_t idx, ps_ti
 	o->released[(size_t)addr * o->n + idx] = (struct ps_release){ .at = now + 1, .alloc = o->allocs };
 }
 
+bool ps_observe_peer_holds(const struct ps_observe *o, uint32_t addr, uint32_t idx, uint32_t dst, ps_time now)
+{
+	const struct ps_map_slot *held = o->peer_time_wait ? ps_map_get(&o->peer_tw, tw_key(addr, idx, dst)) : NULL;
+	return held && now < held->v[0];
+}
+
 int ps_observe_server_close(struct ps_observe *o, uint32_t addr, uint32_t idx, uint32_t dst,
 			    ps_time now)
 {

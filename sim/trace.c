@@ -13,6 +13,7 @@ static const char *const event_names[] = {
 	[PS_EV_CLOSE] = "close",
 	[PS_EV_TW_END] = "tw_end",
 	[PS_EV_TW_TAKEOVER] = "tw_takeover",
+	[PS_EV_SYN_DROP] = "syn_drop",
 };
 
 void ps_ip_format(char *buf, unsigned long size, uint32_t ip)
@@ -66,11 +67,13 @@ void ps_trace_ports(struct ps_trace *t, ps_time now, const struct ps_pool *pool)
 
 void ps_trace_event_nat(struct ps_trace *t, ps_time now, uint64_t conn_id, enum ps_trace_event ev,
 			uint32_t src_ip, uint16_t src_port, uint32_t dst_ip, uint16_t dst_port,
-			uint32_t probes, enum ps_err error, uint32_t nat_ip, uint16_t nat_port)
+			uint32_t probes, enum ps_err error, uint32_t nat_ip, uint16_t nat_port, ps_time delay)
 {
 	if (!t->with_events)
 		return;
-	char ts[32], src[16], dst[16], sport[8] = "", nat[16] = "", nport[8] = "";
+	char ts[32], src[16], dst[16], sport[8] = "", nat[16] = "", nport[8] = "", ds[32] = "";
+	if (delay != PS_TIME_MAX)
+		ps_time_format(ds, sizeof(ds), delay);
 	ps_time_format(ts, sizeof(ts), now);
 	ps_ip_format(src, sizeof(src), src_ip);
 	ps_ip_format(dst, sizeof(dst), dst_ip);
@@ -81,8 +84,8 @@ void ps_trace_event_nat(struct ps_trace *t, ps_time now, uint64_t conn_id, enum 
 		ps_ip_format(nat, sizeof(nat), nat_ip);
 		snprintf(nport, sizeof(nport), "%u", nat_port);
 	}
-	if (fprintf(t->events.f, "%s,%" PRIu64 ",%s,%s,%s,%s,%u,%u,%s,%s,%s\n", ts, conn_id, event_names[ev], src,
-		    sport, dst, dst_port, probes, ps_err_name(error), nat, nport) < 0)
+	if (fprintf(t->events.f, "%s,%" PRIu64 ",%s,%s,%s,%s,%u,%u,%s,%s,%s,%s\n", ts, conn_id, event_names[ev], src,
+		    sport, dst, dst_port, probes, ps_err_name(error), nat, nport, ds) < 0)
 		ps_csv_failed(&t->events);
 }
 
@@ -90,7 +93,7 @@ void ps_trace_event(struct ps_trace *t, ps_time now, uint64_t conn_id, enum ps_t
 		    uint32_t src_ip, uint16_t src_port, uint32_t dst_ip, uint16_t dst_port,
 		    uint32_t probes, enum ps_err error)
 {
-	ps_trace_event_nat(t, now, conn_id, ev, src_ip, src_port, dst_ip, dst_port, probes, error, 0, 0);
+	ps_trace_event_nat(t, now, conn_id, ev, src_ip, src_port, dst_ip, dst_port, probes, error, 0, 0, PS_TIME_MAX);
 }
 
 void ps_trace_sample(struct ps_trace *t, ps_time now, uint64_t established, uint64_t time_wait,
@@ -145,14 +148,20 @@ int ps_summary_write(const char *dir, const char *scenario, const char *strategy
 	if (m->failed)
 		ps_time_format(first, sizeof(first), m->first_failure);
 	double ratio = m->attempts ? (double)m->failures / (double)m->attempts : 0.0;
+	/* Connect delays: p50, p99, p99.9 and the largest; empty when no connection was established. */
+	static const double q[3] = { 0.5, 0.99, 0.999 };
+	char d[4][32] = { "", "", "", "" };
+	for (int i = 0; i < 4 && m->delay.n; i++)
+		ps_time_format(d[i], sizeof(d[i]), i < 3 ? ps_delays_quantile(&m->delay, q[i]) : m->delay.max);
 	fprintf(c.f,
 		"%s,%s,%" PRIu64 ",%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f,%s,%" PRIu64 ",%" PRIu64
 		",%" PRIu64 ",%.3f,%u,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-		",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
+		",%" PRIu64 ",%" PRIu64 ",%s,%s,%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
 		scenario, strategy, seed, dur, m->attempts, m->successes, m->failures, ratio, first,
 		m->peak_established, m->peak_time_wait, m->peak_ports_in_use, ps_metrics_probes_mean(m),
 		ps_metrics_probes_quantile(m, 0.99), m->probes_max, m->tw_takeovers, m->requests, m->reused,
-		m->retries, m->abandoned, m->nat_failures, m->peak_nat_mappings, events);
+		m->retries, m->abandoned, m->nat_failures, m->peak_nat_mappings, d[0], d[1], d[2], d[3],
+		m->syn_retransmits, m->syn_timeouts, m->race_drops, m->tw_refusals, events);
 	if (m->nat) {
 		/* Before wall_s: the columns every run has keep their places, and wall_s stays last. */
 		char drop[32] = "";

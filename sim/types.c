@@ -71,6 +71,8 @@ const char *ps_err_name(enum ps_err e)
 		[PS_NAT_PORT_ALLOCATION] = "ErrorPortAllocation",
 		[PS_NAT_OUT_OF_RESOURCES] = "OUT_OF_RESOURCES",
 		[PS_CONN_LIMIT] = "CONN_LIMIT",
+		[PS_ETIMEDOUT] = "ETIMEDOUT",
+		[PS_PEER_TIME_WAIT] = "PEER_TIME_WAIT",
 	};
 
 	if ((unsigned)e >= PS_ERR_COUNT)

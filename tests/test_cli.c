@@ -134,7 +134,7 @@ static void test_run_writes_the_documented_columns(void **state)
 		{ "summary.csv", "scenario,strategy,seed,duration_s,attempts,successes,failures,failure_ratio,"
 				 "first_failure_s,peak_established,peak_time_wait" },
 		{ "timeseries.csv", "t_s,established,time_wait,ports_in_use,free_tightest,attempts,failures" },
-		{ "events.csv", "t_s,conn_id,event,src_addr,src_port,dst_addr,dst_port,probes,error,nat_addr,nat_port\n0." },
+		{ "events.csv", "t_s,conn_id,event,src_addr,src_port,dst_addr,dst_port,probes,error,nat_addr,nat_port,delay_s\n0." },
 		{ "scenario.ini", "[workload.client]" },
 	};
 	for (int i = 0; i < 4; i++) {
@@ -254,6 +254,7 @@ static const struct {
 	{ "kernel", "--out", "o" }, { "kernel", "-o", "o" }, { "kernel", "--limit", "0" }, { "kernel", "-l", "60" },
 	{ "kernel", "--fast", NULL }, { "kernel", "-f", NULL }, { "kernel", "--quiet", NULL }, { "kernel", "-q", NULL },
 	{ "kernel", "--tw-ends", NULL }, { "kernel", "-w", NULL },
+	{ "kernel", "--search-time", NULL },
 	{ "strategies", "--csv", NULL },
 	{ "profiles", "--csv", NULL },
 	{ "man", "--section", "5" }, { "man", "--out", "o" }, { "man", "-o", "o" },

@@ -12,12 +12,15 @@
  * failure_ratio, first_failure_s, peak_established, peak_time_wait,
  * peak_ports_in_use, probes_mean, probes_p99, probes_max, tw_takeovers,
  * requests, reused, retries, abandoned, nat_failures, peak_nat_mappings,
- * events, and a NAT run's peak_nat_live, peak_nat_lingering,
- * nat_min_free_tightest, nat_pool_ports, nat_first_drop_s; or
- * first_failure_attempt (the 1-based attempt number of the first failure).
- * The first failure's metrics are absent when nothing failed, and
- * nat_first_drop_s when the NAT dropped nothing: every comparison on them
- * is then false except "== none" ("!= none" says that something failed).
+ * delay_p50_s, delay_p99_s, delay_p999_s, delay_max_s (0 when nothing was
+ * established), syn_retransmits, syn_timeouts, race_drops, tw_refusals,
+ * events, a NAT run's peak_nat_live, peak_nat_lingering,
+ * nat_min_free_tightest, nat_pool_ports, nat_first_drop_s, cap_failures
+ * where a population sets max_connections; or first_failure_attempt (the
+ * 1-based attempt number of the first failure). The first failure's
+ * metrics are absent when nothing failed, and nat_first_drop_s when the
+ * NAT dropped nothing: every comparison on them is then false except
+ * "== none" ("!= none" says that something failed).
  *
  * Overrides are "section.key=value" assignments as --set takes them; a
  * value may contain commas (reserved_ports=1,2). Claims with the same

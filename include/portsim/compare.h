@@ -45,6 +45,10 @@ enum ps_cmp_metric {
 	PS_CMP_PREDICT_SAME_G10,
 	PS_CMP_PREDICT_ANY_G1,      /* ... from the last one to any destination */
 	PS_CMP_PREDICT_ANY_G10,
+	PS_CMP_DELAY_P50_S,         /* connect delay of established connections (syn.h) */
+	PS_CMP_DELAY_P99_S,
+	PS_CMP_DELAY_P999_S,
+	PS_CMP_DELAY_MAX_S,
 	PS_CMP_METRIC_COUNT
 };
 

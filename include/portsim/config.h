@@ -26,6 +26,7 @@
 
 #include "portsim/host.h"
 #include "portsim/nat.h"
+#include "portsim/syn.h"
 #include "portsim/types.h"
 #include "portsim/workload.h"
 
@@ -47,6 +48,7 @@ struct ps_run_data {
 	uint32_t *dst_map[PS_MAX_POPULATIONS];         /* each population's destinations */
 	struct ps_replay_row *rows[PS_MAX_POPULATIONS]; /* replayed traces */
 	double *empirical[PS_MAX_POPULATIONS];         /* empirical durations */
+	struct ps_port_choice_cfg *choice;             /* [npop], or NULL: every population leaves it to the kernel */
 };
 
 struct ps_run_config {
@@ -60,6 +62,10 @@ struct ps_run_config {
 	ps_time peer_time_wait;          /* the server's TIME_WAIT when it closes first */
 	uint32_t hz;                     /* TIME_WAIT ends on this timer wheel (tw_timer.h); 0 = exactly */
 	uint32_t max_connections[PS_MAX_POPULATIONS]; /* open at once per host of each population; 0 = no cap */
+	/* connect delay (syn.h) */
+	struct ps_syn_schedule syn;      /* the client's SYN retransmissions */
+	enum ps_tw_collision tw_collision; /* a SYN on a 4-tuple in the server's TIME_WAIT */
+	ps_time probe_cost;              /* one candidate port of a search */
 	/* the components */
 	struct ps_host_config host;
 	bool has_nat;

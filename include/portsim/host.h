@@ -46,6 +46,7 @@ struct ps_host_config {
 	const struct ps_alloc_ops *alloc[PS_MODE_COUNT]; /* strategy serving each socket mode */
 	struct ps_alloc_params params;
 	uint64_t seed;
+	const struct ps_port_choice_cfg *choice; /* [owner] per population, or NULL: the kernel's search */
 };
 
 enum ps_conn_state {

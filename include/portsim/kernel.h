@@ -72,6 +72,16 @@ struct ps_kernel_options {
 	bool fast;           /* keep the order of opens and closes, not their times */
 	bool progress;       /* progress lines on stderr */
 	bool tw_ends;        /* poll /proc/net/tcp and write tw_end rows when TIME_WAIT entries end */
+	bool search_time;    /* time connect() searches instead of replaying (ps_kernel_search_time) */
+};
+
+/* What a connect() search costs the live kernel, against the model's probe_ns. */
+struct ps_kernel_search {
+	uint32_t ports, trials;
+	double empty_ns;          /* median connect() on the empty range */
+	double full_ns;           /* ... with every port but one held toward the same destination */
+	double per_candidate_ns;  /* (full - empty) / (ports / 2): one candidate of the search */
+	double model_full_ns;     /* empty + ports / 2 x probe_ns: what the model adds for that search */
 };
 
 struct ps_kernel_result {
@@ -106,6 +116,17 @@ enum ps_status ps_kernel_run(const struct ps_scenario *sc, const struct ps_kerne
 			     struct ps_kernel_result *res, char *err, size_t size);
 
 void ps_kernel_result_fini(struct ps_kernel_result *res);
+
+/*
+ * In a new network namespace entered by the calling process (call it in a
+ * forked child): the scenario's range, a listener on 127.0.0.1:80, trials
+ * connect() calls timed on the empty range, then the same with all ports
+ * but one held by connections to it; fills *out and, with dir, writes
+ * dir/search_time.csv. PS_DONE, PS_BAD_INPUT (the range holds port 80 or
+ * more ports than descriptors), or PS_FAILED with err.
+ */
+enum ps_status ps_kernel_search_time(const struct ps_run_config *cfg, unsigned trials, double probe_ns,
+				     struct ps_kernel_search *out, const char *dir, char *err, size_t size);
 
 /* The loopback address destination ip is replayed on (see above). */
 uint32_t ps_kernel_loopback_ip(uint32_t ip);

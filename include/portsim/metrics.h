@@ -10,6 +10,18 @@
 
 #include "portsim/types.h"
 
+/*
+ * Connect delays, exactly: each distinct delay with its count. A delay is
+ * a search cost plus a sum of SYN waits, so runs see few distinct values.
+ */
+struct ps_delays {
+	ps_time *val;
+	uint64_t *cnt;
+	uint32_t cap, len;  /* open addressing; cap a power of two or 0 */
+	uint64_t n;         /* delays added */
+	ps_time max;
+};
+
 struct ps_metrics {
 	uint64_t attempts, successes, failures, tw_takeovers;
 	uint64_t requests;   /* arrivals: with keepalive, requests; otherwise one per connection */
@@ -39,6 +51,12 @@ struct ps_metrics {
 	uint32_t probes_max;
 	uint64_t *probe_hist;        /* [hist_len]; the last bin gathers larger counts */
 	uint32_t hist_len;
+	/* connect delay (syn.h): first SYN to established, the port search's cost included */
+	struct ps_delays delay;
+	uint64_t syn_retransmits; /* SYNs sent again after one was dropped */
+	uint64_t syn_timeouts;    /* connections that gave up after their last SYN (ETIMEDOUT) */
+	uint64_t race_drops;      /* SYNs the NAT dropped: its conntrack confirm lost a race */
+	uint64_t tw_refusals;     /* SYNs a server refused on a 4-tuple it held in TIME_WAIT */
 	/* since the last sample */
 	uint64_t iv_attempts, iv_failures, iv_probes;
 };
@@ -57,5 +75,11 @@ double ps_metrics_probes_mean(const struct ps_metrics *m);
 
 /* The q-quantile (0..1) of probes per attempt. */
 uint32_t ps_metrics_probes_quantile(const struct ps_metrics *m, double q);
+
+/* Counts one connection's delay; 0 or -1 (memory). */
+int ps_metrics_delay(struct ps_metrics *m, ps_time delay);
+
+/* The q-quantile (0..1) of the delays: the smallest delay with at least ceil(q n) at or below it; 0 when none. */
+ps_time ps_delays_quantile(const struct ps_delays *d, double q);
 
 #endif

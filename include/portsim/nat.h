@@ -25,6 +25,11 @@
 
 enum ps_nat_mapping { PS_NAT_ENDPOINT_DEPENDENT, PS_NAT_ENDPOINT_INDEPENDENT };
 enum ps_nat_random { PS_NAT_RANDOM_NONE, PS_NAT_RANDOM, PS_NAT_RANDOM_FULLY };
+/* nf-nat's search after port preservation fails (docs/allocators.md#the-conntrack-race). */
+enum ps_nat_kernel {
+	PS_NAT_KERNEL_CURRENT, /* 5.0 and later: runs from fresh random offsets */
+	PS_NAT_KERNEL_PRE_5_0  /* before 5.0: one rover for all flows; --random a keyed hash */
+};
 
 struct ps_nat_config {
 	uint16_t lo, hi;            /* external port range */
@@ -49,6 +54,11 @@ struct ps_nat_config {
 	uint32_t sharing_ratio;     /* deterministic: inside hosts per external address */
 	uint32_t per_address_limit; /* simultaneous mappings per (external address, destination); 0 = none */
 	uint64_t seed;
+	/* the conntrack race */
+	uint32_t cpus;              /* CPUs handling new flows; 1 = no race */
+	ps_time confirm_window;     /* a choice is unconfirmed, invisible to other CPUs, this long */
+	enum ps_nat_kernel kernel;
+	bool retransmit;            /* a dropped SYN is retransmitted (the run's business) */
 };
 
 /* One translation request. */
@@ -121,6 +131,12 @@ struct ps_nat_counts {
 	uint32_t blocks_used;         /* pba: blocks with a port carrying a mapping */
 };
 
+/* A new mapping whose conntrack entry is not confirmed yet: other CPUs do not see it. */
+struct ps_nat_pending {
+	uint32_t map, gen, cpu;
+	ps_time until;
+};
+
 struct ps_nat {
 	struct ps_nat_config cfg;
 	const struct ps_nat_ops *ops;
@@ -140,6 +156,12 @@ struct ps_nat {
 	uint64_t peak_live, peak_lingering; /* the most of each at once */
 	ps_time first_drop;         /* when drops first became nonzero */
 	struct ps_nat_counts counts;
+	/* the conntrack race (cfg.cpus > 1) */
+	struct ps_nat_pending *pending; /* choices still unconfirmed, oldest first */
+	uint32_t npending, pending_cap;
+	struct ps_rng cpu_rng;       /* which CPU handles a new flow */
+	uint64_t race_drops;
+	bool raced;                  /* the last ps_nat_open lost the race */
 };
 
 /* 0, or -1 with a reason in err. */
@@ -151,6 +173,12 @@ void ps_nat_fini(struct ps_nat *nat);
  * Translates a new inside connection: stores the mapping index in *map and
  * returns PS_OK, or returns the configured drop error. -1 is never returned;
  * an allocation failure is reported as PS_ERR_COUNT.
+ *
+ * With several CPUs the flow is handled on one drawn at random, and its
+ * choice cannot see the choices other CPUs made less than confirm_window
+ * ago; when it picks the external tuple one of those holds, its confirm
+ * fails: the function returns PS_NAT_INSERT_FAILED and sets nat->raced
+ * (docs/allocators.md#the-conntrack-race).
  */
 enum ps_err ps_nat_open(struct ps_nat *nat, const struct ps_nat_request *req, uint32_t *map);
 

@@ -91,6 +91,9 @@ void ps_observe_release(struct ps_observe *o, uint32_t addr, uint32_t idx, ps_ti
 int ps_observe_server_close(struct ps_observe *o, uint32_t addr, uint32_t idx, uint32_t dst,
 			    ps_time now);
 
+/* Whether the peer holds (addr, idx, dst) in TIME_WAIT at now. */
+bool ps_observe_peer_holds(const struct ps_observe *o, uint32_t addr, uint32_t idx, uint32_t dst, ps_time now);
+
 /* Share (0..1) of allocations predicted with the g (1..PS_PREDICT_G) most frequent differences. */
 double ps_observe_predictability(const struct ps_observe *o, bool same_dst, unsigned g);
 

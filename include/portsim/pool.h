@@ -40,6 +40,23 @@ const char *ps_unique_name(enum ps_unique u);
 #define PS_NO_CONN UINT32_MAX
 
 /* One allocation request, as the pool and the strategies see it. */
+/*
+ * How a program has a socket's port chosen besides the kernel's default
+ * (docs/allocators.md#per-socket-port-ranges); only the linux strategy reads it.
+ */
+enum ps_port_choice {
+	PS_PORT_KERNEL,       /* the kernel's own search */
+	PS_PORT_SOCKET_RANGE, /* IP_LOCAL_PORT_RANGE (Linux 6.3+) set to [lo, hi] */
+	PS_PORT_NARROW_RANGE, /* IP_LOCAL_PORT_RANGE set to a random window of arg ports, per socket */
+	PS_PORT_BIND_RETRY    /* bind() to a random port, again on EADDRINUSE, at most arg times */
+};
+
+struct ps_port_choice_cfg {
+	enum ps_port_choice how;
+	uint16_t lo, hi;
+	uint32_t arg;
+};
+
 struct ps_request {
 	enum ps_mode mode;
 	uint32_t addr;     /* source address index */
@@ -51,6 +68,7 @@ struct ps_request {
 	bool tw_takeover;  /* the host's tw_reuse policy lets this request take over TIME_WAIT */
 	ps_time tw_min_age; /* ... once the TIME_WAIT entry is at least this old */
 	ps_time now;
+	const struct ps_port_choice_cfg *choice; /* NULL: the kernel's own search */
 };
 
 struct ps_pool_config {

@@ -84,6 +84,11 @@ struct ps_population {
 	enum ps_backoff retry_backoff;
 	double retry_delay_s;   /* fixed delay, or the first delay, doubling */
 	uint32_t max_connections; /* open at once per host; 0 = no cap */
+	/* how the program has its ports chosen (enum ps_port_choice) */
+	int port_choice;
+	uint16_t sock_lo, sock_hi; /* socket-range: IP_LOCAL_PORT_RANGE */
+	uint32_t narrow_width;     /* narrow-range: ports in each socket's window */
+	uint32_t bind_tries;       /* bind-retry: random binds before giving up */
 };
 
 /* The [nat] section: a NAT between the inside hosts and the destinations. */
@@ -104,6 +109,11 @@ struct ps_nat_settings {
 	uint32_t ports_per_instance; /* azure: allocatedOutboundPorts; 0 = the default allocation */
 	uint32_t per_destination_limit; /* mappings per (external address, destination); 0 = none */
 	int drop_error;              /* index into the drop error names */
+	/* the conntrack race */
+	uint32_t cpus;               /* CPUs that handle new flows */
+	double confirm_window_us;    /* from nf_nat's port choice to the conntrack confirm */
+	int kernel;                  /* enum ps_nat_kernel */
+	bool retransmit;             /* a dropped SYN is retransmitted rather than failed at once */
 };
 
 struct ps_scenario {
@@ -130,6 +140,13 @@ struct ps_scenario {
 	bool local_time_wait;             /* false: no TIME_WAIT toward loopback (FreeBSD) */
 	double resalt_s;                  /* linux: becomes params.resalt_ns */
 	struct ps_alloc_params params;
+	/* connect delay (syn.h) */
+	double syn_rto_s;                 /* the wait after the first SYN */
+	uint32_t syn_retries;             /* SYN retransmissions before ETIMEDOUT */
+	int syn_backoff;                  /* enum ps_syn_backoff */
+	double syn_timeout_s;             /* connection-establishment timer; 0 = none */
+	int tw_collision;                 /* enum ps_tw_collision */
+	double probe_ns;                  /* what one candidate port of a search costs */
 	uint64_t explicit_keys[2];        /* bit per schema key set by the user, which a profile leaves alone */
 	/* Where a whole-scenario check finds the value it refuses: the file read last, and the line of it
 	 * that set each [run], [host] and [nat] key (by schema index; 0: a default, a profile or --set). */

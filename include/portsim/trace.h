@@ -23,13 +23,14 @@
 	"peak_nat_live,peak_nat_lingering,nat_min_free_tightest,nat_pool_ports,nat_first_drop_s"
 #define PS_SUMMARY_NAT_HEADER PS_SUMMARY_COLUMNS "," PS_SUMMARY_NAT_COLUMNS ",wall_s"
 #define PS_EVENTS_HEADER \
-	"t_s,conn_id,event,src_addr,src_port,dst_addr,dst_port,probes,error,nat_addr,nat_port"
+	"t_s,conn_id,event,src_addr,src_port,dst_addr,dst_port,probes,error,nat_addr,nat_port,delay_s"
 #define PS_PORTS_HEADER "t_s,port,ports,in_use"
 #define PS_SUMMARY_COLUMNS \
 	"scenario,strategy,seed,duration_s,attempts,successes,failures,failure_ratio," \
 	"first_failure_s,peak_established,peak_time_wait,peak_ports_in_use,probes_mean," \
 	"probes_p99,probes_max,tw_takeovers,requests,reused,retries,abandoned,nat_failures," \
-	"peak_nat_mappings,events"
+	"peak_nat_mappings,delay_p50_s,delay_p99_s,delay_p999_s,delay_max_s,syn_retransmits,syn_timeouts," \
+	"race_drops,tw_refusals,events"
 #define PS_SUMMARY_HEADER PS_SUMMARY_COLUMNS ",wall_s"
 /*
  * The column summary.csv gains when a population has max_connections,
@@ -45,7 +46,8 @@ enum ps_trace_event {
 	PS_EV_FAIL,
 	PS_EV_CLOSE,
 	PS_EV_TW_END,
-	PS_EV_TW_TAKEOVER
+	PS_EV_TW_TAKEOVER,
+	PS_EV_SYN_DROP    /* a SYN was dropped; the connection waits to retransmit it (syn.h) */
 };
 
 struct ps_trace {
@@ -74,10 +76,14 @@ int ps_trace_open(struct ps_trace *t, const char *dir, unsigned files);
 /* 0 while every row so far was written; -1 with errno once one was not (a full disk). */
 int ps_trace_check(const struct ps_trace *t);
 
-/* One events.csv row with the NAT's external address and port (nat_ip 0: no NAT). */
+/*
+ * One events.csv row with the NAT's external address and port (nat_ip 0:
+ * no NAT) and the connect delay (PS_TIME_MAX: none; open and fail rows
+ * carry one).
+ */
 void ps_trace_event_nat(struct ps_trace *t, ps_time now, uint64_t conn_id, enum ps_trace_event ev,
 			uint32_t src_ip, uint16_t src_port, uint32_t dst_ip, uint16_t dst_port,
-			uint32_t probes, enum ps_err error, uint32_t nat_ip, uint16_t nat_port);
+			uint32_t probes, enum ps_err error, uint32_t nat_ip, uint16_t nat_port, ps_time delay);
 
 /* One events.csv row; error may be PS_OK. */
 void ps_trace_event(struct ps_trace *t, ps_time now, uint64_t conn_id, enum ps_trace_event ev,

@@ -43,6 +43,8 @@ enum ps_err {
 	PS_NAT_PORT_ALLOCATION,    /* AWS NAT Gateway: ErrorPortAllocation */
 	PS_NAT_OUT_OF_RESOURCES,   /* GCP Cloud NAT: OUT_OF_RESOURCES */
 	PS_CONN_LIMIT,             /* the population's cap on open connections (max_connections) */
+	PS_ETIMEDOUT,     /* connect() gave up after its last SYN (syn.h) */
+	PS_PEER_TIME_WAIT, /* a SYN the server refused: it holds the 4-tuple in TIME_WAIT */
 	PS_ERR_COUNT
 };
 

@@ -230,9 +230,65 @@ static uint64_t offset_hash(struct linux_connect *s, const struct ps_request *re
 	return m->h;
 }
 
+/*
+ * IP_LOCAL_PORT_RANGE (Linux 6.3, commit 91d0b78c5177 "inet: Add
+ * IP_LOCAL_PORT_RANGE socket option"): each end of the socket's range
+ * that lies inside the host's range replaces that end
+ * (inet_sk_get_local_port_range()). Since a later change to
+ * __inet_hash_connect() (`step = local_ports ? 1 : 2`) such a socket's
+ * search walks every port from the hashed offset, with no even/odd split,
+ * and the counter advances by max(i, random_below(8)) + 1.
+ */
+static struct ps_pick socket_range_pick(struct linux_connect *s, const struct ps_pool *pool,
+					const struct ps_request *req, uint32_t sk_lo, uint32_t sk_hi)
+{
+	uint32_t lo = pool->lo, hi = pool->hi;
+	if (sk_lo >= lo && sk_lo <= hi)
+		lo = sk_lo;
+	if (sk_hi >= lo && sk_hi <= hi)
+		hi = sk_hi;
+	uint64_t h = offset_hash(s, req);
+	uint32_t index = (uint32_t)h & s->table_mask;
+	uint32_t remaining = hi - lo + 1, idx = 0;
+	uint32_t offset = (uint32_t)((s->table[index] + (uint32_t)(h >> 32)) % remaining);
+	int64_t k = ps_pool_scan_at(pool, req, lo - pool->lo, offset, remaining, 1, remaining, &idx);
+	if (k < 0)
+		return (struct ps_pick){ .idx = -1, .probes = remaining };
+	uint32_t jitter = (uint32_t)ps_rng_below(&s->rng, 8);
+	s->table[index] += ((uint32_t)k > jitter ? (uint32_t)k : jitter) + 1;
+	return (struct ps_pick){ .idx = (int32_t)idx, .probes = (uint32_t)k + 1 };
+}
+
+/*
+ * What programs do against the even/odd search on a nearly full range:
+ * set a narrow per-socket range at a random place, or bind() to random
+ * ports (exclusive, as bind() without SO_REUSEADDR is) until one is free.
+ */
+static struct ps_pick user_pick(struct linux_connect *s, const struct ps_pool *pool, const struct ps_request *req)
+{
+	const struct ps_port_choice_cfg *c = req->choice;
+	if (c->how == PS_PORT_SOCKET_RANGE)
+		return socket_range_pick(s, pool, req, c->lo, c->hi);
+	if (c->how == PS_PORT_NARROW_RANGE) {
+		uint32_t width = c->arg < s->n ? c->arg : s->n;
+		uint32_t lo = pool->lo + (uint32_t)ps_rng_below(&s->rng, s->n - width + 1);
+		return socket_range_pick(s, pool, req, lo, lo + width - 1);
+	}
+	struct ps_request bind = *req;
+	bind.mode = PS_MODE_BIND0;
+	for (uint32_t t = 1; t <= c->arg; t++) {
+		uint32_t idx = (uint32_t)ps_rng_below(&s->rng, s->n);
+		if (ps_pool_usable(pool, &bind, idx))
+			return (struct ps_pick){ .idx = (int32_t)idx, .probes = t };
+	}
+	return (struct ps_pick){ .idx = -1, .probes = c->arg };
+}
+
 static struct ps_pick linux_pick(void *state, const struct ps_pool *pool, const struct ps_request *req)
 {
 	struct linux_connect *s = state;
+	if (req->choice && req->choice->how != PS_PORT_KERNEL)
+		return user_pick(s, pool, req);
 	uint64_t h = offset_hash(s, req);
 	uint32_t index = (uint32_t)h & s->table_mask;
 	uint32_t remaining = s->remaining;

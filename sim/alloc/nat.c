@@ -26,6 +26,7 @@
  * Then it gives up and conntrack drops the packet (insert_failed), even with
  * free ports elsewhere in the range.
  */
+
 static int nfnat_init(void *state, const struct ps_nat *nat)
 {
 	(void)state;
@@ -52,10 +53,46 @@ static int64_t nfnat_run(const struct ps_nat *nat, const struct ps_nat_request *
 	return k < 0 ? -1 : k + first;
 }
 
+/*
+ * Before Linux 5.0 the search was nf_nat_l4proto_unique_tuple() of
+ * net/netfilter/nf_nat_proto_common.c: one pass over the whole range from
+ * an offset that was, by default, a rover shared by every flow of the
+ * protocol (left on the port last chosen), with --random a keyed hash of
+ * the external address and the destination (secure_port), with
+ * --random-fully a fresh random number. Two CPUs choosing at once thus
+ * start from the same port by default and with --random; commit
+ * 6ed5943f8735 ("netfilter: nat: remove l4 protocol port rovers", 5.0)
+ * replaced all three by random offsets.
+ */
+struct nfnat {
+	uint16_t rover;
+};
+
+static bool nfnat_pre50(struct nfnat *s, struct ps_nat *nat, const struct ps_nat_request *req,
+			uint32_t addr, uint32_t *idx, uint32_t *probes)
+{
+	const struct ps_nat_config *c = &nat->cfg;
+	uint16_t off;
+	if (c->random == PS_NAT_RANDOM_FULLY) {
+		off = (uint16_t)ps_rng_below(&nat->rng, 65536);
+	} else if (c->random == PS_NAT_RANDOM) {
+		const struct ps_endpoint *d = &c->dsts[req->dst];
+		off = (uint16_t)ps_mix64(nat->key, c->first_ip + addr, d->ip, d->port);
+	} else {
+		off = s->rover;
+	}
+	int64_t k = nfnat_run(nat, req, addr, off, nat->n, idx);
+	*probes += k < 0 ? nat->n : (uint32_t)k + 1;
+	if (k < 0)
+		return false;
+	if (c->random == PS_NAT_RANDOM_NONE)
+		s->rover = (uint16_t)(off + k);
+	return true;
+}
+
 static bool nfnat_pick(void *state, struct ps_nat *nat, const struct ps_nat_request *req,
 		       uint32_t *addr, uint32_t *idx, uint32_t *probes)
 {
-	(void)state;
 	const struct ps_nat_config *c = &nat->cfg;
 	bool keep = c->random == PS_NAT_RANDOM_NONE;
 	*probes = 0;
@@ -74,6 +111,8 @@ static bool nfnat_pick(void *state, struct ps_nat *nat, const struct ps_nat_requ
 			return true;
 		}
 	}
+	if (c->kernel == PS_NAT_KERNEL_PRE_5_0)
+		return nfnat_pre50(state, nat, req, *addr, idx, probes);
 	uint32_t attempts = n < 128 ? n : 128;
 	for (;;) {
 		uint16_t off = (uint16_t)ps_rng_below(&nat->rng, 65536);
@@ -94,6 +133,7 @@ static const struct ps_nat_ops nfnat_ops = {
 	.summary = "Linux SNAT/MASQUERADE: keep the inside port if the reply tuple is free, else runs of "
 		   "128/64/32/16/8 ports from random offsets; drop (insert_failed) after 248 tries",
 	.source = "torvalds/linux net/netfilter/nf_nat_core.c get_unique_tuple, nf_nat_l4proto_unique_tuple",
+	.state_size = sizeof(struct nfnat),
 	.init = nfnat_init,
 	.pick = nfnat_pick,
 };

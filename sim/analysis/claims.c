@@ -30,6 +30,14 @@ enum metric {
 	M_ABANDONED,
 	M_NAT_FAILURES,
 	M_PEAK_NAT_MAPPINGS,
+	M_DELAY_P50_S,
+	M_DELAY_P99_S,
+	M_DELAY_P999_S,
+	M_DELAY_MAX_S,
+	M_SYN_RETRANSMITS,
+	M_SYN_TIMEOUTS,
+	M_RACE_DROPS,
+	M_TW_REFUSALS,
 	M_EVENTS,
 	M_PEAK_NAT_LIVE,
 	M_PEAK_NAT_LINGERING,
@@ -61,6 +69,14 @@ static const char *const metric_names[M_COUNT] = {
 	[M_ABANDONED] = "abandoned",
 	[M_NAT_FAILURES] = "nat_failures",
 	[M_PEAK_NAT_MAPPINGS] = "peak_nat_mappings",
+	[M_DELAY_P50_S] = "delay_p50_s",
+	[M_DELAY_P99_S] = "delay_p99_s",
+	[M_DELAY_P999_S] = "delay_p999_s",
+	[M_DELAY_MAX_S] = "delay_max_s",
+	[M_SYN_RETRANSMITS] = "syn_retransmits",
+	[M_SYN_TIMEOUTS] = "syn_timeouts",
+	[M_RACE_DROPS] = "race_drops",
+	[M_TW_REFUSALS] = "tw_refusals",
 	[M_EVENTS] = "events",
 	[M_PEAK_NAT_LIVE] = "peak_nat_live",
 	[M_PEAK_NAT_LINGERING] = "peak_nat_lingering",
@@ -335,6 +351,14 @@ int ps_claim_metric(const struct ps_run_result *res, const char *metric, double 
 	case M_ABANDONED: *value = (double)m->abandoned; break;
 	case M_NAT_FAILURES: *value = (double)m->nat_failures; break;
 	case M_PEAK_NAT_MAPPINGS: *value = (double)m->peak_nat_mappings; break;
+	case M_DELAY_P50_S: *value = (double)ps_delays_quantile(&m->delay, 0.5) / (double)PS_NS_PER_S; break;
+	case M_DELAY_P99_S: *value = (double)ps_delays_quantile(&m->delay, 0.99) / (double)PS_NS_PER_S; break;
+	case M_DELAY_P999_S: *value = (double)ps_delays_quantile(&m->delay, 0.999) / (double)PS_NS_PER_S; break;
+	case M_DELAY_MAX_S: *value = (double)m->delay.max / (double)PS_NS_PER_S; break;
+	case M_SYN_RETRANSMITS: *value = (double)m->syn_retransmits; break;
+	case M_SYN_TIMEOUTS: *value = (double)m->syn_timeouts; break;
+	case M_RACE_DROPS: *value = (double)m->race_drops; break;
+	case M_TW_REFUSALS: *value = (double)m->tw_refusals; break;
 	case M_EVENTS: *value = (double)res->events; break;
 	case M_PEAK_NAT_LIVE: *value = (double)m->peak_nat_live; break;
 	case M_PEAK_NAT_LINGERING: *value = (double)m->peak_nat_lingering; break;

@@ -28,6 +28,10 @@ static const char *const metric_names[PS_CMP_METRIC_COUNT] = {
 	[PS_CMP_PREDICT_SAME_G10] = "predict_same_g10",
 	[PS_CMP_PREDICT_ANY_G1] = "predict_any_g1",
 	[PS_CMP_PREDICT_ANY_G10] = "predict_any_g10",
+	[PS_CMP_DELAY_P50_S] = "delay_p50_s",
+	[PS_CMP_DELAY_P99_S] = "delay_p99_s",
+	[PS_CMP_DELAY_P999_S] = "delay_p999_s",
+	[PS_CMP_DELAY_MAX_S] = "delay_max_s",
 };
 
 const char *ps_cmp_metric_name(enum ps_cmp_metric m)
@@ -142,6 +146,12 @@ static void record(double *v, unsigned reps, unsigned k, const struct ps_run_res
 	if (o->any_dst.trials) {
 		x[PS_CMP_PREDICT_ANY_G1] = ps_observe_predictability(o, false, 1);
 		x[PS_CMP_PREDICT_ANY_G10] = ps_observe_predictability(o, false, 10);
+	}
+	if (m->delay.n) {
+		x[PS_CMP_DELAY_P50_S] = (double)ps_delays_quantile(&m->delay, 0.5) / 1e9;
+		x[PS_CMP_DELAY_P99_S] = (double)ps_delays_quantile(&m->delay, 0.99) / 1e9;
+		x[PS_CMP_DELAY_P999_S] = (double)ps_delays_quantile(&m->delay, 0.999) / 1e9;
+		x[PS_CMP_DELAY_MAX_S] = (double)m->delay.max / 1e9;
 	}
 	for (int i = 0; i < PS_CMP_METRIC_COUNT; i++)
 		v[(size_t)i * reps + k] = x[i];

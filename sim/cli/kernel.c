@@ -30,7 +30,7 @@ static int replay(const struct ps_scenario *sc, const struct ps_kernel_options *
 		ps_cli_error("%s", err);
 		return st == PS_FAILED ? PS_EXIT_RUNTIME : PS_EXIT_USAGE;
 	}
-	if (!quiet) {
+	if (!quiet && !opt->search_time) {
 		const struct ps_metrics *m = &res.m;
 		printf("%s on Linux %s%s: %" PRIu64 " attempts, %" PRIu64 " failed", sc->name, res.release,
 		       opt->fast ? " (fast)" : "", m->attempts, m->failures);
@@ -111,6 +111,7 @@ static int kernel(const struct ps_cli_parsed *p)
 	struct ps_kernel_options opt = {
 		.limit_s = ps_cli_number(p, "limit"), .fast = ps_cli_flag(p, "fast"), .progress = ps_cli_progress(p),
 		.tw_ends = ps_cli_flag(p, "tw-ends"),
+		.search_time = ps_cli_flag(p, "search-time"),
 	};
 	char err[PS_ERR_MAX];
 	if (opt.tw_ends && opt.fast) {
@@ -129,7 +130,9 @@ static int kernel(const struct ps_cli_parsed *p)
 		rc = play(sc, &opt, quiet);
 		if (rc == PS_EXIT_OK)
 			rc = ps_cli_publish(p);
-		if (rc == PS_EXIT_OK && !quiet)
+		if (rc == PS_EXIT_OK && !quiet && opt.search_time)
+			printf("wrote %s/search_time.csv, %s/MANIFEST\n", opt.out_dir, opt.out_dir);
+		else if (rc == PS_EXIT_OK && !quiet)
 			printf("wrote %s/events.csv, %s/summary.csv, %s/MANIFEST\n", opt.out_dir, opt.out_dir, opt.out_dir);
 	}
 	free(sc);
@@ -149,6 +152,10 @@ static const struct ps_cli_option opts[] = {
 	PS_OPT_FLAG('w', "tw-ends",
 		    "poll the namespace's /proc/net/tcp every few milliseconds and write a tw_end row when the "
 		    "kernel ends a TIME_WAIT entry (its timer wheel ends them in batches); not with --fast"),
+	PS_OPT_FLAG(0, "search-time",
+		    "instead of playing the scenario, time connect() on its [host] port_range empty and with "
+		    "every port but one held (1,001 calls each), and compare the cost of one candidate with "
+		    "probe_ns; writes search_time.csv"),
 	PS_OPT_QUIET,
 	PS_OPT_PROGRESS,
 	PS_OPT_END,

@@ -150,8 +150,17 @@ enum ps_status ps_kernel_run(const struct ps_scenario *sc, const struct ps_kerne
 		snprintf(res->release, sizeof(res->release), "%s", u.release);
 	struct ps_run_config cfg;
 	enum ps_status st = prepare(sc, opt->limit_s, &cfg, err, size);
-	if (st == PS_DONE)
+	if (st == PS_DONE && opt->search_time) {
+		struct ps_kernel_search ks;
+		st = ps_kernel_search_time(&cfg, 1001, sc->probe_ns, &ks, opt->out_dir, err, size);
+		if (st == PS_DONE)
+			printf("Linux %s, %u ports, median connect(): %.1f us empty, %.1f us with one port free: "
+			       "%.1f ns a candidate (the model's probe_ns: %g ns, %.1f us)\n",
+			       res->release, ks.ports, ks.empty_ns / 1e3, ks.full_ns / 1e3, ks.per_candidate_ns,
+			       sc->probe_ns, ks.model_full_ns / 1e3);
+	} else if (st == PS_DONE) {
 		st = ps_kernel_replay(&cfg, opt, res, err, size);
+	}
 	ps_run_config_fini(&cfg);
 	return st;
 #else

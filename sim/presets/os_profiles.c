@@ -28,6 +28,11 @@ static const char *const linux_settings[] = {
 	"strategy", "linux",
 	"bind_strategy", "linux-bind",
 	"udp_strategy", "linux-udp",
+	/* TCP_TIMEOUT_INIT 1 s (RFC 6298, since 3.1), doubling; tcp_syn_retries 6: ETIMEDOUT at 127 s */
+	"syn_rto_s", "1",
+	"syn_retries", "6",
+	"syn_backoff", "doubling",
+	"tw_collision", "count",
 	NULL,
 };
 
@@ -40,6 +45,11 @@ static const char *const freebsd_settings[] = {
 	"strategy", "freebsd",
 	"bind_strategy", "freebsd",
 	"udp_strategy", "freebsd",
+	/* TCPTV_RTOBASE 1 s times tcp_syn_backoff[] (tcp_timer.c); TCPTV_KEEP_INIT 75 s ends it */
+	"syn_rto_s", "1",
+	"syn_retries", "12",
+	"syn_backoff", "bsd",
+	"syn_timeout_s", "75",
 	NULL,
 };
 
@@ -52,6 +62,11 @@ static const char *const macos_settings[] = {
 	"strategy", "xnu",
 	"bind_strategy", "xnu",
 	"udp_strategy", "xnu",
+	/* XNU tcp_timer.c: the same tcp_syn_backoff[] table; net.inet.tcp.keepinit 75 s */
+	"syn_rto_s", "1",
+	"syn_retries", "12",
+	"syn_backoff", "bsd",
+	"syn_timeout_s", "75",
 	NULL,
 };
 
@@ -64,6 +79,11 @@ static const char *const openbsd_settings[] = {
 	"strategy", "openbsd",
 	"bind_strategy", "openbsd",
 	"udp_strategy", "openbsd",
+	/* tcp_newtcpcb: t_rxtcur from TCPTV_SRTTDFLT 1.5 s = 3 s, tcp_backoff[] doubling; TCPTV_KEEP_INIT 75 s */
+	"syn_rto_s", "3",
+	"syn_retries", "12",
+	"syn_backoff", "doubling",
+	"syn_timeout_s", "75",
 	NULL,
 };
 
@@ -91,6 +111,10 @@ static const char *const windows_settings[] = {
 	"bind_strategy", "windows",
 	"udp_strategy", "windows",
 	"order", "sequential",
+	/* InitialRto 3 s, MaxSynRetransmissions 2: 3 + 6 + 12 = 21 s (Microsoft KB 2786464) */
+	"syn_rto_s", "3",
+	"syn_retries", "2",
+	"syn_backoff", "doubling",
 	NULL,
 };
 
@@ -113,6 +137,12 @@ static const char *const ns3_settings[] = {
 	"udp_strategy", "sequential",
 	"descending", "false",
 	"first_port", "49153",
+	/* TcpSocket ConnTimeout 3 s, ConnCount 6 SYNs, doubling (TcpSocketBase::SendEmptyPacket): fails at 189 s;
+	 * the server's TIME_WAIT socket still owns the 4-tuple and does not answer a new SYN on it */
+	"syn_rto_s", "3",
+	"syn_retries", "5",
+	"syn_backoff", "doubling",
+	"tw_collision", "refuse",
 	NULL,
 };
 

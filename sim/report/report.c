@@ -153,6 +153,9 @@ static const struct {
 		      "dark line is every attempt." },
 	{ "probes", "How many candidate ports the strategy examined per connection, against how full the "
 		    "pool was: searching gets slow near exhaustion." },
+	{ "delay", "Connect delay: the share of connections slower than each delay (left; p99 and p99.9 "
+		   "where it crosses the dashed lines), and each connection's delay when it was established, "
+		   "beside the ports in use (right)." },
 	{ "heatmap", "Which ports were in use when: time left to right, ports bottom to top, darker is fuller." },
 	{ "parity", "Connections given an even port (blue) and an odd one (red), counted over time: Linux's "
 		    "connect() uses the even half first, so the odd line stays flat until the evens run out." },

@@ -36,6 +36,14 @@ static const struct {
 	{ "nat_failures", "attempts the NAT dropped (no external port)" },
 	{ "peak_nat_mappings", "most NAT mappings alive at once" },
 	{ "cap_failures", "attempts refused by a population's max_connections (CONN_LIMIT); only with a cap" },
+	{ "delay_p50_s", "connect delay (s): first SYN to established, plus the search's cost; median" },
+	{ "delay_p99_s", "... at the 99th percentile" },
+	{ "delay_p999_s", "... at the 99.9th percentile" },
+	{ "delay_max_s", "... at most" },
+	{ "syn_retransmits", "SYNs sent again after one was dropped" },
+	{ "syn_timeouts", "connections that gave up after their last SYN (ETIMEDOUT)" },
+	{ "race_drops", "SYNs the NAT dropped in the conntrack race (not exhaustion)" },
+	{ "tw_refusals", "SYNs a server refused on a 4-tuple it held in TIME_WAIT" },
 	{ "events", "simulation events processed" },
 };
 

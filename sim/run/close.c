@@ -16,7 +16,7 @@ static void trace_conn(struct run *r, enum ps_trace_event ev, uint32_t conn)
 	ps_trace_event_nat(&r->trace, r->engine.now, c->serial, ev, r->host.cfg.first_ip + c->addr,
 			   ps_host_port(&r->host, conn), d->ip, d->port, 0, PS_OK,
 			   map != NONE ? ps_nat_ext_ip(&r->nat, map) : 0,
-			   map != NONE ? ps_nat_ext_port(&r->nat, map) : 0);
+			   map != NONE ? ps_nat_ext_port(&r->nat, map) : 0, PS_TIME_MAX);
 }
 
 /* The inside connection ended: the NAT keeps its mapping for its timers, then lets the port go. */

@@ -137,6 +137,23 @@ static int resolve_host(const struct ps_scenario *sc, struct ps_run_config *cfg,
 		.no_local_time_wait = !sc->local_time_wait, .params = sc->params, .seed = sc->seed,
 	};
 	hc->params.resalt_ns = ps_time_from_s(sc->resalt_s);
+	/* A table per population only when one of them does not leave the choice to the kernel. */
+	for (unsigned i = 0; i < sc->npop && !cfg->data.choice; i++) {
+		if (sc->pop[i].port_choice == PS_PORT_KERNEL)
+			continue;
+		cfg->data.choice = calloc(sc->npop, sizeof(*cfg->data.choice));
+		if (!cfg->data.choice) {
+			snprintf(err, size, "out of memory");
+			return -1;
+		}
+		for (unsigned k = 0; k < sc->npop; k++) {
+			const struct ps_population *p = &sc->pop[k];
+			cfg->data.choice[k] = (struct ps_port_choice_cfg){
+				.how = (enum ps_port_choice)p->port_choice, .lo = p->sock_lo, .hi = p->sock_hi,
+				.arg = p->port_choice == PS_PORT_BIND_RETRY ? p->bind_tries : p->narrow_width };
+		}
+	}
+	hc->choice = cfg->data.choice;
 	for (enum ps_mode m = 0; m < PS_MODE_COUNT; m++)
 		hc->alloc[m] = ps_alloc_find(ps_scenario_strategy_for(sc, m));
 	return 0;
@@ -156,7 +173,8 @@ static void resolve_nat(const struct ps_scenario *sc, struct ps_run_config *cfg)
 		.persistent = ns->persistent, .block_size = ns->block_size, .max_blocks = ns->max_blocks,
 		.block_random = ns->block_random, .block_grow_double = ns->dynamic,
 		.sharing_ratio = ns->sharing_ratio, .per_address_limit = ns->per_destination_limit,
-		.seed = sc->seed,
+		.seed = sc->seed, .cpus = ns->cpus, .confirm_window = ps_time_from_s(ns->confirm_window_us / 1e6),
+		.kernel = (enum ps_nat_kernel)ns->kernel, .retransmit = ns->retransmit,
 	};
 	if (cfg->nat.block_size == 0)
 		cfg->nat.block_size = ps_preset_azure_snat_ports(ns->pool_size ? ns->pool_size : inside, ns->addresses,
@@ -177,6 +195,11 @@ int ps_run_config_resolve(const struct ps_scenario *sc, struct ps_run_config *cf
 	cfg->seed = sc->seed;
 	cfg->peer_time_wait = ps_time_from_s(sc->peer_time_wait_s);
 	cfg->hz = sc->hz;
+	cfg->syn = (struct ps_syn_schedule){ .rto = ps_time_from_s(sc->syn_rto_s), .retries = sc->syn_retries,
+					     .backoff = (enum ps_syn_backoff)sc->syn_backoff,
+					     .timeout = ps_time_from_s(sc->syn_timeout_s) };
+	cfg->tw_collision = (enum ps_tw_collision)sc->tw_collision;
+	cfg->probe_cost = ps_time_from_s(sc->probe_ns / 1e9);
 	cfg->has_nat = ps_scenario_has_nat(sc);
 	if (resolve_workload(sc, cfg, err, size) != 0 || resolve_host(sc, cfg, err, size) != 0) {
 		ps_run_config_fini(cfg);
@@ -192,6 +215,7 @@ void ps_run_config_fini(struct ps_run_config *cfg)
 	struct ps_run_data *d = &cfg->data;
 	free(d->reserved);
 	free(d->dsts);
+	free(d->choice);
 	for (unsigned i = 0; i < PS_MAX_POPULATIONS; i++) {
 		free(d->dst_map[i]);
 		free(d->rows[i]);

@@ -84,6 +84,144 @@ static int schedule_retry(struct run *r, unsigned pop, const struct ps_attempt *
 	return ps_engine_schedule(&r->engine, t, EV_RETRY, id, 0);
 }
 
+/* Counts one attempt's outcome: at its first SYN, or when its waiting SYN got through or gave up. */
+static void count_attempt(struct run *r, const struct ps_attempt *a, uint32_t tries, enum ps_err err,
+			  uint32_t probes)
+{
+	ps_metrics_attempt(r->m, r->engine.now, err, probes);
+	if (tries > 0)
+		r->m->retries++;
+	if (r->has_nat) {
+		r->hosts[a->addr].attempts++;
+		r->hosts[a->addr].failures += err != PS_OK;
+	}
+}
+
+/* The connection is established: observers, trace, and its end on the calendar. */
+static int connected(struct run *r, unsigned pop, const struct ps_attempt *a, const struct ps_open_result *res,
+		     uint64_t serial, uint32_t map, ps_time delay)
+{
+	const struct ps_workload_pop *p = &r->cfg->workload.pop[pop];
+	ps_time now = r->engine.now;
+	const struct ps_endpoint *d = &r->cfg->workload.dsts[a->dst];
+	uint32_t src_ip = r->host.cfg.first_ip + a->addr;
+	if (ps_metrics_delay(r->m, delay) != 0)
+		return -1;
+	const struct ps_conn *c = ps_host_conn(&r->host, res->conn);
+	if (r->observe && a->mode != PS_MODE_UDP) {
+		bool fresh = ps_pool_users(&r->host.pool, c->addr, c->idx) == 1;
+		if (res->taken_over != PS_NO_CONN && fresh)
+			ps_observe_release(r->obs, c->addr, c->idx, now);
+		if (ps_observe_alloc(r->obs, c->addr, c->idx, c->dst, now, fresh) != 0)
+			return -1;
+	}
+	if (res->taken_over != PS_NO_CONN) {
+		r->m->tw_takeovers++;
+		if (r->tracing)
+			ps_trace_event(&r->trace, now, res->taken_over_serial, PS_EV_TW_TAKEOVER, src_ip, res->port,
+				       d->ip, d->port, 0, PS_OK);
+	}
+	if (r->tracing)
+		ps_trace_event_nat(&r->trace, now, serial, PS_EV_OPEN, src_ip, res->port, d->ip, d->port,
+				   res->probes, PS_OK, map != NONE ? ps_nat_ext_ip(&r->nat, map) : 0,
+				   map != NONE ? ps_nat_ext_port(&r->nat, map) : 0, delay);
+	ps_run_note_occupancy(r);
+	struct slot *s = slot_of(r, res->conn);
+	if (!s)
+		return -1;
+	*s = (struct slot){ .pop = pop, .dst = a->dst, .requests = 1, .prev = NONE, .next = NONE,
+			    .client_closes = a->client_closes, .nat_map = map };
+	if (r->has_nat) {
+		struct ps_host_stats *hs = &r->hosts[a->addr];
+		if (++hs->established > hs->peak)
+			hs->peak = hs->established;
+		if (r->nat.live_maps > r->m->peak_nat_mappings)
+			r->m->peak_nat_mappings = r->nat.live_maps;
+	}
+	ps_conn_cap_count(&r->cap, pop, a->addr, +1);
+	uint32_t gen = ps_host_conn(&r->host, res->conn)->gen;
+	return schedule_end(r, pop, now + a->duration, p->keepalive ? EV_REQUEST_END : EV_CLOSE,
+			    res->conn, gen);
+}
+
+/* The attempt failed at now: the trace's row, then the workload's retry. */
+static int failed(struct run *r, unsigned pop, const struct ps_attempt *a, uint32_t tries, uint64_t serial,
+		  uint16_t port, uint32_t probes, enum ps_err err, ps_time delay)
+{
+	if (r->tracing) {
+		const struct ps_endpoint *d = &r->cfg->workload.dsts[a->dst];
+		ps_trace_event_nat(&r->trace, r->engine.now, serial, PS_EV_FAIL, r->host.cfg.first_ip + a->addr,
+				   port, d->ip, d->port, probes, err, 0, 0, delay);
+	}
+	return schedule_retry(r, pop, a, tries + 1);
+}
+
+/* Puts waiting connection id's next SYN (or its giving up) on the calendar. */
+static int syn_next(struct run *r, uint32_t id)
+{
+	const struct ps_syn_wait *w = &r->syn.v[id];
+	ps_time dt = ps_syn_send_time(&r->cfg->syn, w->sent);
+	ps_time t = w->first + (dt != PS_TIME_MAX ? dt : ps_syn_give_up(&r->cfg->syn));
+	/* One that would still wait at the end is left waiting: its attempt is not counted. */
+	return t < r->end ? ps_engine_schedule(&r->engine, t, EV_SYN, id, 0) : 0;
+}
+
+/* The connection's SYN was dropped: it keeps its port and waits for its next SYN. */
+static int syn_wait(struct run *r, unsigned pop, const struct ps_attempt *a, uint32_t tries,
+		    const struct ps_open_result *res, uint64_t serial, enum ps_syn_drop why)
+{
+	uint32_t id = ps_syn_table_add(&r->syn);
+	if (id == NONE)
+		return -1;
+	const struct ps_conn *c = ps_host_conn(&r->host, res->conn);
+	r->syn.v[id] = (struct ps_syn_wait){ .conn = res->conn, .gen = c->gen, .pop = pop, .tries = tries, .sent = 1,
+					     .probes = res->probes, .port = res->port, .why = (uint8_t)why,
+					     .first = r->engine.now, .serial = serial, .a = *a };
+	if (r->tracing) {
+		const struct ps_endpoint *d = &r->cfg->workload.dsts[a->dst];
+		ps_trace_event_nat(&r->trace, r->engine.now, serial, PS_EV_SYN_DROP, r->host.cfg.first_ip + a->addr,
+				   res->port, d->ip, d->port, 0, ps_run_syn_drop_err(&r->sx, why), 0, 0, PS_TIME_MAX);
+	}
+	return syn_next(r, id);
+}
+
+/* A waiting connection's timer: its next SYN, or giving up with ETIMEDOUT. */
+static int on_syn(struct run *r, uint32_t id)
+{
+	struct ps_syn_wait w = r->syn.v[id];
+	ps_time now = r->engine.now;
+	struct ps_open_result res = { .conn = w.conn, .port = w.port, .probes = w.probes,
+				      .taken_over = PS_NO_CONN };
+	ps_time delay = ps_syn_delay(now - w.first, w.probes, r->cfg->probe_cost);
+	enum ps_err err = PS_ETIMEDOUT;
+	int sent = PS_RUN_SYN_FAILED;
+	uint32_t map = NONE;
+	if (ps_syn_send_time(&r->cfg->syn, w.sent) == now - w.first) {
+		enum ps_syn_drop why;
+		r->m->syn_retransmits++;
+		sent = ps_run_syn_send(&r->sx, &w.a, w.conn, w.port, now, &map, &err, &why);
+		if (sent < 0)
+			return -1;
+		if (sent == PS_RUN_SYN_DROPPED) {
+			r->syn.v[id].sent++;
+			r->syn.v[id].why = (uint8_t)why;
+			return syn_next(r, id);
+		}
+	} else {
+		/* The last SYN went unanswered: connect() fails and the socket frees its port. */
+		r->m->syn_timeouts++;
+		ps_host_close(&r->host, w.conn, now, false);
+	}
+	ps_syn_table_remove(&r->syn, id);
+	count_attempt(r, &w.a, w.tries, sent == PS_RUN_SYN_THROUGH ? PS_OK : err, w.probes);
+	if (r->follow)
+		ps_follow_result(r->follow, &r->host, r->has_nat ? &r->nat : NULL, &w.a, w.serial, &res,
+				 sent == PS_RUN_SYN_THROUGH ? PS_OK : err, map, now);
+	if (sent != PS_RUN_SYN_THROUGH)
+		return failed(r, w.pop, &w.a, w.tries, w.serial, w.port, w.probes, err, delay);
+	return connected(r, w.pop, &w.a, &res, w.serial, map, delay);
+}
+
 /*
  * Serves one try of a request: an idle pooled connection if keepalive has
  * one, else a new connection. `tries` counts the connection attempts this
@@ -112,73 +250,23 @@ static int serve(struct run *r, unsigned pop, const struct ps_attempt *a, uint32
 	r->m->cap_failures += capped;
 	if (!capped && ps_host_open(&r->host, a->mode, a->addr, a->dst, now, serial, pop, &res) != 0)
 		return -1;
-	const struct ps_endpoint *d = &r->cfg->workload.dsts[a->dst];
-	uint32_t src_ip = r->host.cfg.first_ip + a->addr;
 	uint32_t map = NONE;
 	enum ps_err err = res.err;
-	if (err == PS_OK && r->has_nat) {
-		struct ps_nat_request nr = { .host = a->addr, .inside_ip = src_ip, .inside_port = res.port,
-					     .dst = a->dst, .udp = a->mode == PS_MODE_UDP, .now = now };
-		err = ps_nat_open(&r->nat, &nr, &map);
-		if (err == PS_ERR_COUNT)
+	if (err == PS_OK) {
+		enum ps_syn_drop why;
+		int sent = ps_run_syn_send(&r->sx, a, res.conn, res.port, now, &map, &err, &why);
+		if (sent < 0)
 			return -1;
-		if (err != PS_OK) {
-			/* The SYN dies at the NAT: the inside socket never connects and frees its port. */
-			ps_host_close(&r->host, res.conn, now, false);
-			r->m->nat_failures++;
-			r->hosts[a->addr].nat_failures++;
-		}
+		if (sent == PS_RUN_SYN_DROPPED)
+			return syn_wait(r, pop, a, tries, &res, serial, why);
 	}
-	ps_metrics_attempt(r->m, now, err, res.probes);
+	count_attempt(r, a, tries, err, res.probes);
 	if (r->follow)
 		ps_follow_result(r->follow, &r->host, r->has_nat ? &r->nat : NULL, a, serial, &res, err, map, now);
-	if (tries > 0)
-		r->m->retries++;
-	if (r->has_nat) {
-		r->hosts[a->addr].attempts++;
-		r->hosts[a->addr].failures += err != PS_OK;
-	}
-	if (err != PS_OK) {
-		if (r->tracing)
-			ps_trace_event_nat(&r->trace, now, serial, PS_EV_FAIL, src_ip,
-					   res.err == PS_OK ? res.port : 0, d->ip, d->port, res.probes, err, 0, 0);
-		return schedule_retry(r, pop, a, tries + 1);
-	}
-	const struct ps_conn *c = ps_host_conn(&r->host, res.conn);
-	if (r->observe && a->mode != PS_MODE_UDP) {
-		bool fresh = ps_pool_users(&r->host.pool, c->addr, c->idx) == 1;
-		if (res.taken_over != PS_NO_CONN && fresh)
-			ps_observe_release(r->obs, c->addr, c->idx, now);
-		if (ps_observe_alloc(r->obs, c->addr, c->idx, c->dst, now, fresh) != 0)
-			return -1;
-	}
-	if (res.taken_over != PS_NO_CONN) {
-		r->m->tw_takeovers++;
-		if (r->tracing)
-			ps_trace_event(&r->trace, now, res.taken_over_serial, PS_EV_TW_TAKEOVER, src_ip, res.port,
-				       d->ip, d->port, 0, PS_OK);
-	}
-	if (r->tracing)
-		ps_trace_event_nat(&r->trace, now, serial, PS_EV_OPEN, src_ip, res.port, d->ip, d->port,
-				   res.probes, PS_OK, map != NONE ? ps_nat_ext_ip(&r->nat, map) : 0,
-				   map != NONE ? ps_nat_ext_port(&r->nat, map) : 0);
-	ps_run_note_occupancy(r);
-	struct slot *s = slot_of(r, res.conn);
-	if (!s)
-		return -1;
-	*s = (struct slot){ .pop = pop, .dst = a->dst, .requests = 1, .prev = NONE, .next = NONE,
-			    .client_closes = a->client_closes, .nat_map = map };
-	if (r->has_nat) {
-		struct ps_host_stats *hs = &r->hosts[a->addr];
-		if (++hs->established > hs->peak)
-			hs->peak = hs->established;
-		if (r->nat.live_maps > r->m->peak_nat_mappings)
-			r->m->peak_nat_mappings = r->nat.live_maps;
-	}
-	ps_conn_cap_count(&r->cap, pop, a->addr, +1);
-	uint32_t gen = ps_host_conn(&r->host, res.conn)->gen;
-	return schedule_end(r, pop, now + a->duration, p->keepalive ? EV_REQUEST_END : EV_CLOSE,
-			    res.conn, gen);
+	ps_time delay = ps_syn_delay(0, res.probes, r->cfg->probe_cost);
+	if (err != PS_OK)
+		return failed(r, pop, a, tries, serial, res.err == PS_OK ? res.port : 0, res.probes, err, delay);
+	return connected(r, pop, a, &res, serial, map, delay);
 }
 
 static int on_arrival(struct run *r, unsigned pop)
@@ -268,6 +356,8 @@ static int dispatch(struct run *r, const struct ps_event *ev)
 	case EV_NAT_EXPIRE:
 		ps_nat_expire(&r->nat, ev->id, ev->gen, r->engine.now);
 		return 0;
+	case EV_SYN:
+		return on_syn(r, ev->id);
 	default:
 		ps_run_time_wait_held(r, ev);
 		return 0;
@@ -336,6 +426,7 @@ static void run_fini(struct run *r)
 		ps_nat_fini(&r->nat);
 	free(r->hosts);
 	ps_conn_cap_fini(&r->cap);
+	ps_syn_table_fini(&r->syn);
 }
 
 /* Everything but the trace files; 0, or -1 with err filled. */
@@ -353,6 +444,7 @@ static int run_init(struct run *r, const struct ps_run_config *cfg, char *err, s
 		return -1;
 	}
 	r->m->has_cap = r->cap.on;
+	ps_syn_table_init(&r->syn);
 	if (ps_workload_init(&r->wl, wc, err, size) != 0)
 		return -1;
 	if (ps_engine_init(&r->engine, 1 + 3 * wc->npop) != 0) {
@@ -371,6 +463,7 @@ static int run_init(struct run *r, const struct ps_run_config *cfg, char *err, s
 			return -1;
 		ps_run_nat_start(r->m, &r->nat);
 	}
+	r->sx = (struct ps_run_syn_ctx){ cfg, &r->host, r->has_nat ? &r->nat : NULL, r->obs, r->m, r->hosts };
 	for (unsigned i = 0; i < wc->npop; i++) {
 		if (!wc->pop[i].keepalive)
 			continue;
@@ -416,7 +509,8 @@ enum ps_status ps_run_play(const struct ps_run_config *cfg, const struct ps_run_
 		st = ps_run_init_failure(err);
 		goto out;
 	}
-	r.observe = opt->observe;
+	/* The ns-3 server's refusal asks the observer whether it holds the 4-tuple in TIME_WAIT. */
+	r.observe = opt->observe || cfg->tw_collision == PS_TW_REFUSE;
 	if (r.observe && ps_observe_init(&res->obs, r.nhosts, r.host.pool.n, cfg->workload.ndsts, cfg->peer_time_wait) != 0) {
 		snprintf(err, size, "out of memory");
 		goto out;

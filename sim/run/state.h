@@ -10,12 +10,14 @@
 #include <stdint.h>
 
 #include "conn_cap.h"
+#include "connect.h"
 #include "wiring.h"
 
 #include "portsim/engine.h"
 #include "portsim/follow.h"
 #include "portsim/host.h"
 #include "portsim/nat.h"
+#include "portsim/syn.h"
 #include "portsim/trace.h"
 #include "portsim/tw_timer.h"
 #include "portsim/workload.h"
@@ -28,6 +30,7 @@ enum {
 	EV_TW_END,       /* id: connection, gen: its generation */
 	EV_RETRY,        /* id: pending retry slot */
 	EV_NAT_EXPIRE,   /* id: NAT mapping, gen: its generation; its linger and hold are over */
+	EV_SYN,          /* id: waiting connection (syn.h); its next SYN, or giving up */
 	EV_TW_HELD       /* + the socket mode; id: address << 16 | port index, gen: destination (a ps_tw) */
 };
 
@@ -89,6 +92,8 @@ struct run {
 	struct ps_host_stats *hosts; /* [sources] with a NAT */
 	uint32_t nhosts;
 	struct ps_follow *follow;    /* explain, --follow-port; NULL in plain runs */
+	struct ps_syn_table syn;     /* connections whose SYN was dropped */
+	struct ps_run_syn_ctx sx;    /* what a SYN's trip touches */
 };
 
 static inline void ps_run_note_occupancy(struct run *r)

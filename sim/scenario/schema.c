@@ -38,6 +38,10 @@ static const char *const nat_random_values[] = { "none", "random", "random-fully
 static const char *const drop_values[] = { "NAT_DROP", "insert_failed", "ErrorPortAllocation",
 					   "OUT_OF_RESOURCES", NULL };
 static const char *const order_values[] = { "sequential", "random", NULL };
+static const char *const syn_backoff_values[] = { "doubling", "bsd", NULL };
+static const char *const tw_collision_values[] = { "count", "refuse", NULL };
+static const char *const nat_kernel_values[] = { "current", "pre-5.0", NULL };
+static const char *const port_choice_values[] = { "kernel", "socket-range", "narrow-range", "bind-retry", NULL };
 static const char *const mode_values[] = { "connect", "bind0", "bind-no-port", "udp", NULL };
 
 #define STR(x) STR_(x)
@@ -123,6 +127,25 @@ const struct key ps_sc_keys[] = {
 	{ SEC_HOST, "tcp_randomize", T_BOOL, NULL, "false", NULL, NULL, NULL,
 	  "xnu: net.inet.tcp.randomize_ports, a random start for TCP too.", SC(params.tcp_randomize) },
 
+	{ SEC_HOST, "syn_rto_s", T_NUMBER, "seconds", "1", "0.001", "60", NULL,
+	  "How long a client waits for an answer to its first SYN before sending it again (Linux: 1 s, TCP_TIMEOUT_INIT).",
+	  SC(syn_rto_s) },
+	{ SEC_HOST, "syn_retries", T_U32, "retransmissions", "6", "0", "100", NULL,
+	  "SYN retransmissions before connect() fails with ETIMEDOUT (Linux net.ipv4.tcp_syn_retries).",
+	  SC(syn_retries) },
+	{ SEC_HOST, "syn_backoff", T_ENUM, NULL, "doubling", NULL, NULL, syn_backoff_values,
+	  "How the wait between SYNs grows: doubling up to 120 s, or the BSD tcp_syn_backoff table (1,1,1,1,1,2,4,8,16,32,64 times syn_rto_s).",
+	  SC(syn_backoff) },
+	{ SEC_HOST, "syn_timeout_s", T_NUMBER, "seconds", "0", "0", "3600", NULL,
+	  "Connection-establishment timer (BSD net.inet.tcp.keepinit: 75 s): connect() gives up then at the latest; 0 = none.",
+	  SC(syn_timeout_s) },
+	{ SEC_HOST, "tw_collision", T_ENUM, NULL, "count", NULL, NULL, tw_collision_values,
+	  "A SYN on a 4-tuple the server holds in TIME_WAIT: count (accepted, counted as a collision, as Linux does) or refuse (dropped, retransmitted, as ns-3 does).",
+	  SC(tw_collision) },
+	{ SEC_HOST, "probe_ns", T_NUMBER, "nanoseconds", "58", "0", "1000000000", NULL,
+	  "What one candidate port of a connect() search costs; the connect delay counts it (58 ns: Linux 6.18, between the 50 and 65 ns portsim kernel --search-time measures on 4,096 and 8,192 ports).",
+	  SC(probe_ns) },
+
 	{ SEC_NAT, "preset", T_PRESET, NULL, "none", NULL, NULL, NULL,
 	  "A cloud NAT (`portsim profiles` lists them): sets every [nat] key below that the scenario does not set itself.",
 	  NAT(preset) },
@@ -173,6 +196,18 @@ const struct key ps_sc_keys[] = {
 	  NAT(per_destination_limit) },
 	{ SEC_NAT, "drop_error", T_ENUM, NULL, "NAT_DROP", NULL, NULL, drop_values,
 	  "The name a NAT drop is reported by in events.csv.", NAT(drop_error) },
+	{ SEC_NAT, "cpus", T_U32, "CPUs", "1", "1", "4096", NULL,
+	  "CPUs that handle new flows, each taken at random (RSS); two CPUs can race between nf_nat's port choice and the conntrack confirm.",
+	  NAT(cpus) },
+	{ SEC_NAT, "confirm_window_us", T_NUMBER, "microseconds", "10", "0", "1000000", NULL,
+	  "How long a new flow's choice stays unconfirmed and invisible to other CPUs (from nf_nat's choice to __nf_conntrack_confirm).",
+	  NAT(confirm_window_us) },
+	{ SEC_NAT, "kernel", T_ENUM, NULL, "current", NULL, NULL, nat_kernel_values,
+	  "nf-nat's search: current (5.0 and later: a fresh random offset per choice) or pre-5.0 (a port rover shared by all flows; --random a hash of the addresses and destination port).",
+	  NAT(kernel) },
+	{ SEC_NAT, "retransmit", T_BOOL, NULL, "false", NULL, NULL, NULL,
+	  "A SYN the NAT drops is retransmitted on the host's SYN schedule while the inside socket holds its port; false = the attempt fails at once.",
+	  NAT(retransmit) },
 	{ SEC_WORKLOAD, "arrival", T_ENUM, NULL, "poisson", NULL, NULL, arrival_values,
 	  "How attempts are spaced: evenly, Poisson, Poisson in on/off periods, Poisson with a ramping or daily-cycling rate, bursts, or replayed from a trace.",
 	  POP(arrival) },
@@ -259,6 +294,18 @@ const struct key ps_sc_keys[] = {
 	{ SEC_WORKLOAD, "max_connections", T_U32, "connections", "0", "0", "16777216", NULL,
 	  "Most connections open at once on each of the population's hosts (behind a NAT each inside host; App Service: 1920 per B1/S1/P1 instance); one more fails at once with CONN_LIMIT, counted in summary.csv's cap_failures. 0 = no cap.",
 	  POP(max_connections) },
+	{ SEC_WORKLOAD, "port_choice", T_ENUM, NULL, "kernel", NULL, NULL, port_choice_values,
+	  "linux: how connect() gets its port: the kernel's search, IP_LOCAL_PORT_RANGE set to socket_port_range (6.3+: no even/odd split), a random narrow_width window per socket, or bind() to random ports retried on EADDRINUSE.",
+	  POP(port_choice) },
+	{ SEC_WORKLOAD, "socket_port_range", T_RANGE, NULL, "1-65535", NULL, NULL, NULL,
+	  "socket-range: the IP_LOCAL_PORT_RANGE value; each end inside the host's range narrows it, as the kernel does.",
+	  POP(sock_lo) },
+	{ SEC_WORKLOAD, "narrow_width", T_U32, "ports", "1024", "1", "65535", NULL,
+	  "narrow-range: ports in the window each socket sets with IP_LOCAL_PORT_RANGE at a random place in the host's range.",
+	  POP(narrow_width) },
+	{ SEC_WORKLOAD, "bind_tries", T_U32, "tries", "16", "1", "65535", NULL,
+	  "bind-retry: random ports bind() tries before connect() gives up (EADDRNOTAVAIL).",
+	  POP(bind_tries) },
 };
 
 const size_t ps_sc_nkeys = sizeof(ps_sc_keys) / sizeof(ps_sc_keys[0]);
