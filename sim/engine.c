@@ -362,7 +362,9 @@ static int earliest(struct ps_engine *e)
 {
 	int src = SRC_NONE;
 	u128 best = 0;
-	for (unsigned w = 0; w < 2; w++) {
+	/* Runs of fewer than 22 populations use only the first word. */
+	unsigned words = e->nlanes > 64 ? 2 : 1;
+	for (unsigned w = 0; w < words; w++) {
 		for (uint64_t m = e->busy[w]; m; m &= m - 1) {
 			unsigned i = w * 64 + (unsigned)__builtin_ctzll(m);
 			u128 k = order(lane_head(&e->lanes[i]));
