@@ -329,16 +329,26 @@ static void lane_drop_head(struct ps_engine *e, unsigned lane)
 	l->len--;
 	if (++l->head < PS_LANE_BLOCK && l->len)
 		return;
-	/* The first block is used up, or the lane is empty: either way the next event starts afresh. */
-	struct ps_lane_block *b = l->first;
 	l->head = 0;
-	if (l->len) {
-		l->first = b->next;
-	} else {
+	if (!l->len) {
+		/*
+		 * An empty lane keeps its block for the next event: an arrival
+		 * lane, which holds one event at a time, would otherwise give
+		 * its block back and take it again for every arrival. That
+		 * block is the one kept for reuse: the spare goes.
+		 */
 		e->busy[lane >> 6] &= ~(1ULL << (lane & 63));
-		l->first = l->last = NULL;
 		l->tail = 0;
+		if (l->spare) {
+			free(l->spare);
+			l->spare = NULL;
+			l->cap -= PS_LANE_BLOCK;
+		}
+		return;
 	}
+	/* The first block is used up: the next event starts the second. */
+	struct ps_lane_block *b = l->first;
+	l->first = b->next;
 	block_give(l, b);
 }
 
@@ -352,7 +362,9 @@ static int earliest(struct ps_engine *e)
 {
 	int src = SRC_NONE;
 	u128 best = 0;
-	for (unsigned w = 0; w < 2; w++) {
+	/* Runs of fewer than 22 populations use only the first word. */
+	unsigned words = e->nlanes > 64 ? 2 : 1;
+	for (unsigned w = 0; w < words; w++) {
 		for (uint64_t m = e->busy[w]; m; m &= m - 1) {
 			unsigned i = w * 64 + (unsigned)__builtin_ctzll(m);
 			u128 k = order(lane_head(&e->lanes[i]));
@@ -380,11 +392,9 @@ ps_time ps_engine_peek_time(struct ps_engine *e)
 	return src == SRC_NONE ? PS_TIME_MAX : at(e, src)->t;
 }
 
-int ps_engine_pop(struct ps_engine *e, struct ps_event *ev)
+/* Takes out the event at src, which must be the earliest pending one. */
+static void take(struct ps_engine *e, int src, struct ps_event *ev)
 {
-	int src = e->next_src == SRC_UNKNOWN ? earliest(e) : e->next_src;
-	if (src == SRC_NONE)
-		return 0;
 	struct ps_qevent q;
 	if (src == SRC_WHEEL) {
 		wheel_pop(&e->wheel, &q);
@@ -397,6 +407,25 @@ int ps_engine_pop(struct ps_engine *e, struct ps_event *ev)
 				 .type = (uint32_t)(q.seq_type & ((1u << TYPE_BITS) - 1)), .id = q.id, .gen = q.gen };
 	e->now = q.t;
 	e->processed++;
+}
+
+int ps_engine_pop(struct ps_engine *e, struct ps_event *ev)
+{
+	int src = e->next_src == SRC_UNKNOWN ? earliest(e) : e->next_src;
+	if (src == SRC_NONE)
+		return 0;
+	take(e, src, ev);
+	return 1;
+}
+
+int ps_engine_pop_before(struct ps_engine *e, ps_time end, struct ps_event *ev)
+{
+	int src = e->next_src == SRC_UNKNOWN ? earliest(e) : e->next_src;
+	if (src == SRC_NONE || at(e, src)->t >= end) {
+		e->next_src = src;
+		return 0;
+	}
+	take(e, src, ev);
 	return 1;
 }
 

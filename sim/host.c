@@ -159,7 +159,7 @@ int ps_host_open(struct ps_host *h, enum ps_mode mode, uint32_t addr, uint32_t d
 		return -1;
 	struct ps_conn *c = &h->conns[id];
 	/* Only a connection whose TIME_WAIT a later request may take over needs its 4-tuple recorded. */
-	uint32_t rec = may_take_over(h, mode, d->loopback) ? id : PS_NO_CONN;
+	uint32_t rec = req.tw_takeover ? id : PS_NO_CONN;
 	if (ps_pool_add(pool, addr, idx, dst, rec, mode == PS_MODE_BIND0) != 0) {
 		c->next_free = h->free_conn;
 		h->free_conn = id;

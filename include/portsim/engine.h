@@ -116,6 +116,9 @@ ps_time ps_engine_peek_time(struct ps_engine *e);
 /* Removes the earliest event into *ev, advances the clock to it; 1, or 0 when empty. */
 int ps_engine_pop(struct ps_engine *e, struct ps_event *ev);
 
+/* ps_engine_pop if the earliest event comes before `end`; else 0, and the clock stays. */
+int ps_engine_pop_before(struct ps_engine *e, ps_time end, struct ps_event *ev);
+
 size_t ps_engine_pending(const struct ps_engine *e);
 
 /*

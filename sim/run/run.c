@@ -386,7 +386,7 @@ static enum ps_run_stop play(struct run *r, ps_time sample_dt, bool show_progres
 	uint64_t ticks = 0;
 	enum ps_run_stop end = PS_RUN_PLAYED;
 	struct ps_event ev;
-	while (end == PS_RUN_PLAYED && ps_engine_peek_time(&r->engine) < r->end && ps_engine_pop(&r->engine, &ev)) {
+	while (end == PS_RUN_PLAYED && ps_engine_pop_before(&r->engine, r->end, &ev)) {
 		/* A row at t shows the state just before the events at t: its counts cover [t - dt, t). */
 		while (end == PS_RUN_PLAYED && next_sample <= ev.t) {
 			sample(r, next_sample);
