@@ -58,6 +58,9 @@ enum ps_number_status ps_number_whole(const char *s, uint64_t *v);
  */
 FILE *ps_input_open(const char *path, uint64_t max, uint64_t *bytes, char *why, size_t size);
 
+/* dir/name in a malloc'd string, or NULL when out of memory. */
+char *ps_path_join(const char *dir, const char *name);
+
 /* "256 MiB", "1 MiB", "512 bytes": a limit as messages show it. */
 void ps_input_size_text(char *buf, size_t size, uint64_t bytes);
 

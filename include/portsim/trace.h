@@ -104,7 +104,7 @@ void ps_trace_ports(struct ps_trace *t, ps_time now, const struct ps_pool *pool)
 int ps_trace_commit(struct ps_trace *t);
 void ps_trace_abort(struct ps_trace *t);
 
-/* Writes summary.csv (one row) into dir, PS_SUMMARY_NAT_HEADER's when m->nat; 0 or -1 (errno set). */
+/* Writes summary.csv (one row) into dir: PS_SUMMARY_COLUMNS, a NAT run's columns, cap_failures with a cap, wall_s; 0 or -1 (errno set). */
 int ps_summary_write(const char *dir, const char *scenario, const char *strategy, uint64_t seed,
 		     ps_time duration, const struct ps_metrics *m, uint64_t events, double wall_s);
 

@@ -3,12 +3,14 @@
  * open() with O_NONBLOCK returns at once even for a FIFO without a writer,
  * fstat() on the open descriptor then says what the path really is (no
  * race with a rename), and only a regular file within the limit is read.
+ * Also the one place a path is joined from a folder and a name.
  */
 #include "portsim/input.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -69,4 +71,13 @@ FILE *ps_input_open(const char *path, uint64_t max, uint64_t *bytes, char *why, 
 	if (bytes)
 		*bytes = (uint64_t)st.st_size;
 	return f;
+}
+
+char *ps_path_join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s/%s", dir, name);
+	return p;
 }

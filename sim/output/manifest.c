@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "portsim/input.h"
+
 #define MAGIC "portsim-manifest 1"
 
 int ps_manifest_add(struct ps_manifest *m, const char *name, uint64_t bytes)
@@ -200,13 +202,11 @@ static int check_files(const char *dir, const struct ps_manifest *m, char *err, 
 {
 	for (size_t i = 0; i < m->nfiles; i++) {
 		const struct ps_manifest_file *f = &m->files[i];
-		size_t n = strlen(dir) + strlen(f->name) + 2;
-		char *p = malloc(n);
+		char *p = ps_path_join(dir, f->name);
 		if (!p) {
 			snprintf(err, size, "%s: out of memory", dir);
 			return PS_MANIFEST_UNREADABLE;
 		}
-		snprintf(p, n, "%s/%s", dir, f->name);
 		struct stat st;
 		int rc = stat(p, &st), e = errno;
 		free(p);

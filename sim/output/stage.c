@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "portsim/interrupt.h"
+#include "portsim/input.h"
 #include "portsim/manifest.h"
 
 #define MAX_MADE 64
@@ -25,15 +26,6 @@ static struct {
 	int lock;             /* the staging folder, held while it is ours; -1 when not open here */
 	bool keep;            /* publishing stopped half-way: the staging folder marks the folder incomplete */
 } S = { .lock = -1 };
-
-static char *join(const char *dir, const char *name)
-{
-	size_t n = strlen(dir) + strlen(name) + 2;
-	char *p = malloc(n);
-	if (p)
-		snprintf(p, n, "%s/%s", dir, name);
-	return p;
-}
 
 static char *copy(const char *s)
 {
@@ -91,7 +83,7 @@ int ps_output_begin(const char *dir, const char *command)
 	char name[64];
 	snprintf(name, sizeof(name), PS_STAGING_PREFIX "%ld", (long)getpid());
 	S.dir = copy(dir);
-	S.stage = S.dir ? join(dir, name) : NULL;
+	S.stage = S.dir ? ps_path_join(dir, name) : NULL;
 	S.command = copy(command ? command : "");
 	if (!S.dir || !S.stage || !S.command || note_missing(dir) != 0) {
 		end_declaration();
@@ -156,10 +148,10 @@ static int make_stage(void)
 char *ps_output_path(const char *dir, const char *name)
 {
 	if (!S.dir || strcmp(dir, S.dir) != 0)
-		return join(dir, name);
+		return ps_path_join(dir, name);
 	if (make_stage() != 0)
 		return NULL;
-	return join(S.stage, name);
+	return ps_path_join(S.stage, name);
 }
 
 int ps_output_stage(char *err, size_t size)
@@ -196,7 +188,7 @@ static long staged_names(char ***out)
 		if (e->d_name[0] == '.' || !strcmp(e->d_name, PS_MANIFEST_NAME))
 			continue;
 		if (is_tmp(e->d_name)) {
-			char *p = join(S.stage, e->d_name);
+			char *p = ps_path_join(S.stage, e->d_name);
 			if (p)
 				unlink(p);
 			free(p);
@@ -248,7 +240,7 @@ static void remove_stage(const char *stage)
 		while ((e = readdir(d))) {
 			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 				continue;
-			char *p = join(stage, e->d_name);
+			char *p = ps_path_join(stage, e->d_name);
 			if (p)
 				unlink(p);
 			free(p);
@@ -269,7 +261,7 @@ static void remove_abandoned(void)
 	while ((e = readdir(d))) {
 		if (strncmp(e->d_name, PS_STAGING_PREFIX, strlen(PS_STAGING_PREFIX)) != 0 || !strcmp(e->d_name, own))
 			continue;
-		char *p = join(S.dir, e->d_name);
+		char *p = ps_path_join(S.dir, e->d_name);
 		int fd = p ? open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 		struct stat st;
 		/* A folder made a moment ago may not be locked yet by the command making it. */
@@ -287,7 +279,7 @@ static void remove_abandoned(void)
 static void read_old(struct ps_manifest *old)
 {
 	memset(old, 0, sizeof(*old));
-	char *path = join(S.dir, PS_MANIFEST_NAME);
+	char *path = ps_path_join(S.dir, PS_MANIFEST_NAME);
 	FILE *f = path ? fopen(path, "r") : NULL;
 	free(path);
 	if (!f)
@@ -315,7 +307,7 @@ static int swap_in(const struct ps_manifest *m, char *err, size_t size)
 	struct ps_manifest old;
 	read_old(&old);
 	remove_abandoned();
-	char *mpath = join(S.dir, PS_MANIFEST_NAME);
+	char *mpath = ps_path_join(S.dir, PS_MANIFEST_NAME);
 	int rc = 0;
 	if (!mpath || (unlink(mpath) != 0 && errno != ENOENT))
 		rc = fail(err, size, "replace", PS_MANIFEST_NAME);
@@ -323,14 +315,14 @@ static int swap_in(const struct ps_manifest *m, char *err, size_t size)
 	for (size_t i = 0; rc == 0 && i < old.nfiles; i++) {
 		if (ps_manifest_lists(m, old.files[i].name))
 			continue; /* replaced by the rename below */
-		char *p = join(S.dir, old.files[i].name);
+		char *p = ps_path_join(S.dir, old.files[i].name);
 		if (p)
 			unlink(p); /* one left behind is harmless: the new MANIFEST does not list it */
 		free(p);
 	}
 	for (size_t i = 0; rc == 0 && i <= m->nfiles; i++) {
 		const char *name = i < m->nfiles ? m->files[i].name : PS_MANIFEST_NAME; /* the manifest last */
-		char *from = join(S.stage, name), *to = join(S.dir, name);
+		char *from = ps_path_join(S.stage, name), *to = ps_path_join(S.dir, name);
 		if (!from || !to || rename(from, to) != 0)
 			rc = fail(err, size, "move in", name);
 		free(from);
@@ -354,7 +346,7 @@ static int publish(char *err, size_t size)
 	struct ps_manifest m = { .command = S.command };
 	int rc = 0;
 	for (long i = 0; rc == 0 && i < n; i++) {
-		char *p = join(S.stage, names[i]);
+		char *p = ps_path_join(S.stage, names[i]);
 		struct stat st;
 		if (!p || stat(p, &st) != 0)
 			rc = fail(err, size, "read", names[i]);
@@ -363,7 +355,7 @@ static int publish(char *err, size_t size)
 		free(p);
 	}
 	free_names(names, n);
-	char *mpath = join(S.stage, PS_MANIFEST_NAME);
+	char *mpath = ps_path_join(S.stage, PS_MANIFEST_NAME);
 	if (rc == 0 && (!mpath || ps_manifest_write(mpath, &m) != 0))
 		rc = fail(err, size, "write", PS_MANIFEST_NAME);
 	free(mpath);

@@ -12,18 +12,9 @@
 
 #include "internal.h"
 
-char *ps_rp_path(const char *dir, const char *name)
-{
-	size_t n = strlen(dir) + strlen(name) + 2;
-	char *p = malloc(n);
-	if (p)
-		snprintf(p, n, "%s/%s", dir, name);
-	return p;
-}
-
 char *ps_rp_read(const char *dir, const char *name, size_t *len)
 {
-	char *path = ps_rp_path(dir, name);
+	char *path = ps_path_join(dir, name);
 	if (!path) {
 		errno = ENOMEM;
 		return NULL;
@@ -71,7 +62,7 @@ char *ps_rp_read_path(const char *path, size_t *len)
 
 bool ps_rp_exists(const char *dir, const char *name)
 {
-	char *path = ps_rp_path(dir, name);
+	char *path = ps_path_join(dir, name);
 	struct stat st;
 	bool yes = path && stat(path, &st) == 0 && S_ISREG(st.st_mode);
 	free(path);

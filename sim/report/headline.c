@@ -45,7 +45,7 @@ static void num(FILE *f, const struct ps_rp_table *s, const char *col, enum styl
 /* The first "fail" row of events.csv, when the run wrote one: its attempt number and error. */
 static bool first_fail(const char *dir, uint64_t *attempt, char *error, size_t size)
 {
-	char *path = ps_rp_path(dir, "events.csv");
+	char *path = ps_path_join(dir, "events.csv");
 	FILE *in = path ? fopen(path, "r") : NULL;
 	free(path);
 	if (!in)

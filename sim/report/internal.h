@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "portsim/input.h"
 #include "portsim/report.h"
 
 /* ---- folder.c: reading what a run wrote ---- */
@@ -22,8 +23,6 @@ struct ps_rp_table {
 	size_t ncols, nrows;
 };
 
-/* dir "/" name, malloc'd; NULL when out of memory. */
-char *ps_rp_path(const char *dir, const char *name);
 
 /* The whole file dir/name, NUL-terminated (malloc'd), its length in *len (may be NULL); NULL with errno set. */
 char *ps_rp_read(const char *dir, const char *name, size_t *len);

@@ -149,7 +149,7 @@ enum ps_status ps_vary_run(const struct ps_scenario *sc, const struct ps_vary *v
 	for (size_t i = 0; st == PS_DONE && i < v->n; i++) {
 		char name[PS_PATH_MAX], title[PS_ERR_MAX];
 		ps_vary_dirname(v, i, name, sizeof(name));
-		char *sub = ps_rp_path(opt->out_dir, name);
+		char *sub = ps_path_join(opt->out_dir, name);
 		if (!sub || (mkdir(sub, 0777) != 0 && errno != EEXIST)) {
 			snprintf(err, size, "%s/%s: cannot create: %s", opt->out_dir, name, strerror(sub ? errno : ENOMEM));
 			free(sub);

@@ -64,7 +64,7 @@ int ps_rp_vary_page(FILE *f, const char *dir, char *err, size_t size)
 		num(f, &t, r, "peak_time_wait", false);
 		fputs(" in TIME_WAIT at once.", f);
 		if (sub) {
-			char *subdir = ps_rp_path(dir, sub);
+			char *subdir = ps_path_join(dir, sub);
 			bool has_report = subdir && ps_rp_exists(subdir, "report.html");
 			free(subdir);
 			fputs(" <a href=\"", f);

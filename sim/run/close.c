@@ -45,13 +45,21 @@ static void note_release(struct run *r, enum ps_mode mode, uint32_t addr, uint32
 		ps_observe_release(r->obs, addr, idx, r->engine.now);
 }
 
+/*
+ * When a TIME_WAIT entered now ends: on Linux's timer wheel late, at a
+ * bucket's edge, never earlier than a later close's (the lane stays in
+ * order). Asked only for a close that leaves TIME_WAIT.
+ */
+static ps_time tw_end(const struct run *r)
+{
+	return ps_tw_timer_end(r->engine.now, r->time_wait, r->cfg->hz);
+}
+
 int ps_run_close(struct run *r, uint32_t conn, bool client_closes)
 {
 	const struct ps_conn *c = ps_host_conn(&r->host, conn);
 	uint32_t gen = c->gen, addr = c->addr, idx = c->idx, dst = c->dst;
 	bool udp = c->mode == PS_MODE_UDP;
-	/* On Linux's timer wheel TIME_WAIT ends late, at a bucket's edge; never earlier than a later close's. */
-	ps_time tw_end = ps_tw_timer_end(r->engine.now, r->time_wait, r->cfg->hz);
 	trace_conn(r, PS_EV_CLOSE, conn);
 	if (r->observe && !client_closes && !udp && ps_observe_server_close(r->obs, addr, idx, dst, r->engine.now) != 0)
 		return -1;
@@ -72,16 +80,16 @@ int ps_run_close(struct run *r, uint32_t conn, bool client_closes)
 		if (held)
 			ps_run_note_occupancy(r);
 		if (held == 2)
-			return ps_engine_schedule_lane(&r->engine, LANE_TIME_WAIT, tw_end,
+			return ps_engine_schedule_lane(&r->engine, LANE_TIME_WAIT, tw_end(r),
 						       EV_TW_HELD + mode, (uint32_t)tw.addr << 16 | tw.idx, tw.dst);
 		if (held == 1)
-			return ps_engine_schedule_lane(&r->engine, LANE_TIME_WAIT, tw_end,
+			return ps_engine_schedule_lane(&r->engine, LANE_TIME_WAIT, tw_end(r),
 						       EV_TW_END, conn, gen);
 	} else if (ps_host_close(&r->host, conn, r->engine.now, client_closes)) {
 		if (r->follow)
 			ps_follow_time_wait(r->follow, &r->host, conn, r->engine.now);
 		ps_run_note_occupancy(r);
-		return ps_engine_schedule_lane(&r->engine, LANE_TIME_WAIT, tw_end,
+		return ps_engine_schedule_lane(&r->engine, LANE_TIME_WAIT, tw_end(r),
 					       EV_TW_END, conn, gen);
 	}
 	note_release(r, udp ? PS_MODE_UDP : PS_MODE_CONNECT, addr, idx);

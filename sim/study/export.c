@@ -51,7 +51,7 @@ static enum ps_status slurm(const struct ps_study *s, const struct ps_study_expo
 			 e->dir);
 		return PS_BAD_INPUT;
 	}
-	char *logs = ps_st_join(e->dir, "slurm");
+	char *logs = ps_path_join(e->dir, "slurm");
 	if (!logs || (mkdir(logs, 0777) != 0 && errno != EEXIST)) {
 		snprintf(err, size, "%s/slurm: cannot create: %s", e->dir, logs ? strerror(errno) : "out of memory");
 		free(logs);
@@ -89,7 +89,7 @@ static enum ps_status slurm(const struct ps_study *s, const struct ps_study_expo
 		return PS_FAILED;
 	}
 	/* A script to look at and run by hand too. */
-	char *path = ps_st_join(e->dir, "study.sbatch");
+	char *path = ps_path_join(e->dir, "study.sbatch");
 	if (path)
 		chmod(path, 0755);
 	free(path);

@@ -8,20 +8,11 @@
 
 #include "internal.h"
 
-char *ps_st_join(const char *a, const char *b)
-{
-	size_t n = strlen(a) + strlen(b) + 2;
-	char *p = malloc(n);
-	if (p)
-		snprintf(p, n, "%s/%s", a, b);
-	return p;
-}
-
 char *ps_st_run_dir(const char *dir, size_t run)
 {
 	char rel[48];
 	snprintf(rel, sizeof(rel), "runs/%zu", run);
-	return ps_st_join(dir, rel);
+	return ps_path_join(dir, rel);
 }
 
 char *ps_st_read(const char *path, size_t max, size_t *len)
@@ -70,7 +61,7 @@ int ps_st_remove_folder(const char *path)
 	for (struct dirent *e; (e = readdir(d));) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		char *p = ps_st_join(path, e->d_name);
+		char *p = ps_path_join(path, e->d_name);
 		if (!p || unlink(p) != 0)
 			rc = -1;
 		free(p);

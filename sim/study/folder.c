@@ -21,7 +21,7 @@ static int write_whole(const char *dir, const char *name, const char *text, size
 	char host[64] = "host", tmp[160];
 	gethostname(host, sizeof(host) - 1);
 	snprintf(tmp, sizeof(tmp), ".%s.%.60s.%ld.tmp", name, host, (long)getpid());
-	char *t = ps_st_join(dir, tmp), *p = ps_st_join(dir, name);
+	char *t = ps_path_join(dir, tmp), *p = ps_path_join(dir, name);
 	int rc = -1;
 	FILE *f = t && p ? fopen(t, "wb") : NULL;
 	if (f) {
@@ -38,7 +38,7 @@ static int write_whole(const char *dir, const char *name, const char *text, size
 
 enum ps_status ps_study_prepare(const struct ps_study *s, const char *dir, char *err, size_t size)
 {
-	char *runs = ps_st_join(dir, "runs"), *ini = ps_st_join(dir, "study.ini");
+	char *runs = ps_path_join(dir, "runs"), *ini = ps_path_join(dir, "study.ini");
 	enum ps_status st = PS_FAILED;
 	if (!runs || !ini) {
 		snprintf(err, size, "%s: out of memory", dir);
@@ -78,7 +78,7 @@ out:
 bool ps_study_done(const char *dir, size_t run)
 {
 	char *d = ps_st_run_dir(dir, run);
-	char *f = d ? ps_st_join(d, "summary.csv") : NULL;
+	char *f = d ? ps_path_join(d, "summary.csv") : NULL;
 	struct stat sb;
 	bool done = f && stat(f, &sb) == 0;
 	free(d);
@@ -92,7 +92,7 @@ static char *staging_name(const char *dir, size_t run)
 	char host[64] = "host", rel[160];
 	gethostname(host, sizeof(host) - 1);
 	snprintf(rel, sizeof(rel), "runs/.%zu.%.60s.%ld.tmp", run, host, (long)getpid());
-	return ps_st_join(dir, rel);
+	return ps_path_join(dir, rel);
 }
 
 /* Puts the staging folder in place as DIR/runs/K. */

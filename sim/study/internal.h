@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "portsim/input.h"
 #include "portsim/study.h"
 
 /* The predefined variables, in place of a variable's index. */
@@ -62,8 +63,6 @@ void ps_st_body_fini(struct ps_st_body *b);
 int ps_st_report(char *err, size_t size, const char *origin, const struct ps_study_entry *e,
 		 const struct ps_st_problem *pr);
 
-/* a "/" b, malloc'd; NULL when out of memory. */
-char *ps_st_join(const char *a, const char *b);
 
 /* DIR/runs/K, malloc'd. */
 char *ps_st_run_dir(const char *dir, size_t run);

@@ -158,7 +158,7 @@ static size_t optional_columns(const char *text, size_t len)
 /* Reads run K's summary into its study.csv and study-wall.csv rows and x; -1 with err on a bad one. */
 static int merge_run(struct merge *g, size_t run, double *x)
 {
-	char *d = ps_st_run_dir(g->dir, run), *path = d ? ps_st_join(d, "summary.csv") : NULL;
+	char *d = ps_st_run_dir(g->dir, run), *path = d ? ps_path_join(d, "summary.csv") : NULL;
 	free(d);
 	if (!path) {
 		snprintf(g->err, g->size, "%s: out of memory", g->dir);
