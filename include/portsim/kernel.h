@@ -35,8 +35,9 @@
  * taking the entry over). With tw_ends the namespace's /proc/net/tcp is
  * polled every PS_KERNEL_TW_POLL_MS (and never more than half the time a
  * reading takes) instead: an entry ends, with a tw_end row, at the first
- * reading that lacks it, which is what shows the timer wheel's batches
- * (docs/profiles.md#time_wait-on-the-timer-wheel).
+ * reading that lacks it once the next reading lacks it too (a reading can
+ * skip a live entry; tw_watch.h), which is what shows the timer wheel's
+ * batches (docs/profiles.md#time_wait-on-the-timer-wheel).
  *
  * With `fast`, nobody waits for an arrival's time: opens and closes keep
  * their order but run back to back. That is faithful only where nothing

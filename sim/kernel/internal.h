@@ -16,6 +16,7 @@
 #include "portsim/engine.h"
 #include "portsim/kernel.h"
 #include "portsim/trace.h"
+#include "portsim/tw_watch.h"
 #include "portsim/workload.h"
 
 /* A loopback connect() and its accept() complete within the call; a second is already a fault. */
@@ -39,15 +40,10 @@ struct ps_tw_rec {
 	uint32_t dst, idx;
 };
 
-/* A TIME_WAIT socket of /proc/net/tcp: local port << 48 | remote address << 16 | remote port, local address. */
-struct ps_tw_key {
-	uint64_t hi, lo;
-};
-
-/* The TIME_WAIT sockets of the last two readings (tw_watch.c). */
-struct ps_tw_watch {
-	struct ps_tw_key *cur, *prev;
-	size_t ncur, nprev, cap;
+/* One reading of the namespace's TIME_WAIT sockets, sorted (tcp_table.c). */
+struct ps_tcp_table {
+	struct ps_tw_key *keys;
+	size_t n, cap;
 };
 
 struct ps_replay {
@@ -73,7 +69,8 @@ struct ps_replay {
 	uint64_t established, time_wait, ports_in_use;
 	uint32_t n;
 	struct ps_tw_watch watch; /* with tw_ends */
-	ps_time next_poll, polled; /* the next reading's time; the time of the one under way */
+	struct ps_tcp_table table;
+	ps_time next_poll; /* the next reading's time */
 };
 
 /* Formats into err (size bytes). */
@@ -120,15 +117,11 @@ int ps_kernel_accept(int fd, uint16_t port);
 /* Closes both ends of a connection, the drawn side first, so the right side keeps TIME_WAIT. */
 void ps_kernel_hang_up(const struct ps_kconn *c);
 
-/* ---- tw_watch.c ---- */
+/* ---- tcp_table.c ---- */
 
-/*
- * Reads the namespace's TIME_WAIT sockets and calls ended for each one the
- * previous reading had and this one has not (none at the first reading).
- * 0, or -1 when /proc/net/tcp cannot be read or memory runs out.
- */
-int ps_kernel_tw_poll(struct ps_tw_watch *w, void (*ended)(void *ctx, const struct ps_tw_key *k), void *ctx);
-void ps_kernel_tw_watch_fini(struct ps_tw_watch *w);
+/* Reads the namespace's TIME_WAIT sockets into t, sorted. 0, or -1 (cannot be read, or memory). */
+int ps_kernel_tcp_time_wait(struct ps_tcp_table *t);
+void ps_kernel_tcp_table_fini(struct ps_tcp_table *t);
 
 /* ---- replay.c ---- */
 
