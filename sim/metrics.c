@@ -120,9 +120,13 @@ static int delay_grow(struct ps_delays *d)
 int ps_metrics_delay(struct ps_metrics *m, ps_time delay)
 {
 	struct ps_delays *d = &m->delay;
-	if (2 * (d->len + 1) > d->cap && delay_grow(d) != 0)
-		return -1;
-	uint32_t i = delay_slot(d, delay);
+	uint32_t i = d->last;
+	/* The value just counted again (a grow moves slots, so it checks the slot, not an index alone). */
+	if (!(d->cap && d->cnt[i] && d->val[i] == delay)) {
+		if (2 * (d->len + 1) > d->cap && delay_grow(d) != 0)
+			return -1;
+		i = d->last = delay_slot(d, delay);
+	}
 	if (!d->cnt[i]) {
 		d->val[i] = delay;
 		d->len++;

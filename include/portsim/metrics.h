@@ -18,6 +18,7 @@ struct ps_delays {
 	ps_time *val;
 	uint64_t *cnt;
 	uint32_t cap, len;  /* open addressing; cap a power of two or 0 */
+	uint32_t last;      /* the slot of the last delay added: runs repeat a few values */
 	uint64_t n;         /* delays added */
 	ps_time max;
 };

@@ -7,6 +7,7 @@
 #ifndef PORTSIM_RUN_CONNECT_H
 #define PORTSIM_RUN_CONNECT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "portsim/config.h"
@@ -43,6 +44,16 @@ struct ps_run_syn_ctx {
  */
 int ps_run_syn_send(const struct ps_run_syn_ctx *x, const struct ps_attempt *a, uint32_t conn,
 		    uint16_t port, ps_time now, uint32_t *map, enum ps_err *err, enum ps_syn_drop *why);
+
+/*
+ * Can anything on a SYN's way drop it? Without a NAT, and with a server
+ * that takes a 4-tuple it holds in TIME_WAIT, every SYN goes through and
+ * the run skips ps_run_syn_send (the map stays UINT32_MAX).
+ */
+static inline bool ps_run_syn_may_drop(const struct ps_run_syn_ctx *x)
+{
+	return x->nat || x->cfg->tw_collision == PS_TW_REFUSE;
+}
 
 /* The error an events.csv row of a dropped SYN names. */
 enum ps_err ps_run_syn_drop_err(const struct ps_run_syn_ctx *x, enum ps_syn_drop why);

@@ -253,7 +253,7 @@ static int serve(struct run *r, unsigned pop, const struct ps_attempt *a, uint32
 		return -1;
 	uint32_t map = NONE;
 	enum ps_err err = res.err;
-	if (err == PS_OK) {
+	if (err == PS_OK && ps_run_syn_may_drop(&r->sx)) {
 		enum ps_syn_drop why;
 		int sent = ps_run_syn_send(&r->sx, a, res.conn, res.port, now, &map, &err, &why);
 		if (sent < 0)
