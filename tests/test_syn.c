@@ -6,11 +6,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "portsim/config.h"
+#include "portsim/metrics.h"
 #include "portsim/run.h"
 #include "portsim/scenario.h"
 #include "portsim/syn.h"
@@ -158,6 +160,39 @@ static void test_the_delay_counts_the_search(void **state)
 	ps_run_result_fini(&res);
 }
 
+static int cmp_time(const void *a, const void *b)
+{
+	ps_time x = *(const ps_time *)a, y = *(const ps_time *)b;
+	return (x > y) - (x < y);
+}
+
+/* Delays that repeat in runs and grow the table many times: every quantile is the sorted list's. */
+static void test_delay_quantiles_are_those_of_every_delay_added(void **state)
+{
+	(void)state;
+	enum { N = 20000 };
+	static ps_time all[N];
+	struct ps_metrics m;
+	assert_int_equal(ps_metrics_init(&m, 16), 0);
+	uint64_t x = 12345;
+	for (int i = 0; i < N; i++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		/* Mostly one of three values, now and then one of thousands. */
+		ps_time v = (x >> 60) < 12 ? (ps_time)(1 + (x >> 62)) * 58 : (ps_time)(x >> 40) % 5000 * 7;
+		all[i] = v;
+		assert_int_equal(ps_metrics_delay(&m, v), 0);
+	}
+	qsort(all, N, sizeof(*all), cmp_time);
+	assert_int_equal(m.delay.n, N);
+	assert_int_equal(m.delay.max, all[N - 1]);
+	static const double qs[] = { 0.01, 0.5, 0.9, 0.99, 0.999, 1.0 };
+	for (size_t k = 0; k < sizeof(qs) / sizeof(*qs); k++) {
+		size_t rank = (size_t)ceil(qs[k] * N);
+		assert_int_equal(ps_delays_quantile(&m.delay, qs[k]), all[rank - 1]);
+	}
+	ps_metrics_fini(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +202,7 @@ int main(void)
 		cmocka_unit_test(test_a_waiting_connection_holds_its_port),
 		cmocka_unit_test(test_linux_counts_a_collision_and_does_not_delay),
 		cmocka_unit_test(test_the_delay_counts_the_search),
+		cmocka_unit_test(test_delay_quantiles_are_those_of_every_delay_added),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
