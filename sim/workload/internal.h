@@ -13,8 +13,8 @@ ps_time ps_workload_duration(const struct ps_duration_config *d, struct ps_rng *
 /* The population's destination number k, 0 <= k < ndst (choice.c). */
 uint32_t ps_workload_choose_dst(const struct ps_workload_pop *p, struct ps_pop_state *ps);
 
-/* The source address of an attempt toward shared destination dst (choice.c). */
-uint32_t ps_workload_choose_source(struct ps_workload *w, unsigned pop, uint32_t dst);
+/* The source address of the population's attempt toward shared destination dst (choice.c). */
+uint32_t ps_workload_choose_source(const struct ps_workload_pop *p, struct ps_pop_state *ps, uint32_t dst);
 
 /* 0, or -1 out of memory: the cumulative Zipf weights of the population's destinations (choice.c). */
 int ps_workload_zipf_table(const struct ps_workload_pop *p, struct ps_pop_state *ps);
