@@ -132,13 +132,20 @@ struct ps_pop_state {
 	double *zipf_cdf;    /* [ndst], for choice = zipf */
 	/* arrival process state */
 	ps_time on_until, off_until; /* onoff: current period */
-	uint32_t burst_left;         /* burst: attempts left at burst_t */
 	ps_time burst_t;
+	uint32_t burst_left;         /* burst: attempts left at burst_t */
 	/*
 	 * The population's constants, worked out once at init, so that the
 	 * per-connection paths read this structure alone and neither divide
 	 * nor reach through the configuration.
 	 */
+	bool poisson;                         /* the arrivals are Poisson */
+	/*
+	 * The common shape, drawn without asking how: no trace, uniform
+	 * choice among several destinations, round-robin sources and a
+	 * closer fixed without a draw (then client_closes says which).
+	 */
+	bool plain, client_closes;
 	const struct ps_workload_config *cfg; /* the workload's, for the shared destination table */
 	const struct ps_workload_pop *pop;    /* the population's own */
 	double gap_ns;                        /* poisson and on/off: the mean gap, 1e9 / rate_per_s */

@@ -147,7 +147,7 @@ ps_time ps_workload_next_arrival(struct ps_workload *w, unsigned pop, ps_time no
 	struct ps_pop_state *ps = &w->pops[pop];
 	uint64_t k = ps->arrivals++;
 	/* Once per connection: the common process goes ahead of the dispatch. */
-	if (ps->pop->arrival.kind == PS_ARRIVAL_POISSON && k > 0)
+	if (ps->poisson && k > 0)
 		return to_time((double)now + ps_rng_exponential(&ps->arrival_rng, ps->gap_ns));
 	return arrive_other(w, ps, now, k);
 }

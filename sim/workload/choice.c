@@ -67,9 +67,7 @@ uint32_t ps_workload_choose_source(const struct ps_workload_pop *p, struct ps_po
 	} else if (p->source_choice == PS_SOURCE_HASH) {
 		addr = choose_by_hash(ps, dst);
 	} else {
-		/* next_addr stays below naddr, so stepping it needs no division. */
-		addr = ps->next_addr;
-		ps->next_addr = addr + 1 < naddr ? addr + 1 : 0;
+		addr = ps_workload_round_robin(ps);
 	}
 	return addr + p->addr_base;
 }

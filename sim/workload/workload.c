@@ -20,9 +20,14 @@ int ps_workload_init(struct ps_workload *w, const struct ps_workload_config *cfg
 		ps->pop = p;
 		/* The same division every gap made before it was hoisted here: the same double. */
 		ps->gap_ns = 1e9 / p->arrival.rate_per_s;
+		ps->poisson = p->arrival.kind == PS_ARRIVAL_POISSON;
 		ps->replay_rows = p->arrival.kind == PS_ARRIVAL_REPLAY ? p->arrival.nrows : 0;
 		/* Behind a NAT each population owns its own inside hosts; otherwise all share the host's addresses. */
 		ps->naddr = p->naddr ? p->naddr : 1;
+		double c = p->client_closes;
+		ps->plain = ps->replay_rows == 0 && p->choice == PS_CHOICE_UNIFORM && p->ndst > 1 &&
+			    p->source_choice == PS_SOURCE_ROUND_ROBIN && (c >= 1.0 || c <= 0.0);
+		ps->client_closes = c >= 1.0;
 		ps_rng_init(&ps->arrival_rng, cfg->seed, PS_STREAM_ARRIVALS, i);
 		ps_rng_init(&ps->duration_rng, cfg->seed, PS_STREAM_DURATIONS, i);
 		ps_rng_init(&ps->dst_rng, cfg->seed, PS_STREAM_DESTINATIONS, i);
@@ -73,16 +78,32 @@ __attribute__((noinline)) static void draw_replayed(const struct ps_workload_pop
 						   : ps_workload_duration(&p->duration, &ps->duration_rng);
 }
 
-void ps_workload_draw(struct ps_workload *w, unsigned pop, struct ps_attempt *a)
+/*
+ * Out of line and given the population's state alone: inlined, the
+ * compiler rebuilds each stream's address from the workload and the
+ * index, and keeps both in saved registers besides the state.
+ */
+__attribute__((noinline)) static void draw(struct ps_pop_state *ps, struct ps_attempt *a)
 {
-	struct ps_pop_state *ps = &w->pops[pop];
 	const struct ps_workload_pop *p = ps->pop;
 	uint64_t n = ps->drawn++;
-	if (n < ps->replay_rows) {
+	if (ps->plain) {
+		/* What the calls below do for this shape, without their questions. */
+		a->dst = p->dst_map[ps_rng_below(&ps->dst_rng, p->ndst)];
+		a->addr = ps_workload_round_robin(ps) + p->addr_base;
+		a->client_closes = ps->client_closes;
+		a->mode = p->mode;
+	} else if (n < ps->replay_rows) {
 		draw_replayed(p, ps, &p->arrival.rows[n], a);
 		return;
+	} else {
+		draw_source_and_closer(p, ps, ps_workload_choose_dst(p, ps), a);
 	}
-	draw_source_and_closer(p, ps, ps_workload_choose_dst(p, ps), a);
 	/* Last (its stream is its own, so the order is free): only a has to outlive its call to log(). */
 	a->duration = ps_workload_duration(&p->duration, &ps->duration_rng);
+}
+
+void ps_workload_draw(struct ps_workload *w, unsigned pop, struct ps_attempt *a)
+{
+	draw(&w->pops[pop], a);
 }
