@@ -69,13 +69,14 @@ static void draw_source_and_closer(const struct ps_workload_pop *p, struct ps_po
 	a->mode = p->mode;
 }
 
-/* Out of line, so that the drawn path saves none of the registers a row needs. */
-__attribute__((noinline)) static void draw_replayed(const struct ps_workload_pop *p, struct ps_pop_state *ps,
-						    const struct ps_replay_row *row, struct ps_attempt *a)
+/* Any shape. Out of line, so that the plain path saves none of the registers the others need. */
+__attribute__((noinline)) static void draw_any(const struct ps_workload_pop *p, struct ps_pop_state *ps, uint64_t n,
+					       struct ps_attempt *a)
 {
-	draw_source_and_closer(p, ps, row->dst, a);
-	a->duration = row->duration != PS_TIME_MAX ? row->duration
-						   : ps_workload_duration(&p->duration, &ps->duration_rng);
+	const struct ps_replay_row *row = n < ps->replay_rows ? &p->arrival.rows[n] : NULL;
+	draw_source_and_closer(p, ps, row ? row->dst : ps_workload_choose_dst(p, ps), a);
+	a->duration = row && row->duration != PS_TIME_MAX ? row->duration
+							  : ps_workload_duration(&p->duration, &ps->duration_rng);
 }
 
 /*
@@ -87,18 +88,15 @@ __attribute__((noinline)) static void draw(struct ps_pop_state *ps, struct ps_at
 {
 	const struct ps_workload_pop *p = ps->pop;
 	uint64_t n = ps->drawn++;
-	if (ps->plain) {
-		/* What the calls below do for this shape, without their questions. */
-		a->dst = p->dst_map[ps_rng_below(&ps->dst_rng, p->ndst)];
-		a->addr = ps_workload_round_robin(ps) + p->addr_base;
-		a->client_closes = ps->client_closes;
-		a->mode = p->mode;
-	} else if (n < ps->replay_rows) {
-		draw_replayed(p, ps, &p->arrival.rows[n], a);
+	if (!ps->plain) {
+		draw_any(p, ps, n, a);
 		return;
-	} else {
-		draw_source_and_closer(p, ps, ps_workload_choose_dst(p, ps), a);
 	}
+	/* What draw_any does for this shape, without its questions. */
+	a->dst = p->dst_map[ps_rng_below(&ps->dst_rng, p->ndst)];
+	a->addr = ps_workload_round_robin(ps) + p->addr_base;
+	a->client_closes = ps->client_closes;
+	a->mode = p->mode;
 	/* Last (its stream is its own, so the order is free): only a has to outlive its call to log(). */
 	a->duration = ps_workload_duration(&p->duration, &ps->duration_rng);
 }
