@@ -142,8 +142,9 @@ struct ps_pop_state {
 	bool poisson;                         /* the arrivals are Poisson */
 	/*
 	 * The common shape, drawn without asking how: no trace, uniform
-	 * choice among several destinations, round-robin sources and a
-	 * closer fixed without a draw (then client_closes says which).
+	 * choice among several destinations, round-robin sources, a closer
+	 * fixed without a draw (then client_closes says which) and
+	 * exponential durations.
 	 */
 	bool plain, client_closes;
 	const struct ps_workload_config *cfg; /* the workload's, for the shared destination table */

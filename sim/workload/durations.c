@@ -65,6 +65,6 @@ ps_time ps_workload_duration(const struct ps_duration_config *d, struct ps_rng *
 {
 	/* Once per connection: the common distribution goes ahead of the dispatch. */
 	if (d->kind == PS_DURATION_EXPONENTIAL)
-		return ps_duration_from_s(ps_rng_exponential(r, d->mean_s));
+		return ps_workload_exponential(d, r);
 	return duration_other(d, r);
 }

@@ -10,6 +10,12 @@
 /* Draws one duration from the population's distribution (durations.c). */
 ps_time ps_workload_duration(const struct ps_duration_config *d, struct ps_rng *r);
 
+/* Draws one duration from an exponential distribution, whatever d->kind says. */
+static inline ps_time ps_workload_exponential(const struct ps_duration_config *d, struct ps_rng *r)
+{
+	return ps_duration_from_s(ps_rng_exponential(r, d->mean_s));
+}
+
 /* The population's destination number k, 0 <= k < ndst (choice.c). */
 uint32_t ps_workload_choose_dst(const struct ps_workload_pop *p, struct ps_pop_state *ps);
 

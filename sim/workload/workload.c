@@ -26,7 +26,8 @@ int ps_workload_init(struct ps_workload *w, const struct ps_workload_config *cfg
 		ps->naddr = p->naddr ? p->naddr : 1;
 		double c = p->client_closes;
 		ps->plain = ps->replay_rows == 0 && p->choice == PS_CHOICE_UNIFORM && p->ndst > 1 &&
-			    p->source_choice == PS_SOURCE_ROUND_ROBIN && (c >= 1.0 || c <= 0.0);
+			    p->source_choice == PS_SOURCE_ROUND_ROBIN && (c >= 1.0 || c <= 0.0) &&
+			    p->duration.kind == PS_DURATION_EXPONENTIAL;
 		ps->client_closes = c >= 1.0;
 		ps_rng_init(&ps->arrival_rng, cfg->seed, PS_STREAM_ARRIVALS, i);
 		ps_rng_init(&ps->duration_rng, cfg->seed, PS_STREAM_DURATIONS, i);
@@ -98,7 +99,7 @@ __attribute__((noinline)) static void draw(struct ps_pop_state *ps, struct ps_at
 	a->client_closes = ps->client_closes;
 	a->mode = p->mode;
 	/* Last (its stream is its own, so the order is free): only a has to outlive its call to log(). */
-	a->duration = ps_workload_duration(&p->duration, &ps->duration_rng);
+	a->duration = ps_workload_exponential(&p->duration, &ps->duration_rng);
 }
 
 void ps_workload_draw(struct ps_workload *w, unsigned pop, struct ps_attempt *a)
