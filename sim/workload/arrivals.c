@@ -117,7 +117,8 @@ static ps_time arrive_burst(const struct ps_arrival_config *p, struct ps_pop_sta
  * Every process but Poisson after its first arrival. Out of line, so that
  * the Poisson path saves none of the registers these need.
  */
-__attribute__((noinline)) static ps_time arrive_other(const struct ps_workload *w, struct ps_pop_state *ps, ps_time now, uint64_t k)
+__attribute__((noinline)) static ps_time arrive_other(const struct ps_workload *w, struct ps_pop_state *ps,
+						     ps_time now, uint64_t k)
 {
 	const struct ps_arrival_config *p = &ps->pop->arrival;
 	if (k == 0)

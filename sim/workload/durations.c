@@ -8,7 +8,7 @@
 
 ps_time ps_duration_from_s(double s)
 {
-	/* Zero, below and NaN alike. */
+	/* Zero, negative and NaN alike: no time. */
 	if (!(s > 0))
 		return 0;
 	if (s > PS_MAX_DURATION_S)
