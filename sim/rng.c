@@ -15,11 +15,6 @@ static uint64_t fmix(uint64_t z)
 	return z ^ (z >> 31);
 }
 
-static uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
 uint64_t ps_splitmix64(uint64_t *x)
 {
 	*x += GOLDEN;
@@ -58,53 +53,16 @@ void ps_rng_init(struct ps_rng *r, uint64_t seed, enum ps_stream purpose, uint64
 		r->s[i] = ps_splitmix64(&h);
 }
 
-uint64_t ps_rng_next(struct ps_rng *r)
+/* Out of line, so that the callers' common path saves none of the registers the loop needs. */
+__attribute__((noinline)) uint64_t ps_rng_below_retry(struct ps_rng *r, uint64_t n, uint64_t low, uint64_t high)
 {
-	uint64_t *s = r->s;
-	uint64_t out = rotl(s[1] * 5, 7) * 9;
-	uint64_t t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return out;
-}
-
-uint64_t ps_rng_below(struct ps_rng *r, uint64_t n)
-{
-	u128 m = (u128)ps_rng_next(r) * n;
-	uint64_t low = (uint64_t)m;
-
-	/*
-	 * Only a low half below n can fall in the biased zone, so the
-	 * division that finds the exact threshold stays off the common path.
-	 */
-	if (low < n) {
-		uint64_t threshold = -n % n;
-		while (low < threshold) {
-			m = (u128)ps_rng_next(r) * n;
-			low = (uint64_t)m;
-		}
+	uint64_t threshold = -n % n;
+	while (low < threshold) {
+		u128 m = (u128)ps_rng_next(r) * n;
+		low = (uint64_t)m;
+		high = (uint64_t)(m >> 64);
 	}
-	return (uint64_t)(m >> 64);
-}
-
-double ps_rng_uniform(struct ps_rng *r)
-{
-	return (double)(ps_rng_next(r) >> 11) * 0x1.0p-53;
-}
-
-double ps_rng_uniform_pos(struct ps_rng *r)
-{
-	return (double)((ps_rng_next(r) >> 11) + 1) * 0x1.0p-53;
-}
-
-double ps_rng_exponential(struct ps_rng *r, double mean)
-{
-	return -mean * log(ps_rng_uniform_pos(r));
+	return high;
 }
 
 double ps_rng_normal(struct ps_rng *r)

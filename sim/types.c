@@ -14,16 +14,15 @@ ps_time ps_time_from_s(double s)
 		return PS_TIME_MAX;
 	/*
 	 * Whole and fractional seconds apart, so large times keep their
-	 * nanoseconds. Both are positive, where the conversion's truncation is
-	 * floor (cheaper than floor() in a build for any x86-64).
+	 * nanoseconds. Below the limit the whole seconds (< 2^35) and the
+	 * rounded fraction (at most 1e9) fit an int64_t, whose conversions are
+	 * single instructions where unsigned ones branch; both are positive,
+	 * where truncation is floor. The sum is at most 18446744072 s plus
+	 * 1e9 ns, below PS_TIME_MAX, so it cannot overflow.
 	 */
-	ps_time whole = (ps_time)s;
+	int64_t whole = (int64_t)s;
 	double frac = s - (double)whole;
-	ps_time ns = whole * PS_NS_PER_S;
-	ps_time fns = (ps_time)(frac * 1e9 + 0.5);
-	if (ns > PS_TIME_MAX - fns)
-		return PS_TIME_MAX;
-	return ns + fns;
+	return (ps_time)whole * PS_NS_PER_S + (ps_time)(int64_t)(frac * 1e9 + 0.5);
 }
 
 int ps_time_format(char *buf, unsigned long size, ps_time t)

@@ -6,6 +6,8 @@
 
 #include <cmocka.h>
 
+#include <math.h>
+
 #include "portsim/rng.h"
 #include "portsim/types.h"
 
@@ -106,6 +108,33 @@ static void test_below_stays_below_n(void **state)
 	for (size_t k = 0; k < sizeof(ns) / sizeof(ns[0]); k++)
 		for (int i = 0; i < 10000; i++)
 			assert_true(ps_rng_below(&r, ns[k]) < ns[k]);
+}
+
+/* Lemire's method as published, in one piece: what the inline draw and its out-of-line retry must equal. */
+static uint64_t below_reference(struct ps_rng *r, uint64_t n)
+{
+	__extension__ unsigned __int128 m = (unsigned __int128)ps_rng_next(r) * n;
+	if ((uint64_t)m < n) {
+		uint64_t threshold = -n % n;
+		while ((uint64_t)m < threshold)
+			m = __extension__(unsigned __int128)ps_rng_next(r) * n;
+	}
+	return (uint64_t)(m >> 64);
+}
+
+static void test_below_matches_the_reference_and_takes_as_many_words(void **state)
+{
+	(void)state;
+	/* 2^63 + 1 rejects almost half the words, so the retry runs often. */
+	const uint64_t ns[] = { 1, 2, 3, 1000, (1ULL << 63) + 1, 0xaaaaaaaaaaaaaaabULL, UINT64_MAX };
+	struct ps_rng r, ref;
+	ps_rng_init(&r, 77, PS_STREAM_DESTINATIONS, 4);
+	ref = r;
+	for (int i = 0; i < 20000; i++) {
+		uint64_t n = ns[i % (int)(sizeof(ns) / sizeof(ns[0]))];
+		assert_true(ps_rng_below(&r, n) == below_reference(&ref, n));
+	}
+	assert_memory_equal(r.s, ref.s, sizeof(r.s));
 }
 
 /* Pearson's statistic for counts against an even split. */
@@ -271,6 +300,40 @@ static void test_time_from_s_rounds_to_nearest_ns(void **state)
 	assert_true(ps_time_from_s(86400.000000001) == 86400000000001ULL);
 }
 
+/* ps_time_from_s as first written, with unsigned conversions and an overflow test. */
+static ps_time time_from_s_reference(double s)
+{
+	if (s <= 0)
+		return 0;
+	if (!(s < 18446744073.0))
+		return PS_TIME_MAX;
+	ps_time whole = (ps_time)s;
+	double frac = s - (double)whole;
+	ps_time ns = whole * PS_NS_PER_S;
+	ps_time fns = (ps_time)(frac * 1e9 + 0.5);
+	if (ns > PS_TIME_MAX - fns)
+		return PS_TIME_MAX;
+	return ns + fns;
+}
+
+static void test_time_from_s_matches_the_unsigned_formula(void **state)
+{
+	(void)state;
+	const double edges[] = { 0.0, -0.0, -1.0, NAN, INFINITY, -INFINITY, 5e-324, 0.5e-9, 0.9999999999999999,
+				 9223372036.854775807, 18446744072.5, 18446744072.999998, 18446744073.0, 1e300 };
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+		assert_true(ps_time_from_s(edges[i]) == time_from_s_reference(edges[i]));
+	/* Every scale from 2^-40 s to past the limit, and the last seconds below it. */
+	struct ps_rng r;
+	ps_rng_init(&r, 3, PS_STREAM_SECRET, 0);
+	for (int i = 0; i < 200000; i++) {
+		double u = ps_rng_uniform(&r);
+		double s = i & 1 ? ldexp(u, i % 76 - 40) : 18446744073.0 - 4 * u;
+		assert_true(ps_time_from_s(s) == time_from_s_reference(s));
+	}
+	assert_true(ps_time_from_s(nextafter(18446744073.0, 0)) == 18446744072999996185ULL);
+}
+
 static void test_mode_and_error_names(void **state)
 {
 	(void)state;
@@ -295,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_different_seed_gives_different_sequence),
 		cmocka_unit_test(test_swapped_words_give_different_sequences),
 		cmocka_unit_test(test_below_stays_below_n),
+		cmocka_unit_test(test_below_matches_the_reference_and_takes_as_many_words),
 		cmocka_unit_test(test_below_is_roughly_uniform),
 		cmocka_unit_test(test_below_is_uniform_for_a_huge_n),
 		cmocka_unit_test(test_uniform_stays_in_half_open_intervals),
@@ -305,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_time_format_examples),
 		cmocka_unit_test(test_time_format_truncates_like_snprintf),
 		cmocka_unit_test(test_time_from_s_rounds_to_nearest_ns),
+		cmocka_unit_test(test_time_from_s_matches_the_unsigned_formula),
 		cmocka_unit_test(test_mode_and_error_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -425,6 +425,58 @@ static void test_closer_probability(void **state)
 	done(w, sc);
 }
 
+static void test_duration_from_s_is_time_from_s_clamped(void **state)
+{
+	(void)state;
+	const double edges[] = { 0.0, -0.0, -1.0, NAN, -INFINITY, INFINITY, 5e-324, 0.4e-9, 0.5e-9, 0.25,
+				 PS_MAX_DURATION_S, nextafter(PS_MAX_DURATION_S, 0), nextafter(PS_MAX_DURATION_S, 1e300),
+				 1e300 };
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+		double s = edges[i];
+		ps_time want = s >= 0 ? ps_time_from_s(s > PS_MAX_DURATION_S ? PS_MAX_DURATION_S : s) : 0;
+		assert_true(ps_duration_from_s(s) == want);
+	}
+	/* Every scale from 2^-40 s to 2^35 s. */
+	for (int i = 0; i < 200000; i++) {
+		double s = ldexp(1 + i / 200000.0, i % 76 - 40);
+		assert_true(ps_duration_from_s(s) == ps_time_from_s(s > PS_MAX_DURATION_S ? PS_MAX_DURATION_S : s));
+	}
+}
+
+static void test_plain_shape_draws_as_any_shape_does(void **state)
+{
+	(void)state;
+	/*
+	 * A closer drawn at random takes the general path; a fixed one the
+	 * plain path. The closer has a stream of its own, so everything else
+	 * must come out the same.
+	 */
+	const char *shape = "[host]\naddresses = 3\n[workload.a]\ndestinations = 7\nduration = exponential\n"
+			    "duration_s = 0.2\n";
+	char ini_plain[256], ini_any[256];
+	snprintf(ini_plain, sizeof(ini_plain), "%scloser = client\n", shape);
+	snprintf(ini_any, sizeof(ini_any), "%scloser = 0.5\n", shape);
+	struct ps_scenario *a = scenario(ini_plain), *b = scenario(ini_any);
+	struct ps_workload *wa = workload(a), *wb = workload(b);
+	assert_true(wa->pops[0].plain);
+	assert_false(wb->pops[0].plain);
+	unsigned addrs = 0;
+	for (int k = 0; k < 10000; k++) {
+		struct ps_attempt x, y;
+		ps_workload_draw(wa, 0, &x);
+		ps_workload_draw(wb, 0, &y);
+		assert_int_equal(x.dst, y.dst);
+		assert_int_equal(x.addr, y.addr);
+		assert_true(x.duration == y.duration);
+		assert_int_equal(x.mode, y.mode);
+		assert_true(x.client_closes);
+		addrs |= 1u << x.addr;
+	}
+	assert_int_equal(addrs, 7);
+	done(wa, a);
+	done(wb, b);
+}
+
 /* ---- destinations and sources ---- */
 
 static void test_zipf_choice_frequencies(void **state)
@@ -542,6 +594,8 @@ int main(void)
 		cmocka_unit_test(test_uniform_duration_bounds_and_mean),
 		cmocka_unit_test(test_empirical_duration_draws_the_file_values),
 		cmocka_unit_test(test_closer_probability),
+		cmocka_unit_test(test_duration_from_s_is_time_from_s_clamped),
+		cmocka_unit_test(test_plain_shape_draws_as_any_shape_does),
 		cmocka_unit_test(test_zipf_choice_frequencies),
 		cmocka_unit_test(test_uniform_choice_covers_destinations_evenly),
 		cmocka_unit_test(test_round_robin_source_cycles),

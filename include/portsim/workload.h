@@ -128,17 +128,35 @@ struct ps_pop_state {
 	uint64_t arrivals;   /* arrival times handed out so far */
 	uint64_t drawn;      /* attempts drawn so far */
 	uint32_t next_addr;  /* round-robin over source addresses */
+	uint32_t naddr;      /* source addresses to choose among, at least 1 */
 	double *zipf_cdf;    /* [ndst], for choice = zipf */
 	/* arrival process state */
 	ps_time on_until, off_until; /* onoff: current period */
-	uint32_t burst_left;         /* burst: attempts left at burst_t */
 	ps_time burst_t;
+	uint32_t burst_left;         /* burst: attempts left at burst_t */
+	/*
+	 * The population's constants, worked out once at init, so that the
+	 * per-connection paths read this structure alone and neither divide
+	 * nor reach through the configuration.
+	 */
+	bool poisson;                         /* the arrivals are Poisson */
+	/*
+	 * The common shape, drawn without asking how: no trace, uniform
+	 * choice among several destinations, round-robin sources, a closer
+	 * fixed without a draw (then client_closes says which) and
+	 * exponential durations.
+	 */
+	bool plain, client_closes;
+	const struct ps_workload_config *cfg; /* the workload's, for the shared destination table */
+	const struct ps_workload_pop *pop;    /* the population's own */
+	double gap_ns;                        /* poisson and on/off: the mean gap, 1e9 / rate_per_s */
+	size_t replay_rows;                   /* replay: rows naming the attempts' destinations; 0 otherwise */
 	struct ps_rng arrival_rng, duration_rng, dst_rng, closer_rng, source_rng;
 };
 
 struct ps_workload {
+	struct ps_pop_state pops[PS_MAX_POPULATIONS]; /* first: a population's state is one index away */
 	const struct ps_workload_config *cfg;
-	struct ps_pop_state pops[PS_MAX_POPULATIONS];
 };
 
 /* One connection attempt, fully drawn. */

@@ -36,7 +36,7 @@ static ps_time arrive_onoff(const struct ps_arrival_config *p, double end_s, str
 		ps->on_until = to_time((double)now + ps_rng_exponential(r, p->on_s * 1e9));
 		ps->off_until = to_time((double)ps->on_until + ps_rng_exponential(r, p->off_s * 1e9));
 	}
-	double t = (double)now + exp_gap_ns(r, p->rate_per_s);
+	double t = (double)now + ps_rng_exponential(r, ps->gap_ns);
 	while (t >= (double)ps->on_until) {
 		/*
 		 * Past the run's end the exact time no longer matters; stopping
@@ -113,11 +113,14 @@ static ps_time arrive_burst(const struct ps_arrival_config *p, struct ps_pop_sta
 	return ps->burst_t;
 }
 
-ps_time ps_workload_next_arrival(struct ps_workload *w, unsigned pop, ps_time now)
+/*
+ * Every process but Poisson after its first arrival. Out of line, so that
+ * the Poisson path saves none of the registers these need.
+ */
+__attribute__((noinline)) static ps_time arrive_other(const struct ps_workload *w, struct ps_pop_state *ps,
+						     ps_time now, uint64_t k)
 {
-	const struct ps_arrival_config *p = &w->cfg->pop[pop].arrival;
-	struct ps_pop_state *ps = &w->pops[pop];
-	uint64_t k = ps->arrivals++;
+	const struct ps_arrival_config *p = &ps->pop->arrival;
 	if (k == 0)
 		now = ps_time_from_s(p->start_s);
 	switch (p->kind) {
@@ -136,6 +139,16 @@ ps_time ps_workload_next_arrival(struct ps_workload *w, unsigned pop, ps_time no
 		return k < p->nrows ? p->rows[k].t : PS_TIME_MAX;
 	case PS_ARRIVAL_POISSON:
 	default:
-		return to_time((double)now + exp_gap_ns(&ps->arrival_rng, p->rate_per_s));
+		return to_time((double)now + ps_rng_exponential(&ps->arrival_rng, ps->gap_ns));
 	}
+}
+
+ps_time ps_workload_next_arrival(struct ps_workload *w, unsigned pop, ps_time now)
+{
+	struct ps_pop_state *ps = &w->pops[pop];
+	uint64_t k = ps->arrivals++;
+	/* Once per connection: the common process goes ahead of the dispatch. */
+	if (ps->poisson && k > 0)
+		return to_time((double)now + ps_rng_exponential(&ps->arrival_rng, ps->gap_ns));
+	return arrive_other(w, ps, now, k);
 }

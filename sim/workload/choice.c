@@ -26,12 +26,9 @@ int ps_workload_zipf_table(const struct ps_workload_pop *p, struct ps_pop_state 
 	return 0;
 }
 
-uint32_t ps_workload_choose_dst(const struct ps_workload_pop *p, struct ps_pop_state *ps)
+/* Out of line, so that the uniform path saves none of the registers the search needs. */
+__attribute__((noinline)) static uint32_t choose_zipf(const struct ps_workload_pop *p, struct ps_pop_state *ps)
 {
-	if (p->ndst <= 1)
-		return 0;
-	if (p->choice != PS_CHOICE_ZIPF || !ps->zipf_cdf)
-		return (uint32_t)ps_rng_below(&ps->dst_rng, p->ndst);
 	double u = ps_rng_uniform(&ps->dst_rng);
 	uint32_t lo = 0, hi = p->ndst - 1;
 	while (lo < hi) {
@@ -44,28 +41,33 @@ uint32_t ps_workload_choose_dst(const struct ps_workload_pop *p, struct ps_pop_s
 	return lo;
 }
 
-uint32_t ps_workload_choose_source(struct ps_workload *w, unsigned pop, uint32_t dst)
+uint32_t ps_workload_choose_dst(const struct ps_workload_pop *p, struct ps_pop_state *ps)
 {
-	const struct ps_workload_pop *p = &w->cfg->pop[pop];
-	struct ps_pop_state *ps = &w->pops[pop];
-	/* Behind a NAT each population owns its own inside hosts; otherwise all share the host's addresses. */
-	uint32_t naddr = p->naddr ? p->naddr : 1, addr;
-	switch (p->source_choice) {
-	case PS_SOURCE_RANDOM:
+	if (p->ndst <= 1)
+		return 0;
+	/* Only a Zipf population has a table. */
+	if (!ps->zipf_cdf)
+		return (uint32_t)ps_rng_below(&ps->dst_rng, p->ndst);
+	return choose_zipf(p, ps);
+}
+
+/* Out of line, so that the other policies save none of the registers the hash needs. */
+__attribute__((noinline)) static uint32_t choose_by_hash(const struct ps_pop_state *ps, uint32_t dst)
+{
+	const struct ps_endpoint *d = ps->cfg->ndsts ? &ps->cfg->dsts[dst] : NULL;
+	uint64_t h = ps_mix64(ps->source_rng.s[0], d ? d->ip : 0, d ? d->port : 0, 0);
+	return (uint32_t)(h % ps->naddr);
+}
+
+uint32_t ps_workload_choose_source(const struct ps_workload_pop *p, struct ps_pop_state *ps, uint32_t dst)
+{
+	uint32_t naddr = ps->naddr, addr;
+	if (p->source_choice == PS_SOURCE_RANDOM) {
 		addr = (uint32_t)ps_rng_below(&ps->source_rng, naddr);
-		break;
-	case PS_SOURCE_HASH: {
-		const struct ps_endpoint *d = w->cfg->ndsts ? &w->cfg->dsts[dst] : NULL;
-		uint64_t h = ps_mix64(ps->source_rng.s[0], d ? d->ip : 0, d ? d->port : 0, 0);
-		addr = (uint32_t)(h % naddr);
-		break;
-	}
-	case PS_SOURCE_ROUND_ROBIN:
-	default:
-		/* next_addr stays below naddr, so stepping it needs no division. */
-		addr = ps->next_addr;
-		ps->next_addr = addr + 1 < naddr ? addr + 1 : 0;
-		break;
+	} else if (p->source_choice == PS_SOURCE_HASH) {
+		addr = choose_by_hash(ps, dst);
+	} else {
+		addr = ps_workload_round_robin(ps);
 	}
 	return addr + p->addr_base;
 }

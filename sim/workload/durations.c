@@ -8,18 +8,29 @@
 
 ps_time ps_duration_from_s(double s)
 {
-	if (!(s >= 0))
+	/* Zero, negative and NaN alike: no time. */
+	if (!(s > 0))
 		return 0;
-	return ps_time_from_s(s > PS_MAX_DURATION_S ? PS_MAX_DURATION_S : s);
+	if (s > PS_MAX_DURATION_S)
+		s = PS_MAX_DURATION_S;
+	/*
+	 * ps_time_from_s's arithmetic (whole and fractional seconds apart),
+	 * so the same nanoseconds, without its range checks: once per
+	 * connection, and the two above leave nothing for them to catch.
+	 */
+	int64_t whole = (int64_t)s;
+	double frac = s - (double)whole;
+	return (ps_time)whole * PS_NS_PER_S + (ps_time)(int64_t)(frac * 1e9 + 0.5);
 }
 
-ps_time ps_workload_duration(const struct ps_duration_config *d, struct ps_rng *r)
+/*
+ * Every distribution but the exponential. Out of line, so that the
+ * exponential path saves none of the registers these need.
+ */
+__attribute__((noinline)) static ps_time duration_other(const struct ps_duration_config *d, struct ps_rng *r)
 {
 	double mean = d->mean_s, s;
 	switch (d->kind) {
-	case PS_DURATION_EXPONENTIAL:
-		s = ps_rng_exponential(r, mean);
-		break;
 	case PS_DURATION_LOGNORMAL: {
 		double sigma = d->sigma, mu;
 		if (d->median_s > 0)
@@ -48,4 +59,12 @@ ps_time ps_workload_duration(const struct ps_duration_config *d, struct ps_rng *
 		break;
 	}
 	return ps_duration_from_s(s);
+}
+
+ps_time ps_workload_duration(const struct ps_duration_config *d, struct ps_rng *r)
+{
+	/* Once per connection: the common distribution goes ahead of the dispatch. */
+	if (d->kind == PS_DURATION_EXPONENTIAL)
+		return ps_workload_exponential(d, r);
+	return duration_other(d, r);
 }
