@@ -299,6 +299,28 @@ static bool none_usable(const struct ps_pool *p, const struct ps_request *req, c
 	return left == p->excl_ports[req->addr] + (pr ? pr->own : 0);
 }
 
+/*
+ * Is idx free for req by its bits alone: not reserved, held by no exclusive
+ * socket, and unused toward req's destination (4-tuple rule) or on the
+ * address (port rule)? Such an index is usable whatever TIME_WAIT says. In
+ * a pool far from full the first candidate of most searches passes, and
+ * the search then needs no view, counts or summaries.
+ */
+static inline bool plainly_free(const struct ps_pool *p, const struct ps_request *req, const struct ps_pair *pr,
+			 uint32_t idx)
+{
+	uint32_t w = idx >> 6;
+	uint64_t busy = p->reserved[w];
+	if (four_tuple(p, req)) {
+		busy |= p->excl[(size_t)req->addr * p->words + w];
+		if (pr)
+			busy |= pr->used[w];
+	} else {
+		busy |= any_of(p, req->addr)[w];
+	}
+	return !((busy >> (idx & 63)) & 1);
+}
+
 /* A TIME_WAIT entry may be taken over once it is old enough (tcp_twsk_unique). */
 static bool tw_old_enough(const struct ps_pool *p, const struct ps_request *req, uint32_t idx)
 {
@@ -383,6 +405,10 @@ static int64_t scan_at(const struct ps_pool *p, const struct ps_request *req, ui
 	if (m == 0 || base > p->n || m > p->n - base || start >= m || step == 0 || count == 0)
 		return -1;
 	const struct ps_pair *pr = pair_get(p, req->addr, req->dst);
+	if (plainly_free(p, req, pr, base + start)) {
+		*idx = base + start;
+		return 0;
+	}
 	if (none_usable(p, req, pr))
 		return -1;
 	struct view v = view_of(p, req, pr);
@@ -437,8 +463,13 @@ bool ps_pool_usable(const struct ps_pool *p, const struct ps_request *req, uint3
 	return ok;
 }
 
-uint32_t ps_pool_first(const struct ps_pool *p, const struct ps_request *req, uint32_t from,
-		       uint32_t to, int parity)
+/*
+ * ps_pool_first when the first candidate is not plainly free, or a
+ * narrator listens. Out of line, so that the shortcut in ps_pool_first is
+ * small enough for the strategies' searches to take in.
+ */
+__attribute__((noinline)) static uint32_t first_told(const struct ps_pool *p, const struct ps_request *req, uint32_t from,
+			   uint32_t to, int parity)
 {
 	uint32_t found = first_usable(p, req, from, to, parity);
 	if (PS_NARRATING(p)) {
@@ -450,6 +481,16 @@ uint32_t ps_pool_first(const struct ps_pool *p, const struct ps_request *req, ui
 		ps_narrate_walk(p->narrator, p, req, &w);
 	}
 	return found;
+}
+
+uint32_t ps_pool_first(const struct ps_pool *p, const struct ps_request *req, uint32_t from,
+		       uint32_t to, int parity)
+{
+	uint32_t first = from + (parity >= 0 && (int)(from & 1) != parity);
+	if (!PS_NARRATING(p) && first < to && first < p->n &&
+	    plainly_free(p, req, pair_get(p, req->addr, req->dst), first))
+		return first;
+	return first_told(p, req, from, to, parity);
 }
 
 int64_t ps_pool_scan_at(const struct ps_pool *p, const struct ps_request *req, uint32_t base,

@@ -64,10 +64,12 @@ static int64_t pass(const struct ps_pool *pool, const struct ps_request *req, ui
 /*
  * The loop shared by __inet_hash_connect and inet_csk_find_open_port: a
  * pass from start, then one from second_start when second_pass is set.
+ * Inline: most connections end at the first candidate, and a call here
+ * would cost them as much as the search itself.
  */
-static struct parity_walk parity_walk(const struct ps_pool *pool, const struct ps_request *req,
-				      uint32_t remaining, uint32_t start, bool second_pass,
-				      uint32_t second_start)
+static inline struct parity_walk parity_walk(const struct ps_pool *pool, const struct ps_request *req,
+					     uint32_t remaining, uint32_t start, bool second_pass,
+					     uint32_t second_start)
 {
 	uint32_t per_pass = (remaining + 1) / 2;
 	uint32_t before = 0; /* candidates examined by an exhausted first pass */
