@@ -60,7 +60,7 @@ static void set_noted(const struct ps_pool *p, uint64_t *bm, uint32_t idx)
 {
 	uint32_t w = idx >> 6;
 	unsigned par = idx & 1;
-	uint64_t m = par ? ODD_BITS : EVEN_BITS;
+	uint64_t m = EVEN_BITS << par; /* ODD_BITS for an odd index */
 	bm[w] |= 1ULL << (idx & 63);
 	if ((bm[w] & m) == m)
 		set_bit(summary(p, bm, par), w);
@@ -541,8 +541,68 @@ static int record(struct ps_pool *p, struct ps_pair *pr, uint32_t addr, uint32_t
 	return 0;
 }
 
-int ps_pool_add(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst, uint32_t conn,
-		bool exclusive)
+/* A bind0 socket comes to (addr, idx): the exclusive bit and the counts it moves. */
+static void hold_exclusive(struct ps_pool *p, uint32_t addr, uint32_t idx)
+{
+	uint64_t *excl = p->excl + (size_t)addr * p->words;
+	if (bit(excl, idx))
+		return;
+	set_bit(excl, idx);
+	if (!bit(p->reserved, idx)) {
+		p->excl_ports[addr]++;
+		if (ps_pool_users(p, addr, idx))
+			shift_own(p, addr, idx, -1);
+	}
+}
+
+/* The last bind0 socket left (addr, idx). */
+static void drop_exclusive(struct ps_pool *p, uint32_t addr, uint32_t idx)
+{
+	uint64_t *excl = p->excl + (size_t)addr * p->words;
+	if (!bit(excl, idx))
+		return;
+	clear_bit(excl, idx);
+	if (!bit(p->reserved, idx)) {
+		p->excl_ports[addr]--;
+		if (ps_pool_users(p, addr, idx))
+			shift_own(p, addr, idx, +1);
+	}
+}
+
+/*
+ * Is (addr, idx) lost to every destination already, reserved or held by an
+ * exclusive socket? Then a pair that uses it does not count it as its own.
+ */
+static bool lost_to_all(const struct ps_pool *p, uint32_t addr, uint32_t idx)
+{
+	uint32_t w = idx >> 6;
+	return ((p->reserved[w] | p->excl[(size_t)addr * p->words + w]) >> (idx & 63)) & 1;
+}
+
+/* The first socket came to (addr, idx). Out of line: see ps_pool_add. */
+__attribute__((noinline)) static void port_taken(struct ps_pool *p, uint32_t addr, uint32_t idx)
+{
+	set_noted(p, any_of(p, addr), idx);
+	p->ports_in_use++;
+	p->busy_ports[addr] += !bit(p->reserved, idx);
+}
+
+/* A socket comes to (addr, idx) toward the pair's destination: bits and counts. */
+static void count_in(struct ps_pool *p, struct ps_pair *pr, uint32_t addr, uint32_t idx)
+{
+	if (!bit(pr->used, idx)) {
+		set_noted(p, pr->used, idx);
+		pr->own += !lost_to_all(p, addr, idx);
+	}
+	pr->count++;
+	p->addr_sockets[addr]++;
+	if (p->users[(size_t)addr * p->n + idx]++ == 0)
+		port_taken(p, addr, idx);
+}
+
+/* ps_pool_add for a new pair, a 4-tuple to record or an exclusive socket. */
+__attribute__((noinline)) static int add_with_extras(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst,
+						     uint32_t conn, bool exclusive)
 {
 	struct ps_pair *pr = pair_make(p, addr, dst);
 	if (!pr)
@@ -552,28 +612,25 @@ int ps_pool_add(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst, ui
 			pair_release(p, addr, dst);
 		return -1;
 	}
-	size_t base = (size_t)addr * p->words;
-	bool res = bit(p->reserved, idx);
-	uint32_t *u = &p->users[(size_t)addr * p->n + idx];
-	if (exclusive && !bit(p->excl + base, idx)) {
-		set_bit(p->excl + base, idx);
-		if (!res) {
-			p->excl_ports[addr]++;
-			if (*u)
-				shift_own(p, addr, idx, -1);
-		}
-	}
-	if (!bit(pr->used, idx)) {
-		set_noted(p, pr->used, idx);
-		pr->own += !res && !bit(p->excl + base, idx);
-	}
-	pr->count++;
-	p->addr_sockets[addr]++;
-	if ((*u)++ == 0) {
-		set_noted(p, any_of(p, addr), idx);
-		p->ports_in_use++;
-		p->busy_ports[addr] += !res;
-	}
+	if (exclusive)
+		hold_exclusive(p, addr, idx);
+	count_in(p, pr, addr, idx);
+	return 0;
+}
+
+int ps_pool_add(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst, uint32_t conn,
+		bool exclusive)
+{
+	/*
+	 * Most sockets join a pair that exists, with nothing to record, on a
+	 * port that other destinations use already. That path calls nothing
+	 * before its end, so it needs no registers saved: what it rarely does
+	 * besides lives in functions of its own.
+	 */
+	uint32_t pi = pair_index(p, addr, dst);
+	if (pi == NO_PAIR || conn != PS_NO_CONN || exclusive)
+		return add_with_extras(p, addr, idx, dst, conn, exclusive);
+	count_in(p, &p->pairs[pi], addr, idx);
 	return 0;
 }
 
@@ -604,27 +661,18 @@ void ps_pool_remove(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst
 		clear_bit(pr->rec, idx);
 		clear_bit(tw_bits(p, pr), idx);
 	}
-	size_t base = (size_t)addr * p->words;
-	bool res = bit(p->reserved, idx);
 	clear_noted(p, pr->used, idx);
-	pr->own -= !res && !bit(p->excl + base, idx);
+	pr->own -= !lost_to_all(p, addr, idx);
 	if (--pr->count == 0)
 		pair_release(p, addr, dst);
 	p->addr_sockets[addr]--;
-	uint32_t *u = &p->users[(size_t)addr * p->n + idx];
-	if (--*u == 0) {
+	if (--p->users[(size_t)addr * p->n + idx] == 0) {
 		clear_noted(p, any_of(p, addr), idx);
 		p->ports_in_use--;
-		p->busy_ports[addr] -= !res;
+		p->busy_ports[addr] -= !bit(p->reserved, idx);
 	}
-	if (exclusive && bit(p->excl + base, idx)) {
-		clear_bit(p->excl + base, idx);
-		if (!res) {
-			p->excl_ports[addr]--;
-			if (*u)
-				shift_own(p, addr, idx, +1);
-		}
-	}
+	if (exclusive)
+		drop_exclusive(p, addr, idx);
 }
 
 void ps_pool_prefetch(const struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst)
