@@ -300,25 +300,19 @@ static bool none_usable(const struct ps_pool *p, const struct ps_request *req, c
 }
 
 /*
- * Is idx free for req by its bits alone: not reserved, held by no exclusive
- * socket, and unused toward req's destination (4-tuple rule) or on the
- * address (port rule)? Such an index is usable whatever TIME_WAIT says. In
- * a pool far from full the first candidate of most searches passes, and
- * the search then needs no view, counts or summaries.
+ * Is idx free for req by its bits alone (ps_pool_free)? The pair's word
+ * is read first: where the answer is no, it is most often why.
  */
 static inline bool plainly_free(const struct ps_pool *p, const struct ps_request *req, const struct ps_pair *pr,
-			 uint32_t idx)
+				uint32_t idx)
 {
 	uint32_t w = idx >> 6;
-	uint64_t busy = p->reserved[w];
-	if (four_tuple(p, req)) {
-		busy |= p->excl[(size_t)req->addr * p->words + w];
-		if (pr)
-			busy |= pr->used[w];
-	} else {
-		busy |= any_of(p, req->addr)[w];
-	}
-	return !((busy >> (idx & 63)) & 1);
+	uint64_t busy;
+	if (four_tuple(p, req))
+		busy = (pr ? pr->used[w] : 0) | p->excl[(size_t)req->addr * p->words + w];
+	else
+		busy = any_of(p, req->addr)[w];
+	return !(((busy | p->reserved[w]) >> (idx & 63)) & 1);
 }
 
 /* A TIME_WAIT entry may be taken over once it is old enough (tcp_twsk_unique). */
@@ -385,15 +379,12 @@ static uint32_t scan_span(const struct ps_pool *p, const struct ps_request *req,
 	return UINT32_MAX;
 }
 
-static uint32_t first_usable(const struct ps_pool *p, const struct ps_request *req, uint32_t from,
-			     uint32_t to, int parity)
+static uint32_t first_usable(const struct ps_pool *p, const struct ps_request *req,
+			     const struct ps_pair *pr, uint32_t from, uint32_t to, int parity)
 {
 	if (to > p->n)
 		to = p->n;
-	if (from >= to)
-		return UINT32_MAX;
-	const struct ps_pair *pr = pair_get(p, req->addr, req->dst);
-	if (none_usable(p, req, pr))
+	if (from >= to || none_usable(p, req, pr))
 		return UINT32_MAX;
 	struct view v = view_of(p, req, pr);
 	return scan_span(p, req, &v, from, to, parity);
@@ -463,15 +454,10 @@ bool ps_pool_usable(const struct ps_pool *p, const struct ps_request *req, uint3
 	return ok;
 }
 
-/*
- * ps_pool_first when the first candidate is not plainly free, or a
- * narrator listens. Out of line, so that the shortcut in ps_pool_first is
- * small enough for the strategies' searches to take in.
- */
-__attribute__((noinline)) static uint32_t first_told(const struct ps_pool *p, const struct ps_request *req, uint32_t from,
-			   uint32_t to, int parity)
+uint32_t ps_pool_first(const struct ps_pool *p, const struct ps_request *req, uint32_t from,
+		       uint32_t to, int parity)
 {
-	uint32_t found = first_usable(p, req, from, to, parity);
+	uint32_t found = first_usable(p, req, pair_get(p, req->addr, req->dst), from, to, parity);
 	if (PS_NARRATING(p)) {
 		to = to < p->n ? to : p->n;
 		from += parity >= 0 && (int)(from & 1) != parity;
@@ -483,14 +469,9 @@ __attribute__((noinline)) static uint32_t first_told(const struct ps_pool *p, co
 	return found;
 }
 
-uint32_t ps_pool_first(const struct ps_pool *p, const struct ps_request *req, uint32_t from,
-		       uint32_t to, int parity)
+bool ps_pool_free(const struct ps_pool *p, const struct ps_request *req, uint32_t idx)
 {
-	uint32_t first = from + (parity >= 0 && (int)(from & 1) != parity);
-	if (!PS_NARRATING(p) && first < to && first < p->n &&
-	    plainly_free(p, req, pair_get(p, req->addr, req->dst), first))
-		return first;
-	return first_told(p, req, from, to, parity);
+	return idx < p->n && plainly_free(p, req, pair_get(p, req->addr, req->dst), idx);
 }
 
 int64_t ps_pool_scan_at(const struct ps_pool *p, const struct ps_request *req, uint32_t base,

@@ -412,13 +412,12 @@ static bool why_usable(const struct ps_pool *p, const struct ps_request *req, ui
 }
 
 /*
- * A search whose first candidate is plainly free ends there without the
- * scan machinery; one whose first candidate is reserved, held, or in a
- * TIME_WAIT that may or may not be taken over goes the general way. Both
- * must give what a walk candidate by candidate gives, on states with all of
- * these.
+ * Searches and the first-candidate shortcut (ps_pool_free) against a walk
+ * candidate by candidate, on states with reserved ports, exclusive
+ * holders, live connections and TIME_WAIT entries that may or may not be
+ * taken over.
  */
-static void test_first_candidate_shortcut_agrees_with_a_walk(void **state)
+static void test_searches_and_the_free_test_agree_with_a_walk(void **state)
 {
 	(void)state;
 	struct ps_rng rng;
@@ -491,6 +490,12 @@ static void test_first_candidate_shortcut_agrees_with_a_walk(void **state)
 				assert_int_equal(igot, iwant);
 			uint32_t i = (uint32_t)ps_rng_below(&rng, pool.n);
 			assert_int_equal(ps_pool_usable(&pool, &req, i), why_usable(&pool, &req, i));
+			/* Free by its bits means usable; with no take-over to weigh, the two are one. */
+			if (ps_pool_free(&pool, &req, i))
+				assert_true(why_usable(&pool, &req, i));
+			if (!req.tw_takeover)
+				assert_int_equal(ps_pool_free(&pool, &req, i), why_usable(&pool, &req, i));
+			assert_false(ps_pool_free(&pool, &req, pool.n));
 		}
 		ps_pool_fini(&pool);
 	}
@@ -607,7 +612,7 @@ int main(void)
 		cmocka_unit_test(test_bitmap_scan_agrees_with_a_probe_by_probe_walk),
 		cmocka_unit_test(test_free_tightest_counts_the_fullest_destination),
 		cmocka_unit_test(test_counts_and_scans_follow_random_adds_and_removes),
-		cmocka_unit_test(test_first_candidate_shortcut_agrees_with_a_walk),
+		cmocka_unit_test(test_searches_and_the_free_test_agree_with_a_walk),
 		cmocka_unit_test(test_only_recorded_connections_can_be_taken_over),
 		cmocka_unit_test(test_prefetching_changes_nothing),
 		cmocka_unit_test(test_a_time_wait_held_by_the_caller_frees_its_slot_and_keeps_the_4tuple),

@@ -71,6 +71,9 @@ static inline struct parity_walk parity_walk(const struct ps_pool *pool, const s
 					     uint32_t remaining, uint32_t start, bool second_pass,
 					     uint32_t second_start)
 {
+	/* Most connections take the first candidate: it is asked for alone before a pass is set up. */
+	if (!PS_NARRATING(pool) && ps_pool_free(pool, req, start))
+		return (struct parity_walk){ .idx = (int32_t)start, .probes = 1, .i = 0 };
 	uint32_t per_pass = (remaining + 1) / 2;
 	uint32_t before = 0; /* candidates examined by an exhausted first pass */
 	uint32_t idx = 0;
