@@ -4,89 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Bitmaps of one (address, destination) pair that holds entries. */
-struct ps_pair {
-	uint64_t *used;   /* [words] live or TIME_WAIT toward this destination, then its two summaries */
-	uint64_t *rec;    /* [2 * words] or NULL: entries in the 4-tuple hash, then the TIME_WAIT subset */
-	uint32_t count;   /* entries; the pair is recycled at zero */
-	uint32_t own;     /* used ports neither reserved nor held by an exclusive socket */
-	uint32_t key;     /* addr * ndsts + dst, or the next free slot when recycled */
-};
-
-/* A 4-tuple's map entry: v[0] = connection | IN_TW, v[1] = when it entered TIME_WAIT. */
-#define IN_TW (1ULL << 32)
-#define NO_PAIR UINT32_MAX
+#include "pool_internal.h"
 
 const char *ps_unique_name(enum ps_unique u)
 {
 	return u == PS_UNIQUE_PORT ? "port" : "4tuple";
-}
-
-static uint64_t tuple_key(uint32_t addr, uint32_t idx, uint32_t dst)
-{
-	return ((uint64_t)dst << 32) | ((uint64_t)addr << 16) | idx;
-}
-
-static bool bit(const uint64_t *bm, uint32_t i)
-{
-	return (bm[i >> 6] >> (i & 63)) & 1;
-}
-
-static void set_bit(uint64_t *bm, uint32_t i)
-{
-	bm[i >> 6] |= 1ULL << (i & 63);
-}
-
-static void clear_bit(uint64_t *bm, uint32_t i)
-{
-	bm[i >> 6] &= ~(1ULL << (i & 63));
-}
-
-/*
- * A summary of a bitmap: bit w of summary `parity` says that every bit of
- * that parity in word w is set. Scans skip such words 64 at a time, which
- * matters when a nearly full pool is walked end to end.
- */
-#define EVEN_BITS 0x5555555555555555ULL
-#define ODD_BITS 0xAAAAAAAAAAAAAAAAULL
-
-static uint64_t *summary(const struct ps_pool *p, const uint64_t *bm, unsigned parity)
-{
-	return (uint64_t *)bm + p->words + parity * p->swords;
-}
-
-/* Sets bit idx of a summarised bitmap. */
-static void set_noted(const struct ps_pool *p, uint64_t *bm, uint32_t idx)
-{
-	uint32_t w = idx >> 6;
-	unsigned par = idx & 1;
-	uint64_t m = par ? ODD_BITS : EVEN_BITS;
-	bm[w] |= 1ULL << (idx & 63);
-	if ((bm[w] & m) == m)
-		set_bit(summary(p, bm, par), w);
-}
-
-static void clear_noted(const struct ps_pool *p, uint64_t *bm, uint32_t idx)
-{
-	clear_bit(bm, idx);
-	clear_bit(summary(p, bm, idx & 1), idx >> 6);
-}
-
-/* The TIME_WAIT half of a pair's record bitmaps. */
-static uint64_t *tw_bits(const struct ps_pool *p, const struct ps_pair *pr)
-{
-	return pr->rec + p->words;
-}
-
-/* Words per address in `any`: the bitmap, then its two summaries. */
-static size_t any_stride(const struct ps_pool *p)
-{
-	return p->words + 2 * (size_t)p->swords;
-}
-
-static uint64_t *any_of(const struct ps_pool *p, uint32_t addr)
-{
-	return p->any + addr * any_stride(p);
 }
 
 int ps_pool_init(struct ps_pool *p, const struct ps_pool_config *cfg)
@@ -147,64 +69,6 @@ void ps_pool_fini(struct ps_pool *p)
 	free(p->busy_ports);
 	ps_map_fini(&p->tuples);
 	memset(p, 0, sizeof(*p));
-}
-
-/* ---- pairs ---- */
-
-static uint32_t pair_index(const struct ps_pool *p, uint32_t addr, uint32_t dst)
-{
-	uint32_t v = p->pair_of[(size_t)addr * p->ndsts + dst];
-	return v ? v - 1 : NO_PAIR;
-}
-
-static const struct ps_pair *pair_get(const struct ps_pool *p, uint32_t addr, uint32_t dst)
-{
-	uint32_t i = pair_index(p, addr, dst);
-	return i == NO_PAIR ? NULL : &p->pairs[i];
-}
-
-static struct ps_pair *pair_make(struct ps_pool *p, uint32_t addr, uint32_t dst)
-{
-	uint32_t i = pair_index(p, addr, dst);
-	if (i != NO_PAIR)
-		return &p->pairs[i];
-	if (p->free_pair != NO_PAIR) {
-		i = p->free_pair;
-		p->free_pair = p->pairs[i].key;
-	} else {
-		if (p->npairs == p->pairs_cap) {
-			uint32_t cap = p->pairs_cap ? p->pairs_cap * 2 : 16;
-			struct ps_pair *np = realloc(p->pairs, cap * sizeof(*np));
-			if (!np)
-				return NULL;
-			p->pairs = np;
-			p->pairs_cap = cap;
-		}
-		i = p->npairs;
-		struct ps_pair *pr = &p->pairs[i];
-		pr->used = calloc(p->words + 2 * (size_t)p->swords, sizeof(uint64_t));
-		pr->rec = NULL;
-		if (!pr->used)
-			return NULL;
-		p->npairs++;
-	}
-	struct ps_pair *pr = &p->pairs[i];
-	pr->count = 0;
-	pr->own = 0;
-	pr->key = addr * p->ndsts + dst;
-	p->pair_of[(size_t)addr * p->ndsts + dst] = i + 1;
-	p->addr_pairs[addr]++;
-	return pr;
-}
-
-static void pair_release(struct ps_pool *p, uint32_t addr, uint32_t dst)
-{
-	uint32_t i = pair_index(p, addr, dst);
-	/* An empty pair's bitmaps and counts are all zero again, so a recycled pair needs no clearing. */
-	p->pair_of[(size_t)addr * p->ndsts + dst] = 0;
-	p->addr_pairs[addr]--;
-	p->pairs[i].key = p->free_pair;
-	p->free_pair = i;
 }
 
 /* ---- the availability rule ---- */
@@ -299,6 +163,19 @@ static bool none_usable(const struct ps_pool *p, const struct ps_request *req, c
 	return left == p->excl_ports[req->addr] + (pr ? pr->own : 0);
 }
 
+/* Is idx free for req by its bits alone (ps_pool_free)? pr is req's pair. */
+static inline bool plainly_free(const struct ps_pool *p, const struct ps_request *req,
+				const struct ps_pair *pr, uint32_t idx)
+{
+	uint32_t w = idx >> 6;
+	uint64_t busy;
+	if (four_tuple(p, req))
+		busy = (pr ? pr->used[w] : 0) | p->excl[(size_t)req->addr * p->words + w];
+	else
+		busy = any_of(p, req->addr)[w];
+	return !(((busy | p->reserved[w]) >> (idx & 63)) & 1);
+}
+
 /* A TIME_WAIT entry may be taken over once it is old enough (tcp_twsk_unique). */
 static bool tw_old_enough(const struct ps_pool *p, const struct ps_request *req, uint32_t idx)
 {
@@ -363,15 +240,12 @@ static uint32_t scan_span(const struct ps_pool *p, const struct ps_request *req,
 	return UINT32_MAX;
 }
 
-static uint32_t first_usable(const struct ps_pool *p, const struct ps_request *req, uint32_t from,
-			     uint32_t to, int parity)
+static uint32_t first_usable(const struct ps_pool *p, const struct ps_request *req,
+			     const struct ps_pair *pr, uint32_t from, uint32_t to, int parity)
 {
 	if (to > p->n)
 		to = p->n;
-	if (from >= to)
-		return UINT32_MAX;
-	const struct ps_pair *pr = pair_get(p, req->addr, req->dst);
-	if (none_usable(p, req, pr))
+	if (from >= to || none_usable(p, req, pr))
 		return UINT32_MAX;
 	struct view v = view_of(p, req, pr);
 	return scan_span(p, req, &v, from, to, parity);
@@ -383,6 +257,10 @@ static int64_t scan_at(const struct ps_pool *p, const struct ps_request *req, ui
 	if (m == 0 || base > p->n || m > p->n - base || start >= m || step == 0 || count == 0)
 		return -1;
 	const struct ps_pair *pr = pair_get(p, req->addr, req->dst);
+	if (plainly_free(p, req, pr, base + start)) {
+		*idx = base + start;
+		return 0;
+	}
 	if (none_usable(p, req, pr))
 		return -1;
 	struct view v = view_of(p, req, pr);
@@ -440,7 +318,7 @@ bool ps_pool_usable(const struct ps_pool *p, const struct ps_request *req, uint3
 uint32_t ps_pool_first(const struct ps_pool *p, const struct ps_request *req, uint32_t from,
 		       uint32_t to, int parity)
 {
-	uint32_t found = first_usable(p, req, from, to, parity);
+	uint32_t found = first_usable(p, req, pair_get(p, req->addr, req->dst), from, to, parity);
 	if (PS_NARRATING(p)) {
 		to = to < p->n ? to : p->n;
 		from += parity >= 0 && (int)(from & 1) != parity;
@@ -450,6 +328,11 @@ uint32_t ps_pool_first(const struct ps_pool *p, const struct ps_request *req, ui
 		ps_narrate_walk(p->narrator, p, req, &w);
 	}
 	return found;
+}
+
+bool ps_pool_free(const struct ps_pool *p, const struct ps_request *req, uint32_t idx)
+{
+	return idx < p->n && plainly_free(p, req, pair_get(p, req->addr, req->dst), idx);
 }
 
 int64_t ps_pool_scan_at(const struct ps_pool *p, const struct ps_request *req, uint32_t base,
@@ -467,168 +350,6 @@ int64_t ps_pool_scan(const struct ps_pool *p, const struct ps_request *req, uint
 		     uint32_t m, uint32_t step, uint32_t count, uint32_t *idx)
 {
 	return ps_pool_scan_at(p, req, 0, start, m, step, count, idx);
-}
-
-/* ---- bookkeeping ---- */
-
-/*
- * An exclusive holder came to or left (addr, idx) while other sockets sit
- * there: the pairs that use idx count it as their own loss, or stop to.
- * Never on the simulator's paths, where an exclusive socket is alone on its
- * port; kept so that the counts stay exact whatever the caller does.
- */
-static void shift_own(struct ps_pool *p, uint32_t addr, uint32_t idx, int delta)
-{
-	for (uint32_t i = 0; i < p->npairs; i++) {
-		struct ps_pair *pr = &p->pairs[i];
-		if (pr->count && pr->key / p->ndsts == addr && bit(pr->used, idx))
-			pr->own += (uint32_t)delta;
-	}
-}
-
-/* Makes the pair's record bitmaps on its first connection that may be taken over. */
-static int record(struct ps_pool *p, struct ps_pair *pr, uint32_t addr, uint32_t idx, uint32_t dst,
-		  uint32_t conn)
-{
-	if (!pr->rec && !(pr->rec = calloc(2 * (size_t)p->words, sizeof(uint64_t))))
-		return -1;
-	struct ps_map_slot *t = ps_map_put(&p->tuples, tuple_key(addr, idx, dst));
-	if (!t)
-		return -1;
-	t->v[0] = conn;
-	set_bit(pr->rec, idx);
-	return 0;
-}
-
-int ps_pool_add(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst, uint32_t conn,
-		bool exclusive)
-{
-	struct ps_pair *pr = pair_make(p, addr, dst);
-	if (!pr)
-		return -1;
-	if (conn != PS_NO_CONN && record(p, pr, addr, idx, dst, conn) != 0) {
-		if (pr->count == 0)
-			pair_release(p, addr, dst);
-		return -1;
-	}
-	size_t base = (size_t)addr * p->words;
-	bool res = bit(p->reserved, idx);
-	uint32_t *u = &p->users[(size_t)addr * p->n + idx];
-	if (exclusive && !bit(p->excl + base, idx)) {
-		set_bit(p->excl + base, idx);
-		if (!res) {
-			p->excl_ports[addr]++;
-			if (*u)
-				shift_own(p, addr, idx, -1);
-		}
-	}
-	if (!bit(pr->used, idx)) {
-		set_noted(p, pr->used, idx);
-		pr->own += !res && !bit(p->excl + base, idx);
-	}
-	pr->count++;
-	p->addr_sockets[addr]++;
-	if ((*u)++ == 0) {
-		set_noted(p, any_of(p, addr), idx);
-		p->ports_in_use++;
-		p->busy_ports[addr] += !res;
-	}
-	return 0;
-}
-
-void ps_pool_enter_time_wait(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst,
-			     ps_time now)
-{
-	uint32_t pi = pair_index(p, addr, dst);
-	if (pi == NO_PAIR)
-		return;
-	struct ps_pair *pr = &p->pairs[pi];
-	/* Only a recorded 4-tuple can be taken over; for the others the in-use bit says it all. */
-	if (!pr->rec || !bit(pr->rec, idx))
-		return;
-	struct ps_map_slot *s = ps_map_get(&p->tuples, tuple_key(addr, idx, dst));
-	s->v[0] |= IN_TW;
-	s->v[1] = now;
-	set_bit(tw_bits(p, pr), idx);
-}
-
-void ps_pool_remove(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst, bool exclusive)
-{
-	uint32_t pi = pair_index(p, addr, dst);
-	if (pi == NO_PAIR || !bit(p->pairs[pi].used, idx))
-		return;
-	struct ps_pair *pr = &p->pairs[pi];
-	if (pr->rec && bit(pr->rec, idx)) {
-		ps_map_del(&p->tuples, ps_map_get(&p->tuples, tuple_key(addr, idx, dst)));
-		clear_bit(pr->rec, idx);
-		clear_bit(tw_bits(p, pr), idx);
-	}
-	size_t base = (size_t)addr * p->words;
-	bool res = bit(p->reserved, idx);
-	clear_noted(p, pr->used, idx);
-	pr->own -= !res && !bit(p->excl + base, idx);
-	if (--pr->count == 0)
-		pair_release(p, addr, dst);
-	p->addr_sockets[addr]--;
-	uint32_t *u = &p->users[(size_t)addr * p->n + idx];
-	if (--*u == 0) {
-		clear_noted(p, any_of(p, addr), idx);
-		p->ports_in_use--;
-		p->busy_ports[addr] -= !res;
-	}
-	if (exclusive && bit(p->excl + base, idx)) {
-		clear_bit(p->excl + base, idx);
-		if (!res) {
-			p->excl_ports[addr]--;
-			if (*u)
-				shift_own(p, addr, idx, +1);
-		}
-	}
-}
-
-void ps_pool_prefetch(const struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst)
-{
-	uint32_t pi = pair_index(p, addr, dst);
-	if (pi != NO_PAIR)
-		__builtin_prefetch(&p->pairs[pi].used[idx >> 6], 1);
-	__builtin_prefetch(&p->users[(size_t)addr * p->n + idx], 1);
-}
-
-uint32_t ps_pool_users(const struct ps_pool *p, uint32_t addr, uint32_t idx)
-{
-	return p->users[(size_t)addr * p->n + idx];
-}
-
-uint32_t ps_pool_holder(const struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst)
-{
-	if (p->tuples.len == 0)
-		return PS_NO_CONN;
-	const struct ps_map_slot *s = ps_map_get(&p->tuples, tuple_key(addr, idx, dst));
-	return s ? (uint32_t)s->v[0] : PS_NO_CONN;
-}
-
-uint32_t ps_pool_free_tightest(const struct ps_pool *p)
-{
-	/* An address or pair with no socket has every unreserved port free. */
-	const uint32_t left = p->n - p->reserved_in_range;
-	uint32_t best = left;
-	for (uint32_t i = 0; i < p->npairs && p->unique == PS_UNIQUE_4TUPLE; i++) {
-		const struct ps_pair *pr = &p->pairs[i];
-		if (pr->count == 0)
-			continue;
-		uint32_t f = left - p->excl_ports[pr->key / p->ndsts] - pr->own;
-		best = f < best ? f : best;
-	}
-	for (uint32_t a = 0; a < p->naddrs; a++) {
-		if (p->addr_sockets[a] == 0)
-			continue;
-		/* Under the 4-tuple rule a destination without a pair still loses the exclusive ports. */
-		if (p->unique == PS_UNIQUE_4TUPLE && p->addr_pairs[a] >= p->ndsts)
-			continue;
-		uint32_t f = left - (p->unique == PS_UNIQUE_PORT ? p->busy_ports[a] : p->excl_ports[a]);
-		best = f < best ? f : best;
-	}
-	return best;
 }
 
 enum ps_why ps_pool_why(const struct ps_pool *p, const struct ps_request *req, uint32_t idx)

@@ -10,6 +10,7 @@
 
 #include "portsim/alloc.h"
 #include "portsim/host.h"
+#include "portsim/narrate.h"
 #include "support.h"
 
 static int step_of(uint16_t a, uint16_t b, uint32_t n)
@@ -459,10 +460,78 @@ static void test_linux_udp_rejects_a_hash_size_not_a_power_of_two(void **state)
 	assert_int_equal(ps_host_init(&h, &cfg, err, sizeof(err)), -1);
 }
 
+static void quiet_say(struct ps_narrator *n, const char *text)
+{
+	(void)n;
+	(void)text;
+}
+
+static void quiet_walk(struct ps_narrator *n, const struct ps_pool *pool, const struct ps_request *req,
+		       const struct ps_walk *w)
+{
+	(void)n;
+	(void)pool;
+	(void)req;
+	(void)w;
+}
+
+/*
+ * A listening narrator sends every search the general way, past the
+ * first-candidate shortcut: two hosts, one told, must choose alike through
+ * fills, wraps, second passes, failures and take-overs.
+ */
+static void test_linux_shortcut_chooses_as_the_full_walk(void **state)
+{
+	(void)state;
+	static const char *const strategies[] = { "linux", "linux-5.12", "linux-4.6", "linux-bind" };
+	struct ps_narrator quiet = { .say = quiet_say, .walk = quiet_walk };
+	for (unsigned s = 0; s < 4; s++) {
+		for (int reuse = 0; reuse < 2; reuse++) {
+			struct ps_host_config cfg;
+			struct ps_host plain, told;
+			pst_host_config(&cfg, strategies[s], 40000, 40199, 3 + s);
+			cfg.tw_reuse = reuse ? PS_TW_REUSE_ANY : PS_TW_REUSE_NEVER;
+			pst_host_init(&plain, &cfg);
+			pst_host_init(&told, &cfg);
+			told.pool.narrator = &quiet;
+			enum ps_mode mode = s == 3 ? PS_MODE_BIND0 : PS_MODE_CONNECT;
+			uint32_t live[256], nlive = 0;
+			uint64_t draw = 12345 + s;
+			for (int step = 0; step < 3000; step++) {
+				draw = draw * 6364136223846793005ULL + 1442695040888963407ULL;
+				ps_time now = (ps_time)step * (PS_NS_PER_S / 20);
+				if ((draw >> 40) % 3 != 0 || nlive == 0) {
+					uint32_t dst = (uint32_t)(draw >> 20) % 4;
+					struct ps_open_result a = pst_open(&plain, mode, dst, now);
+					struct ps_open_result b = pst_open(&told, mode, dst, now);
+					assert_int_equal(a.err, b.err);
+					assert_int_equal(a.probes, b.probes);
+					if (a.err != PS_OK)
+						continue;
+					assert_int_equal(a.port, b.port);
+					assert_int_equal(a.conn, b.conn);
+					assert_int_equal(a.taken_over, b.taken_over);
+					if (nlive < 256)
+						live[nlive++] = a.conn;
+				} else {
+					uint32_t k = (uint32_t)(draw >> 24) % nlive;
+					bool active = (draw >> 50) & 1;
+					assert_int_equal(ps_host_close(&plain, live[k], now, active),
+							 ps_host_close(&told, live[k], now, active));
+					live[k] = live[--nlive];
+				}
+			}
+			ps_host_fini(&plain);
+			ps_host_fini(&told);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_linux_tries_every_port_of_the_low_parity_first),
+		cmocka_unit_test(test_linux_shortcut_chooses_as_the_full_walk),
 		cmocka_unit_test(test_linux_odd_pass_reports_the_even_pass_probes),
 		cmocka_unit_test(test_linux_steps_by_2_to_16_toward_one_destination),
 		cmocka_unit_test(test_linux_destinations_do_not_advance_each_other),

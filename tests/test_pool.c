@@ -405,6 +405,102 @@ static void test_counts_and_scans_follow_random_adds_and_removes(void **state)
 	}
 }
 
+/* The answer of a candidate-by-candidate walk judged by ps_pool_why, which shares no code with the scans. */
+static bool why_usable(const struct ps_pool *p, const struct ps_request *req, uint32_t idx)
+{
+	return ps_pool_why(p, req, idx) == PS_WHY_USABLE;
+}
+
+/*
+ * Searches and the first-candidate shortcut (ps_pool_free) against a walk
+ * candidate by candidate, on states with reserved ports, exclusive
+ * holders, live connections and TIME_WAIT entries that may or may not be
+ * taken over.
+ */
+static void test_searches_and_the_free_test_agree_with_a_walk(void **state)
+{
+	(void)state;
+	struct ps_rng rng;
+	ps_rng_init(&rng, 12, PS_STREAM_ALLOCATOR, 0);
+	static struct shadow sh;
+	for (int round = 0; round < 60; round++) {
+		enum ps_unique u = round % 3 == 2 ? PS_UNIQUE_PORT : PS_UNIQUE_4TUPLE;
+		uint16_t lo = (uint16_t)(3000 + ps_rng_below(&rng, 64));
+		uint16_t hi = (uint16_t)(lo + 1 + ps_rng_below(&rng, 200));
+		uint64_t reserved[1024] = { 0 };
+		for (int i = 0; i < 4; i++) {
+			unsigned idx = (unsigned)ps_rng_below(&rng, (uint64_t)(hi - lo + 1));
+			reserved[(lo + idx) / 64] |= 1ULL << ((lo + idx) % 64);
+		}
+		struct ps_pool pool;
+		struct ps_pool_config cfg = { .lo = lo, .hi = hi, .reserved = reserved, .naddrs = 2, .ndsts = 3,
+					      .unique = u };
+		assert_int_equal(ps_pool_init(&pool, &cfg), 0);
+		sh = (struct shadow){ .n = pool.n, .naddrs = 2, .ndsts = 3 };
+		double fill = ps_rng_uniform(&rng);
+		for (uint32_t t = 0; t < 3 * pool.n; t++) {
+			if (ps_rng_uniform(&rng) >= fill)
+				continue;
+			uint32_t a = (uint32_t)ps_rng_below(&rng, 2), d = (uint32_t)ps_rng_below(&rng, 3);
+			uint32_t idx = (uint32_t)ps_rng_below(&rng, pool.n);
+			bool excl = ps_rng_below(&rng, 16) == 0;
+			if (shadow_held(&sh, a, idx, (int)d, false) || (excl && shadow_held(&sh, a, idx, -1, false)) ||
+			    shadow_held(&sh, a, idx, -1, true) || sh.len == 4096)
+				continue;
+			/* Half the connections may be taken over; some of those, and some others, are in TIME_WAIT. */
+			uint32_t conn = !excl && ps_rng_below(&rng, 2) ? sh.len : PS_NO_CONN;
+			assert_int_equal(ps_pool_add(&pool, a, idx, d, conn, excl), 0);
+			if (!excl && ps_rng_below(&rng, 2))
+				ps_pool_enter_time_wait(&pool, a, idx, d, (ps_time)ps_rng_below(&rng, 4) * PS_NS_PER_S);
+			sh.s[sh.len++] = (struct sock){ .addr = a, .idx = idx, .dst = d, .excl = excl };
+		}
+		static const enum ps_mode modes[] = { PS_MODE_CONNECT, PS_MODE_BIND0, PS_MODE_BIND_NO_PORT };
+		for (int q = 0; q < 400; q++) {
+			struct ps_request req = { .mode = modes[ps_rng_below(&rng, 3)],
+						  .addr = (uint32_t)ps_rng_below(&rng, 2),
+						  .dst = (uint32_t)ps_rng_below(&rng, 3),
+						  .tw_takeover = ps_rng_below(&rng, 2) != 0,
+						  .tw_min_age = (ps_time)ps_rng_below(&rng, 2) * PS_NS_PER_S,
+						  .now = (ps_time)(2 + ps_rng_below(&rng, 3)) * PS_NS_PER_S };
+			/* Only a connect() under the 4-tuple rule may take a TIME_WAIT over, as the host asks. */
+			req.tw_takeover &= u == PS_UNIQUE_4TUPLE && req.mode != PS_MODE_BIND0;
+			uint32_t from = (uint32_t)ps_rng_below(&rng, pool.n + 1);
+			uint32_t to = from + (uint32_t)ps_rng_below(&rng, pool.n + 2 - from);
+			int parity = (int)ps_rng_below(&rng, 3) - 1;
+			uint32_t want = UINT32_MAX;
+			for (uint32_t i = from; i < to && i < pool.n && want == UINT32_MAX; i++)
+				if ((parity < 0 || (int)(i & 1) == parity) && why_usable(&pool, &req, i))
+					want = i;
+			assert_int_equal(ps_pool_first(&pool, &req, from, to, parity), want);
+			uint32_t step = (uint32_t)(1 + ps_rng_below(&rng, 3));
+			uint32_t m = pool.n - (uint32_t)ps_rng_below(&rng, 2);
+			uint32_t start = (uint32_t)ps_rng_below(&rng, m);
+			uint32_t count = (uint32_t)(1 + ps_rng_below(&rng, m));
+			int64_t kwant = -1;
+			uint32_t iwant = 0, igot = 0;
+			for (uint32_t k = 0, cur = start; k < count && kwant < 0; k++, cur = (cur + step) % m) {
+				if (why_usable(&pool, &req, cur)) {
+					kwant = k;
+					iwant = cur;
+				}
+			}
+			int64_t kgot = ps_pool_scan(&pool, &req, start, m, step, count, &igot);
+			assert_int_equal(kgot, kwant);
+			if (kgot >= 0)
+				assert_int_equal(igot, iwant);
+			uint32_t i = (uint32_t)ps_rng_below(&rng, pool.n);
+			assert_int_equal(ps_pool_usable(&pool, &req, i), why_usable(&pool, &req, i));
+			/* Free by its bits means usable; with no take-over to weigh, the two are one. */
+			if (ps_pool_free(&pool, &req, i))
+				assert_true(why_usable(&pool, &req, i));
+			if (!req.tw_takeover)
+				assert_int_equal(ps_pool_free(&pool, &req, i), why_usable(&pool, &req, i));
+			assert_false(ps_pool_free(&pool, &req, pool.n));
+		}
+		ps_pool_fini(&pool);
+	}
+}
+
 static void test_only_recorded_connections_can_be_taken_over(void **state)
 {
 	(void)state;
@@ -516,6 +612,7 @@ int main(void)
 		cmocka_unit_test(test_bitmap_scan_agrees_with_a_probe_by_probe_walk),
 		cmocka_unit_test(test_free_tightest_counts_the_fullest_destination),
 		cmocka_unit_test(test_counts_and_scans_follow_random_adds_and_removes),
+		cmocka_unit_test(test_searches_and_the_free_test_agree_with_a_walk),
 		cmocka_unit_test(test_only_recorded_connections_can_be_taken_over),
 		cmocka_unit_test(test_prefetching_changes_nothing),
 		cmocka_unit_test(test_a_time_wait_held_by_the_caller_frees_its_slot_and_keeps_the_4tuple),

@@ -132,6 +132,16 @@ uint32_t ps_pool_first(const struct ps_pool *p, const struct ps_request *req, ui
 int64_t ps_pool_scan_at(const struct ps_pool *p, const struct ps_request *req, uint32_t base,
 			uint32_t start, uint32_t m, uint32_t step, uint32_t count, uint32_t *idx);
 
+/*
+ * Is idx usable for req by its bits alone: in range, not reserved, held by
+ * no exclusive socket, and unused toward req's destination (4-tuple rule)
+ * or on the address (port rule)? true means ps_pool_usable is true; false
+ * may still hide a usable index (a TIME_WAIT that req may take over). A
+ * shortcut for searches whose first candidate is most often free: cheaper
+ * than setting up a scan, it counts no probe and tells no narrator.
+ */
+bool ps_pool_free(const struct ps_pool *p, const struct ps_request *req, uint32_t idx);
+
 /* Is idx in the administratively excluded set (reserved ports)? */
 bool ps_pool_reserved(const struct ps_pool *p, uint32_t idx);
 

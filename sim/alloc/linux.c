@@ -64,11 +64,16 @@ static int64_t pass(const struct ps_pool *pool, const struct ps_request *req, ui
 /*
  * The loop shared by __inet_hash_connect and inet_csk_find_open_port: a
  * pass from start, then one from second_start when second_pass is set.
+ * Inline: most connections end at the first candidate, and a call here
+ * would cost them as much as the search itself.
  */
-static struct parity_walk parity_walk(const struct ps_pool *pool, const struct ps_request *req,
-				      uint32_t remaining, uint32_t start, bool second_pass,
-				      uint32_t second_start)
+static inline struct parity_walk parity_walk(const struct ps_pool *pool, const struct ps_request *req,
+					     uint32_t remaining, uint32_t start, bool second_pass,
+					     uint32_t second_start)
 {
+	/* Most connections take the first candidate: it is asked for alone before a pass is set up. */
+	if (!PS_NARRATING(pool) && ps_pool_free(pool, req, start))
+		return (struct parity_walk){ .idx = (int32_t)start, .probes = 1, .i = 0 };
 	uint32_t per_pass = (remaining + 1) / 2;
 	uint32_t before = 0; /* candidates examined by an exhausted first pass */
 	uint32_t idx = 0;
