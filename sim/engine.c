@@ -1,5 +1,6 @@
 #include "portsim/engine.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,9 +14,13 @@
 #define SRC_NONE (-2)
 #define SRC_UNKNOWN (-3)
 
-/* The sequence number leaves 16 bits for the type: 2^48 events are more than any run schedules. */
+/*
+ * The sequence number leaves 16 bits for the type: 2^48 events are more
+ * than any run schedules. The last number is never given, so no event's
+ * order is the all-ones value earliest() starts from.
+ */
 #define TYPE_BITS 16
-#define MAX_SEQ (1ULL << (64 - TYPE_BITS))
+#define MAX_SEQ ((1ULL << (64 - TYPE_BITS)) - 1)
 
 __extension__ typedef unsigned __int128 u128;
 
@@ -78,15 +83,10 @@ static int make(struct ps_engine *e, struct ps_qevent *q, ps_time t, uint32_t ty
 	return 0;
 }
 
-static const struct ps_qevent *lane_head(const struct ps_lane *l)
-{
-	return &l->first->ev[l->head];
-}
-
 /* The event next_src names; src must name a pending one. */
 static const struct ps_qevent *at(const struct ps_engine *e, int src)
 {
-	return src == SRC_WHEEL ? &e->wheel.nodes[e->wheel.min].ev : lane_head(&e->lanes[src]);
+	return src == SRC_WHEEL ? &e->wheel.nodes[e->wheel.min].ev : e->lanes[src].head;
 }
 
 /* A new event just became pending in src: it may be the new earliest. */
@@ -173,6 +173,11 @@ static int wheel_insert(struct ps_wheel *w, const struct ps_qevent *q)
 		w->base = q->t;
 		refile(w);
 	}
+	/* The earliest event found stays at the head of the lowest slot unless this one comes before it. */
+	if (q->t < w->low)
+		w->low = q->t;
+	if (w->min != NIL && before(q, &w->nodes[w->min].ev))
+		w->min = NIL;
 	w->nodes[n].ev = *q;
 	slot_append(w, n);
 	w->len++;
@@ -202,66 +207,88 @@ static ps_time slot_start(ps_time base, unsigned l, unsigned s)
 	return high | (ps_time)s << (DIGIT * l);
 }
 
+/* Files again the events of slot s of level l, which no longer differ from the base in that digit. */
+static void slot_move_down(struct ps_wheel *w, unsigned l, unsigned s)
+{
+	uint32_t n = w->head[l][s];
+	slot_emptied(w, l, s);
+	while (n != NIL) {
+		uint32_t next = w->nodes[n].next;
+		slot_append(w, n);
+		n = next;
+	}
+}
+
 /*
- * The node of the wheel's earliest event, at the head of the lowest busy
- * slot; or NIL when the wheel is empty, or its earliest event may come
- * after `bound` (the earliest lane's time). A slot of level 0 holds events
- * of one time, in scheduling order, and a slot of one event holds the
- * earliest. Another slot's events move down, in list order, against a
- * base moved to the slot's start: no event is earlier, and neither is the
- * event popped next (the wheel's, or a lane's at or after that start), so
- * every later event lands at or after the new base.
+ * Finds the wheel's earliest event, at the head of the lowest busy slot,
+ * and keeps its node in w->min; or leaves w->min NIL when its earliest
+ * event may come after `bound` (the earliest lane's time), raising
+ * w->low to the start of the slot that would have to move down. A slot
+ * of level 0 holds events of one time, in scheduling order, and a slot
+ * of one event holds the earliest. Another slot's events move down, in
+ * list order, against a base moved to the slot's start: no event is
+ * earlier, and neither is the event popped next (the wheel's, or a
+ * lane's at or after that start), so every later event lands at or after
+ * the new base.
  */
-static uint32_t wheel_front(struct ps_wheel *w, ps_time bound)
+static void wheel_front(struct ps_wheel *w, ps_time bound)
 {
 	while (w->levels) {
 		unsigned l, s;
 		lowest_slot(w, &l, &s);
-		if (l == 0 || w->head[l][s] == w->tail[l][s])
-			return w->head[l][s];
-		ps_time start = slot_start(w->base, l, s);
-		if (start > bound)
-			return NIL;
-		uint32_t n = w->head[l][s];
-		slot_emptied(w, l, s);
-		w->base = start;
-		while (n != NIL) {
-			uint32_t next = w->nodes[n].next;
-			slot_append(w, n);
-			n = next;
+		if (l == 0 || w->head[l][s] == w->tail[l][s]) {
+			w->min = w->head[l][s];
+			return;
 		}
+		ps_time start = slot_start(w->base, l, s);
+		if (start > bound) {
+			w->low = start;
+			return;
+		}
+		w->base = start;
+		slot_move_down(w, l, s);
 	}
-	return NIL;
 }
 
 /*
- * Takes out the earliest event, which wheel_front has brought to the head
+ * Takes out the earliest event, which wheel_front has found at the head
  * of the lowest busy slot. The base moves to its time: every event left
- * differs from it first in the digit it differed from the old base, so
- * each stays where it is, and later events file against a closer base.
+ * in another slot differs from it first in the digit it differed from the
+ * old base, so each stays where it is, and later events file against a
+ * closer base. Events that came into its slot since it was found there
+ * alone (later ones: an earlier one would have made it unknown) no
+ * longer differ from the base in that slot's digit, unless it is level 0:
+ * they move down.
  */
 static void wheel_pop(struct ps_wheel *w, struct ps_qevent *q)
 {
 	unsigned l, s;
 	lowest_slot(w, &l, &s);
-	uint32_t m = w->head[l][s];
+	uint32_t m = w->min;
 	w->head[l][s] = w->nodes[m].next;
-	if (w->head[l][s] == NIL)
-		slot_emptied(w, l, s);
 	*q = w->nodes[m].ev;
-	w->base = q->t;
+	w->base = w->low = q->t;
+	w->min = NIL;
 	w->nodes[m].next = w->free;
 	w->free = m;
 	w->len--;
+	if (w->head[l][s] == NIL)
+		slot_emptied(w, l, s);
+	else if (l > 0)
+		slot_move_down(w, l, s);
 }
 
 int ps_engine_schedule(struct ps_engine *e, ps_time t, uint32_t type, uint32_t id, uint32_t gen)
 {
 	struct ps_qevent q;
-	if (t < e->now || make(e, &q, t, type, id, gen) != 0 || wheel_insert(&e->wheel, &q) != 0)
+	if (t < e->now || make(e, &q, t, type, id, gen) != 0)
 		return -1;
-	/* Rare (between a peek and its pop): the wheel may have to file its events again to say. */
-	e->next_src = SRC_UNKNOWN;
+	/* An event before the one a peek found: the wheel has to bring it to the head of a slot. */
+	bool first = e->next_src != SRC_UNKNOWN && (e->next_src == SRC_NONE || before(&q, at(e, e->next_src)));
+	if (wheel_insert(&e->wheel, &q) != 0)
+		return -1;
+	if (first)
+		e->next_src = SRC_UNKNOWN;
 	return 0;
 }
 
@@ -291,6 +318,25 @@ static void block_give(struct ps_lane *l, struct ps_lane_block *b)
 	l->cap -= PS_LANE_BLOCK;
 }
 
+/* The lane's last block is full, or it has none: a new one goes at its tail. 0 or -1. */
+static int lane_grow(struct ps_lane *l)
+{
+	struct ps_lane_block *b = block_take(l);
+	if (!b)
+		return -1;
+	if (l->last) {
+		l->last->next = b;
+	} else {
+		l->first = b;
+		l->head = b->ev;
+		l->head_end = b->ev + PS_LANE_BLOCK;
+	}
+	l->last = b;
+	l->tail = b->ev;
+	l->tail_end = b->ev + PS_LANE_BLOCK;
+	return 0;
+}
+
 int ps_engine_schedule_lane(struct ps_engine *e, unsigned lane, ps_time t, uint32_t type,
 			    uint32_t id, uint32_t gen)
 {
@@ -298,23 +344,12 @@ int ps_engine_schedule_lane(struct ps_engine *e, unsigned lane, ps_time t, uint3
 		return -1;
 	struct ps_lane *l = &e->lanes[lane];
 	/* A lane is only sorted because callers fill it in time order; refuse anything else. */
-	if (l->len && t < l->last->ev[l->tail - 1].t)
+	if (l->len && t < l->tail[-1].t)
 		return -1;
 	struct ps_qevent q;
-	if (make(e, &q, t, type, id, gen) != 0)
+	if (make(e, &q, t, type, id, gen) != 0 || (l->tail == l->tail_end && lane_grow(l) != 0))
 		return -1;
-	if (!l->last || l->tail == PS_LANE_BLOCK) {
-		struct ps_lane_block *b = block_take(l);
-		if (!b)
-			return -1;
-		if (l->last)
-			l->last->next = b;
-		else
-			l->first = b;
-		l->last = b;
-		l->tail = 0;
-	}
-	l->last->ev[l->tail++] = q;
+	*l->tail++ = q;
 	if (l->len++ == 0) {
 		e->busy[lane >> 6] |= 1ULL << (lane & 63);
 		note_new(e, (int)lane, &q);
@@ -322,34 +357,35 @@ int ps_engine_schedule_lane(struct ps_engine *e, unsigned lane, ps_time t, uint3
 	return 0;
 }
 
-/* Drops the head event of a lane that holds one. */
-static void lane_drop_head(struct ps_engine *e, unsigned lane)
+/* Takes out the head event of a lane that holds one. */
+static void lane_pop(struct ps_engine *e, unsigned lane, struct ps_qevent *q)
 {
 	struct ps_lane *l = &e->lanes[lane];
+	*q = *l->head++;
 	l->len--;
-	if (++l->head < PS_LANE_BLOCK && l->len)
-		return;
-	l->head = 0;
-	if (!l->len) {
+	if (l->head == l->tail) {
 		/*
-		 * An empty lane keeps its block for the next event: an arrival
-		 * lane, which holds one event at a time, would otherwise give
-		 * its block back and take it again for every arrival. That
-		 * block is the one kept for reuse: the spare goes.
+		 * An empty lane keeps its block for the next event, from its
+		 * start: an arrival lane, which holds one event at a time,
+		 * would otherwise give its block back and take it again for
+		 * every arrival. That block is the one kept for reuse: the
+		 * spare goes.
 		 */
 		e->busy[lane >> 6] &= ~(1ULL << (lane & 63));
-		l->tail = 0;
+		l->head = l->tail = l->first->ev;
 		if (l->spare) {
 			free(l->spare);
 			l->spare = NULL;
 			l->cap -= PS_LANE_BLOCK;
 		}
-		return;
+	} else if (l->head == l->head_end) {
+		/* The first block is used up: the next event starts the second. */
+		struct ps_lane_block *b = l->first;
+		l->first = b->next;
+		l->head = l->first->ev;
+		l->head_end = l->head + PS_LANE_BLOCK;
+		block_give(l, b);
 	}
-	/* The first block is used up: the next event starts the second. */
-	struct ps_lane_block *b = l->first;
-	l->first = b->next;
-	block_give(l, b);
 }
 
 /*
@@ -361,26 +397,27 @@ static void lane_drop_head(struct ps_engine *e, unsigned lane)
 static int earliest(struct ps_engine *e)
 {
 	int src = SRC_NONE;
-	u128 best = 0;
+	u128 best = ~(u128)0;
 	/* Runs of fewer than 22 populations use only the first word. */
 	unsigned words = e->nlanes > 64 ? 2 : 1;
 	for (unsigned w = 0; w < words; w++) {
 		for (uint64_t m = e->busy[w]; m; m &= m - 1) {
 			unsigned i = w * 64 + (unsigned)__builtin_ctzll(m);
-			u128 k = order(lane_head(&e->lanes[i]));
-			if (src == SRC_NONE || k < best) {
+			u128 k = order(e->lanes[i].head);
+			if (k < best) {
 				best = k;
 				src = (int)i;
 			}
 		}
 	}
-	if (e->wheel.len) {
-		ps_time bound = src == SRC_NONE ? PS_TIME_MAX : (ps_time)(best >> 64);
-		uint32_t m = wheel_front(&e->wheel, bound);
-		if (m != NIL && (src == SRC_NONE || order(&e->wheel.nodes[m].ev) < best)) {
-			e->wheel.min = m;
+	struct ps_wheel *w = &e->wheel;
+	if (w->len) {
+		/* The wheel's earliest stays known from one event to the next while lanes' events go first. */
+		ps_time bound = (ps_time)(best >> 64);
+		if (w->min == NIL && bound >= w->low)
+			wheel_front(w, bound);
+		if (w->min != NIL && order(&w->nodes[w->min].ev) < best)
 			src = SRC_WHEEL;
-		}
 	}
 	return src;
 }
@@ -399,8 +436,7 @@ static void take(struct ps_engine *e, int src, struct ps_event *ev)
 	if (src == SRC_WHEEL) {
 		wheel_pop(&e->wheel, &q);
 	} else {
-		q = *lane_head(&e->lanes[src]);
-		lane_drop_head(e, (unsigned)src);
+		lane_pop(e, (unsigned)src, &q);
 	}
 	e->next_src = SRC_UNKNOWN;
 	*ev = (struct ps_event){ .t = q.t, .seq = q.seq_type >> TYPE_BITS,
@@ -444,7 +480,7 @@ const struct ps_qevent *ps_engine_lane_at(const struct ps_engine *e, unsigned la
 	const struct ps_lane *l = &e->lanes[lane];
 	const struct ps_lane_block *b = l->first;
 	/* Blocks after the first are full from their start. */
-	for (k += l->head; k >= PS_LANE_BLOCK; k -= PS_LANE_BLOCK)
+	for (k += (size_t)(l->head - b->ev); k >= PS_LANE_BLOCK; k -= PS_LANE_BLOCK)
 		b = b->next;
 	return &b->ev[k];
 }

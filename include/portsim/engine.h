@@ -15,7 +15,9 @@
  * level where it now differs from it. The wheel is asked only after the
  * lanes, and moves nothing when a lane's event comes before that slot. An
  * event so moves at most ten times, and usually once or twice, where a
- * heap would compare it at every level of a tree.
+ * heap would compare it at every level of a tree. The wheel's earliest
+ * event, once found, stays known while lanes' events and later ones come
+ * and go; so does a time before which the wheel holds nothing.
  *
  * No allocation per event: wheel nodes come from a pool that grows by
  * doubling; a lane is a chain of fixed blocks, taken and given back as it
@@ -62,8 +64,9 @@ struct ps_lane_block {
 };
 
 struct ps_lane {
+	struct ps_qevent *head, *tail;          /* next to pop; next free place */
+	struct ps_qevent *head_end, *tail_end;  /* the ends of the first and the last block */
 	struct ps_lane_block *first, *last, *spare; /* oldest, newest, one kept for reuse */
-	size_t head, tail;  /* next to pop in first; next free in last */
 	size_t len, cap;    /* events; events the blocks held (spare included) can take */
 };
 
@@ -80,9 +83,10 @@ struct ps_wheel_node {
 struct ps_wheel {
 	struct ps_wheel_node *nodes;
 	uint32_t cap, fresh, free;  /* nodes allocated; never used yet from fresh on; free list */
-	uint32_t min;               /* the node of the earliest event, once found to come first */
+	uint32_t min;               /* the node of the earliest event, once found; NIL until then */
 	size_t len;
 	ps_time base;               /* every event is at or after it */
+	ps_time low;                /* so is every event, and no earlier than the last one popped */
 	uint32_t levels;            /* bit l: level l holds events */
 	uint64_t busy[PS_WHEEL_LEVELS]; /* bit s: slot s of the level holds events */
 	uint32_t head[PS_WHEEL_LEVELS][PS_WHEEL_SLOTS], tail[PS_WHEEL_LEVELS][PS_WHEEL_SLOTS];
