@@ -8,6 +8,8 @@
 #define INITIAL_NODES 64
 #define NIL UINT32_MAX
 #define DIGIT 6
+/* A slot of at most this many events is searched for its earliest; a fuller one moves down. */
+#define SCAN_MAX 8
 
 /* next_src: the wheel, a lane index, nothing pending, or not known yet. */
 #define SRC_WHEEL (-1)
@@ -103,8 +105,8 @@ static void note_new(struct ps_engine *e, int src, const struct ps_qevent *q)
 /* The level at which t is kept: its highest 6-bit digit that differs from the base. */
 static unsigned level_of(ps_time t, ps_time base)
 {
-	uint64_t x = t ^ base;
-	return x ? (unsigned)(63 - __builtin_clzll(x)) / DIGIT : 0;
+	/* Bit 0 set spares a branch: a time equal to the base is at level 0 either way. */
+	return (unsigned)(63 - __builtin_clzll((t ^ base) | 1)) / DIGIT;
 }
 
 static void slot_append(struct ps_wheel *w, uint32_t n)
@@ -122,8 +124,8 @@ static void slot_append(struct ps_wheel *w, uint32_t n)
 	w->tail[l][s] = n;
 }
 
-/* Detaches every node, then files each again against the base: its level follows a base that moved back. */
-static void refile(struct ps_wheel *w)
+/* Detaches every node, then files each again against the base: its level follows a base that moved back. Rare. */
+static __attribute__((noinline)) void refile(struct ps_wheel *w)
 {
 	uint32_t first = NIL, last = NIL;
 	for (unsigned l = 0; l < PS_WHEEL_LEVELS; l++) {
@@ -139,6 +141,7 @@ static void refile(struct ps_wheel *w)
 		w->busy[l] = 0;
 	}
 	w->levels = 0;
+	w->min = NIL;
 	if (last != NIL)
 		w->nodes[last].next = NIL;
 	/* Events of one time share a slot, so filing slot after slot keeps their order. */
@@ -148,40 +151,18 @@ static void refile(struct ps_wheel *w)
 	}
 }
 
-static int wheel_insert(struct ps_wheel *w, const struct ps_qevent *q)
+/* A node for a new event when the free list is empty: never used yet, in a pool that doubles when full. NIL when out of memory. */
+static __attribute__((noinline)) uint32_t node_fresh(struct ps_wheel *w)
 {
-	uint32_t n = w->free;
-	if (n != NIL) {
-		w->free = w->nodes[n].next;
-	} else {
-		if (w->fresh == w->cap) {
-			uint32_t cap = w->cap ? w->cap * 2 : INITIAL_NODES;
-			struct ps_wheel_node *nodes = cap > w->cap ? realloc(w->nodes, (size_t)cap * sizeof(*nodes)) : NULL;
-			if (!nodes)
-				return -1;
-			w->nodes = nodes;
-			w->cap = cap;
-		}
-		n = w->fresh++;
+	if (w->fresh == w->cap) {
+		uint32_t cap = w->cap ? w->cap * 2 : INITIAL_NODES;
+		struct ps_wheel_node *nodes = cap > w->cap ? realloc(w->nodes, (size_t)cap * sizeof(*nodes)) : NULL;
+		if (!nodes)
+			return NIL;
+		w->nodes = nodes;
+		w->cap = cap;
 	}
-	/*
-	 * The base may have moved ahead of the clock, to the start of a slot
-	 * it pulled down while looking for the earliest event; an event
-	 * before it (scheduled between a peek and its pop) moves it back.
-	 */
-	if (q->t < w->base) {
-		w->base = q->t;
-		refile(w);
-	}
-	/* The earliest event found stays at the head of the lowest slot unless this one comes before it. */
-	if (q->t < w->low)
-		w->low = q->t;
-	if (w->min != NIL && before(q, &w->nodes[w->min].ev))
-		w->min = NIL;
-	w->nodes[n].ev = *q;
-	slot_append(w, n);
-	w->len++;
-	return 0;
+	return w->fresh++;
 }
 
 /* The lowest busy level and its lowest busy slot, where the earliest event is. */
@@ -219,27 +200,47 @@ static void slot_move_down(struct ps_wheel *w, unsigned l, unsigned s)
 	}
 }
 
+/* Keeps the earliest of the events listed from n in w->min (and the node before it): true, or false when there are more than SCAN_MAX. */
+static bool slot_search(struct ps_wheel *w, uint32_t n)
+{
+	uint32_t best = n, best_prev = NIL, k = 1;
+	for (uint32_t prev = n; (n = w->nodes[prev].next) != NIL; prev = n) {
+		if (++k > SCAN_MAX)
+			return false;
+		if (before(&w->nodes[n].ev, &w->nodes[best].ev)) {
+			best = n;
+			best_prev = prev;
+		}
+	}
+	w->min = best;
+	w->min_prev = best_prev;
+	return true;
+}
+
 /*
- * Finds the wheel's earliest event, at the head of the lowest busy slot,
- * and keeps its node in w->min; or leaves w->min NIL when its earliest
- * event may come after `bound` (the earliest lane's time), raising
- * w->low to the start of the slot that would have to move down. A slot
- * of level 0 holds events of one time, in scheduling order, and a slot
- * of one event holds the earliest. Another slot's events move down, in
+ * Finds the wheel's earliest event, in the lowest busy slot, and keeps
+ * its node in w->min; or leaves w->min NIL when its earliest event may
+ * come after `bound` (the earliest lane's time), raising w->low to the
+ * start of the slot that would have to move down. A slot of level 0 holds
+ * events of one time, in scheduling order, so its head is the earliest; a
+ * slot of a few events is searched. A fuller slot's events move down, in
  * list order, against a base moved to the slot's start: no event is
  * earlier, and neither is the event popped next (the wheel's, or a
  * lane's at or after that start), so every later event lands at or after
- * the new base.
+ * the new base. Out of line: most events find the earliest already known.
  */
-static void wheel_front(struct ps_wheel *w, ps_time bound)
+static __attribute__((noinline)) void wheel_front(struct ps_wheel *w, ps_time bound)
 {
 	while (w->levels) {
 		unsigned l, s;
 		lowest_slot(w, &l, &s);
-		if (l == 0 || w->head[l][s] == w->tail[l][s]) {
-			w->min = w->head[l][s];
+		if (l == 0) {
+			w->min = w->head[0][s];
+			w->min_prev = NIL;
 			return;
 		}
+		if (slot_search(w, w->head[l][s]))
+			return;
 		ps_time start = slot_start(w->base, l, s);
 		if (start > bound) {
 			w->low = start;
@@ -251,44 +252,84 @@ static void wheel_front(struct ps_wheel *w, ps_time bound)
 }
 
 /*
- * Takes out the earliest event, which wheel_front has found at the head
- * of the lowest busy slot. The base moves to its time: every event left
- * in another slot differs from it first in the digit it differed from the
- * old base, so each stays where it is, and later events file against a
- * closer base. Events that came into its slot since it was found there
- * alone (later ones: an earlier one would have made it unknown) no
- * longer differ from the base in that slot's digit, unless it is level 0:
- * they move down.
+ * Takes out the earliest event, which wheel_front has found in the lowest
+ * busy slot. The base stays: the events left are where they were filed
+ * against it, and a later event (at or after this one) files after them.
+ * Events that came into its slot since it was found stay behind it in the
+ * list, so the node before it is still the one wheel_front saw.
  */
 static void wheel_pop(struct ps_wheel *w, struct ps_qevent *q)
 {
 	unsigned l, s;
 	lowest_slot(w, &l, &s);
-	uint32_t m = w->min;
-	w->head[l][s] = w->nodes[m].next;
+	uint32_t m = w->min, prev = w->min_prev, next = w->nodes[m].next;
+	if (prev == NIL)
+		w->head[l][s] = next;
+	else
+		w->nodes[prev].next = next;
+	if (next == NIL) {
+		if (prev == NIL)
+			slot_emptied(w, l, s);
+		else
+			w->tail[l][s] = prev;
+	}
 	*q = w->nodes[m].ev;
-	w->base = w->low = q->t;
+	w->low = q->t;
 	w->min = NIL;
 	w->nodes[m].next = w->free;
 	w->free = m;
 	w->len--;
-	if (w->head[l][s] == NIL)
-		slot_emptied(w, l, s);
-	else if (l > 0)
-		slot_move_down(w, l, s);
+}
+
+/*
+ * ps_engine_schedule when the wheel has no free node, or t comes before
+ * the base. The base may have moved ahead of the clock, to the start of a
+ * slot it pulled down while looking for the earliest event; an event
+ * before it (scheduled between a peek and its pop) moves it back.
+ */
+static __attribute__((noinline)) int prepare_then_schedule(struct ps_engine *e, ps_time t, uint32_t type,
+							    uint32_t id, uint32_t gen)
+{
+	struct ps_wheel *w = &e->wheel;
+	if (w->free == NIL) {
+		uint32_t n = node_fresh(w);
+		if (n == NIL)
+			return -1;
+		w->nodes[n].next = NIL;
+		w->free = n;
+	}
+	if (t < w->base) {
+		w->base = t;
+		refile(w);
+		e->next_src = SRC_UNKNOWN; /* the wheel's earliest has to be found again */
+	}
+	return ps_engine_schedule(e, t, type, id, gen);
 }
 
 int ps_engine_schedule(struct ps_engine *e, ps_time t, uint32_t type, uint32_t id, uint32_t gen)
 {
+	struct ps_wheel *w = &e->wheel;
+	if (t < e->now)
+		return -1;
+	/* Handed off, so that the usual insertion calls nothing. */
+	if (w->free == NIL || t < w->base)
+		return prepare_then_schedule(e, t, type, id, gen);
 	struct ps_qevent q;
-	if (t < e->now || make(e, &q, t, type, id, gen) != 0)
+	if (make(e, &q, t, type, id, gen) != 0)
 		return -1;
-	/* An event before the one a peek found: the wheel has to bring it to the head of a slot. */
-	bool first = e->next_src != SRC_UNKNOWN && (e->next_src == SRC_NONE || before(&q, at(e, e->next_src)));
-	if (wheel_insert(&e->wheel, &q) != 0)
-		return -1;
-	if (first)
+	/* An event before the one a peek found: the wheel has to find it. */
+	if (e->next_src != SRC_UNKNOWN && (e->next_src == SRC_NONE || before(&q, at(e, e->next_src))))
 		e->next_src = SRC_UNKNOWN;
+	/* The earliest event found stays the earliest unless this one comes before it. */
+	if (w->min != NIL && before(&q, &w->nodes[w->min].ev))
+		w->min = NIL;
+	if (t < w->low)
+		w->low = t;
+	uint32_t n = w->free;
+	w->free = w->nodes[n].next;
+	w->nodes[n].ev = q;
+	slot_append(w, n);
+	w->len++;
 	return 0;
 }
 
@@ -337,6 +378,30 @@ static int lane_grow(struct ps_lane *l)
 	return 0;
 }
 
+/* Puts a new event at the tail of a lane with room for it; 0 or -1. */
+static inline int lane_put(struct ps_engine *e, unsigned lane, ps_time t, uint32_t type, uint32_t id, uint32_t gen)
+{
+	struct ps_lane *l = &e->lanes[lane];
+	struct ps_qevent q;
+	if (make(e, &q, t, type, id, gen) != 0)
+		return -1;
+	*l->tail++ = q;
+	if (l->len++ == 0) {
+		e->busy[lane >> 6] |= 1ULL << (lane & 63);
+		note_new(e, (int)lane, &q);
+	}
+	return 0;
+}
+
+/* lane_put for a lane whose last block is full, or which has none. */
+static __attribute__((noinline)) int grow_then_put(struct ps_engine *e, unsigned lane, ps_time t, uint32_t type,
+						    uint32_t id, uint32_t gen)
+{
+	if (lane_grow(&e->lanes[lane]) != 0)
+		return -1;
+	return lane_put(e, lane, t, type, id, gen);
+}
+
 int ps_engine_schedule_lane(struct ps_engine *e, unsigned lane, ps_time t, uint32_t type,
 			    uint32_t id, uint32_t gen)
 {
@@ -346,15 +411,10 @@ int ps_engine_schedule_lane(struct ps_engine *e, unsigned lane, ps_time t, uint3
 	/* A lane is only sorted because callers fill it in time order; refuse anything else. */
 	if (l->len && t < l->tail[-1].t)
 		return -1;
-	struct ps_qevent q;
-	if (make(e, &q, t, type, id, gen) != 0 || (l->tail == l->tail_end && lane_grow(l) != 0))
-		return -1;
-	*l->tail++ = q;
-	if (l->len++ == 0) {
-		e->busy[lane >> 6] |= 1ULL << (lane & 63);
-		note_new(e, (int)lane, &q);
-	}
-	return 0;
+	/* Growth is handed off, so that the usual insertion, into a block with room, calls nothing. */
+	if (l->tail == l->tail_end)
+		return grow_then_put(e, lane, t, type, id, gen);
+	return lane_put(e, lane, t, type, id, gen);
 }
 
 /* Takes out the head event of a lane that holds one. */
@@ -394,7 +454,7 @@ static void lane_pop(struct ps_engine *e, unsigned lane, struct ps_qevent *q)
  * uses; the wheel is asked last, so that it moves nothing down when a
  * lane's event comes first.
  */
-static int earliest(struct ps_engine *e)
+static inline int earliest(struct ps_engine *e)
 {
 	int src = SRC_NONE;
 	u128 best = ~(u128)0;
@@ -430,7 +490,7 @@ ps_time ps_engine_peek_time(struct ps_engine *e)
 }
 
 /* Takes out the event at src, which must be the earliest pending one. */
-static void take(struct ps_engine *e, int src, struct ps_event *ev)
+static inline void take(struct ps_engine *e, int src, struct ps_event *ev)
 {
 	struct ps_qevent q;
 	if (src == SRC_WHEEL) {

@@ -9,15 +9,16 @@
  * after a base time, at most the time of the next event to come out. An
  * event sits at the level of the highest 6-bit digit in which its time
  * differs from the base, in the slot of that digit's value. The earliest
- * event is in the lowest busy slot of the lowest busy level: alone there,
- * or at level 0 (one time), it is that slot's head; otherwise the slot's
- * events move down, against a base moved to the slot's start, each to the
- * level where it now differs from it. The wheel is asked only after the
- * lanes, and moves nothing when a lane's event comes before that slot. An
- * event so moves at most ten times, and usually once or twice, where a
- * heap would compare it at every level of a tree. The wheel's earliest
- * event, once found, stays known while lanes' events and later ones come
- * and go; so does a time before which the wheel holds nothing.
+ * event is in the lowest busy slot of the lowest busy level: at level 0
+ * (one time) it is that slot's head; in a slot of a few events it is
+ * searched for; otherwise the slot's events move down, against a base
+ * moved to the slot's start, each to the level where it now differs from
+ * it. The wheel is asked only after the lanes, and moves nothing when a
+ * lane's event comes before that slot. An event so moves at most ten
+ * times, and usually once, where a heap would compare it at every level
+ * of a tree. The wheel's earliest event, once found, stays known while
+ * lanes' events and later ones come and go; so does a time before which
+ * the wheel holds nothing.
  *
  * No allocation per event: wheel nodes come from a pool that grows by
  * doubling; a lane is a chain of fixed blocks, taken and given back as it
@@ -83,7 +84,7 @@ struct ps_wheel_node {
 struct ps_wheel {
 	struct ps_wheel_node *nodes;
 	uint32_t cap, fresh, free;  /* nodes allocated; never used yet from fresh on; free list */
-	uint32_t min;               /* the node of the earliest event, once found; NIL until then */
+	uint32_t min, min_prev;     /* the node of the earliest event, once found (NIL until then); the one before it in its slot */
 	size_t len;
 	ps_time base;               /* every event is at or after it */
 	ps_time low;                /* so is every event, and no earlier than the last one popped */
