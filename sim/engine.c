@@ -42,7 +42,7 @@ static void reset(struct ps_engine *e, unsigned nlanes)
 {
 	memset(e, 0, sizeof(*e));
 	e->nlanes = nlanes;
-	e->next_src = SRC_NONE;
+	e->next_src = e->next_lane = SRC_NONE;
 	e->wheel.free = e->wheel.min = NIL;
 	memset(e->wheel.head, 0xff, sizeof(e->wheel.head));
 	memset(e->wheel.tail, 0xff, sizeof(e->wheel.tail));
@@ -188,8 +188,8 @@ static ps_time slot_start(ps_time base, unsigned l, unsigned s)
 	return high | (ps_time)s << (DIGIT * l);
 }
 
-/* Files again the events of slot s of level l, which no longer differ from the base in that digit. */
-static void slot_move_down(struct ps_wheel *w, unsigned l, unsigned s)
+/* Files again the events of slot s of level l, which no longer differ from the base in that digit. Out of line: a move is of many events. */
+static __attribute__((noinline)) void slot_move_down(struct ps_wheel *w, unsigned l, unsigned s)
 {
 	uint32_t n = w->head[l][s];
 	slot_emptied(w, l, s);
@@ -388,6 +388,9 @@ static inline int lane_put(struct ps_engine *e, unsigned lane, ps_time t, uint32
 	*l->tail++ = q;
 	if (l->len++ == 0) {
 		e->busy[lane >> 6] |= 1ULL << (lane & 63);
+		if (e->next_lane != SRC_UNKNOWN &&
+		    (e->next_lane == SRC_NONE || before(&q, e->lanes[e->next_lane].head)))
+			e->next_lane = (int)lane;
 		note_new(e, (int)lane, &q);
 	}
 	return 0;
@@ -454,13 +457,24 @@ static void lane_pop(struct ps_engine *e, unsigned lane, struct ps_qevent *q)
  * uses; the wheel is asked last, so that it moves nothing down when a
  * lane's event comes first.
  */
-static inline int earliest(struct ps_engine *e)
+/* The lane that holds events when only one does, SRC_NONE when none does, else SRC_UNKNOWN: nothing to compare. */
+static inline int lane_alone(const struct ps_engine *e)
 {
-	int src = SRC_NONE;
+	uint64_t one = e->busy[0];
+	if (one & (one - 1) || e->busy[1])
+		return SRC_UNKNOWN;
+	return one ? __builtin_ctzll(one) : SRC_NONE;
+}
+
+/* The lane with the earliest head, or SRC_NONE. */
+static int lanes_earliest(const struct ps_engine *e)
+{
+	int src = lane_alone(e);
+	if (src != SRC_UNKNOWN)
+		return src;
+	src = SRC_NONE;
 	u128 best = ~(u128)0;
-	/* Runs of fewer than 22 populations use only the first word. */
-	unsigned words = e->nlanes > 64 ? 2 : 1;
-	for (unsigned w = 0; w < words; w++) {
+	for (unsigned w = 0; w < 2; w++) {
 		for (uint64_t m = e->busy[w]; m; m &= m - 1) {
 			unsigned i = w * 64 + (unsigned)__builtin_ctzll(m);
 			u128 k = order(e->lanes[i].head);
@@ -470,6 +484,16 @@ static inline int earliest(struct ps_engine *e)
 			}
 		}
 	}
+	return src;
+}
+
+static inline int earliest(struct ps_engine *e)
+{
+	/* The earliest lane stays known until its event is popped (or an empty lane gets an earlier one). */
+	if (e->next_lane == SRC_UNKNOWN)
+		e->next_lane = lanes_earliest(e);
+	int src = e->next_lane;
+	u128 best = src == SRC_NONE ? ~(u128)0 : order(e->lanes[src].head);
 	struct ps_wheel *w = &e->wheel;
 	if (w->len) {
 		/* The wheel's earliest stays known from one event to the next while lanes' events go first. */
@@ -497,6 +521,8 @@ static inline void take(struct ps_engine *e, int src, struct ps_event *ev)
 		wheel_pop(&e->wheel, &q);
 	} else {
 		lane_pop(e, (unsigned)src, &q);
+		/* Found now when it takes no comparing: before a lane that empties gets its next event. */
+		e->next_lane = lane_alone(e);
 	}
 	e->next_src = SRC_UNKNOWN;
 	*ev = (struct ps_event){ .t = q.t, .seq = q.seq_type >> TYPE_BITS,

@@ -99,6 +99,7 @@ struct ps_engine {
 	uint64_t processed;
 	struct ps_wheel wheel;
 	int next_src;        /* where the earliest event is, once peek has looked */
+	int next_lane;       /* the lane with the earliest head, once looked for */
 	unsigned nlanes;
 	uint64_t busy[2];    /* bit i: lane i holds events */
 	struct ps_lane lanes[PS_ENGINE_MAX_LANES];
