@@ -88,7 +88,7 @@ static int make(struct ps_engine *e, struct ps_qevent *q, ps_time t, uint32_t ty
 /* The event next_src names; src must name a pending one. */
 static const struct ps_qevent *at(const struct ps_engine *e, int src)
 {
-	return src == SRC_WHEEL ? &e->wheel.nodes[e->wheel.min].ev : e->lanes[src].head;
+	return src == SRC_WHEEL ? &e->wheel.first : e->lanes[src].head;
 }
 
 /* A new event just became pending in src: it may be the new earliest. */
@@ -200,10 +200,20 @@ static __attribute__((noinline)) void slot_move_down(struct ps_wheel *w, unsigne
 	}
 }
 
-/* Keeps the earliest of the events listed from n in w->min (and the node before it): true, or false when there are more than SCAN_MAX. */
-static bool slot_search(struct ps_wheel *w, uint32_t n)
+/* Node n, after prev in slot s of level l, holds the wheel's earliest event. */
+static void found(struct ps_wheel *w, uint32_t n, uint32_t prev, unsigned l, unsigned s)
 {
-	uint32_t best = n, best_prev = NIL, k = 1;
+	w->min = n;
+	w->min_prev = prev;
+	w->min_level = l;
+	w->min_slot = s;
+	w->first = w->nodes[n].ev;
+}
+
+/* Finds the earliest event of slot s of level l: true, or false when the slot holds more than SCAN_MAX. */
+static bool slot_search(struct ps_wheel *w, unsigned l, unsigned s)
+{
+	uint32_t n = w->head[l][s], best = n, best_prev = NIL, k = 1;
 	for (uint32_t prev = n; (n = w->nodes[prev].next) != NIL; prev = n) {
 		if (++k > SCAN_MAX)
 			return false;
@@ -212,8 +222,7 @@ static bool slot_search(struct ps_wheel *w, uint32_t n)
 			best_prev = prev;
 		}
 	}
-	w->min = best;
-	w->min_prev = best_prev;
+	found(w, best, best_prev, l, s);
 	return true;
 }
 
@@ -235,11 +244,10 @@ static __attribute__((noinline)) void wheel_front(struct ps_wheel *w, ps_time bo
 		unsigned l, s;
 		lowest_slot(w, &l, &s);
 		if (l == 0) {
-			w->min = w->head[0][s];
-			w->min_prev = NIL;
+			found(w, w->head[0][s], NIL, 0, s);
 			return;
 		}
-		if (slot_search(w, w->head[l][s]))
+		if (slot_search(w, l, s))
 			return;
 		ps_time start = slot_start(w->base, l, s);
 		if (start > bound) {
@@ -260,8 +268,7 @@ static __attribute__((noinline)) void wheel_front(struct ps_wheel *w, ps_time bo
  */
 static void wheel_pop(struct ps_wheel *w, struct ps_qevent *q)
 {
-	unsigned l, s;
-	lowest_slot(w, &l, &s);
+	unsigned l = w->min_level, s = w->min_slot;
 	uint32_t m = w->min, prev = w->min_prev, next = w->nodes[m].next;
 	if (prev == NIL)
 		w->head[l][s] = next;
@@ -273,7 +280,7 @@ static void wheel_pop(struct ps_wheel *w, struct ps_qevent *q)
 		else
 			w->tail[l][s] = prev;
 	}
-	*q = w->nodes[m].ev;
+	*q = w->first;
 	w->low = q->t;
 	w->min = NIL;
 	w->nodes[m].next = w->free;
@@ -321,7 +328,7 @@ int ps_engine_schedule(struct ps_engine *e, ps_time t, uint32_t type, uint32_t i
 	if (e->next_src != SRC_UNKNOWN && (e->next_src == SRC_NONE || before(&q, at(e, e->next_src))))
 		e->next_src = SRC_UNKNOWN;
 	/* The earliest event found stays the earliest unless this one comes before it. */
-	if (w->min != NIL && before(&q, &w->nodes[w->min].ev))
+	if (w->min != NIL && before(&q, &w->first))
 		w->min = NIL;
 	if (t < w->low)
 		w->low = t;
@@ -500,7 +507,7 @@ static inline int earliest(struct ps_engine *e)
 		ps_time bound = (ps_time)(best >> 64);
 		if (w->min == NIL && bound >= w->low)
 			wheel_front(w, bound);
-		if (w->min != NIL && order(&w->nodes[w->min].ev) < best)
+		if (w->min != NIL && order(&w->first) < best)
 			src = SRC_WHEEL;
 	}
 	return src;

@@ -85,6 +85,8 @@ struct ps_wheel {
 	struct ps_wheel_node *nodes;
 	uint32_t cap, fresh, free;  /* nodes allocated; never used yet from fresh on; free list */
 	uint32_t min, min_prev;     /* the node of the earliest event, once found (NIL until then); the one before it in its slot */
+	unsigned min_level, min_slot; /* where it is */
+	struct ps_qevent first;     /* a copy of it, so that comparing it takes no lookup */
 	size_t len;
 	ps_time base;               /* every event is at or after it */
 	ps_time low;                /* so is every event, and no earlier than the last one popped */
