@@ -427,8 +427,26 @@ int ps_engine_schedule_lane(struct ps_engine *e, unsigned lane, ps_time t, uint3
 	return lane_put(e, lane, t, type, id, gen);
 }
 
-/* Takes out the head event of a lane that holds one. */
-static void lane_pop(struct ps_engine *e, unsigned lane, struct ps_qevent *q)
+/* The lane has emptied: the block it keeps is the one kept for reuse, and the spare goes. */
+static __attribute__((noinline)) void spare_free(struct ps_lane *l)
+{
+	free(l->spare);
+	l->spare = NULL;
+	l->cap -= PS_LANE_BLOCK;
+}
+
+/* The first block is used up: the next event starts the second. */
+static __attribute__((noinline)) void next_block(struct ps_lane *l)
+{
+	struct ps_lane_block *b = l->first;
+	l->first = b->next;
+	l->head = l->first->ev;
+	l->head_end = l->head + PS_LANE_BLOCK;
+	block_give(l, b);
+}
+
+/* Takes out the head event of a lane that holds one; what is rare is out of line. */
+static inline void lane_pop(struct ps_engine *e, unsigned lane, struct ps_qevent *q)
 {
 	struct ps_lane *l = &e->lanes[lane];
 	*q = *l->head++;
@@ -438,23 +456,14 @@ static void lane_pop(struct ps_engine *e, unsigned lane, struct ps_qevent *q)
 		 * An empty lane keeps its block for the next event, from its
 		 * start: an arrival lane, which holds one event at a time,
 		 * would otherwise give its block back and take it again for
-		 * every arrival. That block is the one kept for reuse: the
-		 * spare goes.
+		 * every arrival.
 		 */
 		e->busy[lane >> 6] &= ~(1ULL << (lane & 63));
 		l->head = l->tail = l->first->ev;
-		if (l->spare) {
-			free(l->spare);
-			l->spare = NULL;
-			l->cap -= PS_LANE_BLOCK;
-		}
+		if (l->spare)
+			spare_free(l);
 	} else if (l->head == l->head_end) {
-		/* The first block is used up: the next event starts the second. */
-		struct ps_lane_block *b = l->first;
-		l->first = b->next;
-		l->head = l->first->ev;
-		l->head_end = l->head + PS_LANE_BLOCK;
-		block_give(l, b);
+		next_block(l);
 	}
 }
 
