@@ -44,8 +44,7 @@ static void reset(struct ps_engine *e, unsigned nlanes)
 	e->nlanes = nlanes;
 	e->next_src = e->next_lane = SRC_NONE;
 	e->wheel.free = e->wheel.min = NIL;
-	memset(e->wheel.head, 0xff, sizeof(e->wheel.head));
-	memset(e->wheel.tail, 0xff, sizeof(e->wheel.tail));
+	memset(e->wheel.slot, 0xff, sizeof(e->wheel.slot));
 }
 
 int ps_engine_init(struct ps_engine *e, unsigned nlanes)
@@ -113,15 +112,16 @@ static void slot_append(struct ps_wheel *w, uint32_t n)
 {
 	ps_time t = w->nodes[n].ev.t;
 	unsigned l = level_of(t, w->base), s = (unsigned)(t >> (DIGIT * l)) & (PS_WHEEL_SLOTS - 1);
+	struct ps_wheel_slot *sl = &w->slot[l][s];
 	w->nodes[n].next = NIL;
-	if (w->head[l][s] == NIL) {
-		w->head[l][s] = n;
+	if (sl->head == NIL) {
+		sl->head = n;
 		w->busy[l] |= 1ULL << s;
 		w->levels |= 1u << l;
 	} else {
-		w->nodes[w->tail[l][s]].next = n;
+		w->nodes[sl->tail].next = n;
 	}
-	w->tail[l][s] = n;
+	sl->tail = n;
 }
 
 /* Detaches every node, then files each again against the base: its level follows a base that moved back. Rare. */
@@ -132,11 +132,11 @@ static __attribute__((noinline)) void refile(struct ps_wheel *w)
 		for (uint64_t m = w->busy[l]; m; m &= m - 1) {
 			unsigned s = (unsigned)__builtin_ctzll(m);
 			if (first == NIL)
-				first = w->head[l][s];
+				first = w->slot[l][s].head;
 			else
-				w->nodes[last].next = w->head[l][s];
-			last = w->tail[l][s];
-			w->head[l][s] = w->tail[l][s] = NIL;
+				w->nodes[last].next = w->slot[l][s].head;
+			last = w->slot[l][s].tail;
+			w->slot[l][s].head = w->slot[l][s].tail = NIL;
 		}
 		w->busy[l] = 0;
 	}
@@ -175,7 +175,7 @@ static void lowest_slot(const struct ps_wheel *w, unsigned *level, unsigned *slo
 /* Slot s of level l has just been emptied. */
 static void slot_emptied(struct ps_wheel *w, unsigned l, unsigned s)
 {
-	w->head[l][s] = w->tail[l][s] = NIL;
+	w->slot[l][s].head = w->slot[l][s].tail = NIL;
 	if (!(w->busy[l] &= ~(1ULL << s)))
 		w->levels &= ~(1u << l);
 }
@@ -191,7 +191,7 @@ static ps_time slot_start(ps_time base, unsigned l, unsigned s)
 /* Files again the events of slot s of level l, which no longer differ from the base in that digit. Out of line: a move is of many events. */
 static __attribute__((noinline)) void slot_move_down(struct ps_wheel *w, unsigned l, unsigned s)
 {
-	uint32_t n = w->head[l][s];
+	uint32_t n = w->slot[l][s].head;
 	slot_emptied(w, l, s);
 	while (n != NIL) {
 		uint32_t next = w->nodes[n].next;
@@ -213,7 +213,7 @@ static void found(struct ps_wheel *w, uint32_t n, uint32_t prev, unsigned l, uns
 /* Finds the earliest event of slot s of level l: true, or false when the slot holds more than SCAN_MAX. */
 static bool slot_search(struct ps_wheel *w, unsigned l, unsigned s)
 {
-	uint32_t n = w->head[l][s], best = n, best_prev = NIL, k = 1;
+	uint32_t n = w->slot[l][s].head, best = n, best_prev = NIL, k = 1;
 	for (uint32_t prev = n; (n = w->nodes[prev].next) != NIL; prev = n) {
 		if (++k > SCAN_MAX)
 			return false;
@@ -244,7 +244,7 @@ static __attribute__((noinline)) void wheel_front(struct ps_wheel *w, ps_time bo
 		unsigned l, s;
 		lowest_slot(w, &l, &s);
 		if (l == 0) {
-			found(w, w->head[0][s], NIL, 0, s);
+			found(w, w->slot[0][s].head, NIL, 0, s);
 			return;
 		}
 		if (slot_search(w, l, s))
@@ -271,14 +271,14 @@ static void wheel_pop(struct ps_wheel *w, struct ps_qevent *q)
 	unsigned l = w->min_level, s = w->min_slot;
 	uint32_t m = w->min, prev = w->min_prev, next = w->nodes[m].next;
 	if (prev == NIL)
-		w->head[l][s] = next;
+		w->slot[l][s].head = next;
 	else
 		w->nodes[prev].next = next;
 	if (next == NIL) {
 		if (prev == NIL)
 			slot_emptied(w, l, s);
 		else
-			w->tail[l][s] = prev;
+			w->slot[l][s].tail = prev;
 	}
 	*q = w->first;
 	w->low = q->t;

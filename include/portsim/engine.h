@@ -92,7 +92,9 @@ struct ps_wheel {
 	ps_time low;                /* so is every event, and no earlier than the last one popped */
 	uint32_t levels;            /* bit l: level l holds events */
 	uint64_t busy[PS_WHEEL_LEVELS]; /* bit s: slot s of the level holds events */
-	uint32_t head[PS_WHEEL_LEVELS][PS_WHEEL_SLOTS], tail[PS_WHEEL_LEVELS][PS_WHEEL_SLOTS];
+	struct ps_wheel_slot {
+		uint32_t head, tail; /* its list's first and last node; NIL when empty */
+	} slot[PS_WHEEL_LEVELS][PS_WHEEL_SLOTS];
 };
 
 struct ps_engine {
