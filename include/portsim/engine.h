@@ -26,7 +26,9 @@
  * all of its capacity). Queued events take 24 bytes (time; sequence number
  * and type in one word; id; gen), so an event type must fit in 16 bits.
  * The earliest pending event is found once per event: ps_engine_peek_time
- * remembers where it is for the ps_engine_pop that follows.
+ * remembers where it is for the ps_engine_pop that follows. The lane with
+ * the earliest head stays known until its event is popped, so the lanes'
+ * heads are compared only then, and not at all while one lane holds events.
  */
 #ifndef PORTSIM_ENGINE_H
 #define PORTSIM_ENGINE_H
