@@ -510,6 +510,39 @@ static void test_a_wheel_event_scheduled_after_a_peek_before_what_the_wheel_pull
 	ps_engine_fini(&e);
 }
 
+/* What is pending, as the randomized tests keep it beside the engine. */
+struct pending {
+	struct expect *ev;
+	uint32_t n, scheduled;
+	uint64_t seq;
+	ps_time *lane_last;
+	unsigned nlanes;
+};
+
+/* Schedules the next event at t or later in lane `lane` (not before the lane's last), or in the wheel when lane >= nlanes. */
+static void schedule_pending(struct ps_engine *e, struct pending *p, unsigned lane, ps_time t)
+{
+	if (lane < p->nlanes) {
+		if (t < p->lane_last[lane])
+			t = p->lane_last[lane];
+		p->lane_last[lane] = t;
+		assert_int_equal(ps_engine_schedule_lane(e, lane, t, 0, p->scheduled, 0), 0);
+	} else {
+		assert_int_equal(ps_engine_schedule(e, t, 0, p->scheduled, 0), 0);
+	}
+	p->ev[p->n++] = (struct expect){ .t = t, .seq = p->seq++, .id = p->scheduled++ };
+}
+
+/* The index of the earliest pending event; p->n must not be 0. */
+static uint32_t earliest_pending(const struct pending *p)
+{
+	uint32_t best = 0;
+	for (uint32_t i = 1; i < p->n; i++)
+		if (expect_cmp(&p->ev[i], &p->ev[best]) < 0)
+			best = i;
+	return best;
+}
+
 /* Wheel and lanes together, peeks between pops and events scheduled after them: the order of a sort. */
 static void test_wheel_and_lanes_with_peeks_pop_as_a_sort_would(void **state)
 {
@@ -518,47 +551,33 @@ static void test_wheel_and_lanes_with_peeks_pop_as_a_sort_would(void **state)
 	struct ps_engine e;
 	struct ps_rng r;
 	struct ps_event ev;
-	struct expect *pending = calloc(N, sizeof(*pending));
 	ps_time lane_last[LANES] = { 0 };
-	assert_non_null(pending);
+	struct pending p = { .ev = calloc(N, sizeof(*p.ev)), .lane_last = lane_last, .nlanes = LANES };
+	assert_non_null(p.ev);
 	assert_int_equal(ps_engine_init(&e, LANES), 0);
 	ps_rng_init(&r, 17, PS_STREAM_ARRIVALS, 0);
-	uint32_t npending = 0, scheduled = 0;
-	uint64_t seq = 0;
-	while (scheduled < N || npending) {
-		for (unsigned k = ps_rng_below(&r, 3); k && scheduled < N; k--) {
+	while (p.scheduled < N || p.n) {
+		for (unsigned k = ps_rng_below(&r, 3); k && p.scheduled < N; k--) {
 			ps_time t = e.now + (ps_rng_next(&r) >> (20 + ps_rng_below(&r, 40)));
 			if (ps_rng_below(&r, 8) == 0)
 				t = e.now;
-			unsigned lane = (unsigned)ps_rng_below(&r, LANES + 1);
-			if (lane < LANES) {
-				if (t < lane_last[lane])
-					t = lane_last[lane];
-				lane_last[lane] = t;
-				assert_int_equal(ps_engine_schedule_lane(&e, lane, t, 0, scheduled, 0), 0);
-			} else {
-				assert_int_equal(ps_engine_schedule(&e, t, 0, scheduled, 0), 0);
-			}
-			pending[npending++] = (struct expect){ .t = t, .seq = ++seq, .id = scheduled++ };
+			schedule_pending(&e, &p, (unsigned)ps_rng_below(&r, LANES + 1), t);
 		}
-		if (!npending)
+		if (!p.n)
 			continue;
-		uint32_t best = 0;
-		for (uint32_t i = 1; i < npending; i++)
-			if (expect_cmp(&pending[i], &pending[best]) < 0)
-				best = i;
+		uint32_t best = earliest_pending(&p);
 		if (ps_rng_below(&r, 2))
-			assert_true(ps_engine_peek_time(&e) == pending[best].t);
+			assert_true(ps_engine_peek_time(&e) == p.ev[best].t);
 		if (ps_rng_below(&r, 3) == 0)
 			continue; /* schedule more after the peek before popping */
 		assert_int_equal(ps_engine_pop(&e, &ev), 1);
-		assert_true(ev.t == pending[best].t);
-		assert_int_equal(ev.id, pending[best].id);
-		pending[best] = pending[--npending];
+		assert_true(ev.t == p.ev[best].t);
+		assert_int_equal(ev.id, p.ev[best].id);
+		p.ev[best] = p.ev[--p.n];
 	}
 	assert_int_equal(ps_engine_pop(&e, &ev), 0);
 	ps_engine_fini(&e);
-	free(pending);
+	free(p.ev);
 }
 
 /*
@@ -606,15 +625,13 @@ static void test_pop_before_with_lanes_wheel_and_ties_pops_as_a_sort_would(void 
 	struct ps_engine e;
 	struct ps_rng r;
 	struct ps_event ev;
-	struct expect *pending = calloc(N, sizeof(*pending));
 	ps_time lane_last[LANES] = { 0 };
-	assert_non_null(pending);
+	struct pending p = { .ev = calloc(N, sizeof(*p.ev)), .lane_last = lane_last, .nlanes = LANES };
+	assert_non_null(p.ev);
 	assert_int_equal(ps_engine_init(&e, LANES), 0);
 	ps_rng_init(&r, 19, PS_STREAM_ARRIVALS, 1);
-	uint32_t npending = 0, scheduled = 0;
-	uint64_t seq = 0;
-	while (scheduled < N || npending) {
-		for (unsigned k = ps_rng_below(&r, 4); k && scheduled < N; k--) {
+	while (p.scheduled < N || p.n) {
+		for (unsigned k = ps_rng_below(&r, 4); k && p.scheduled < N; k--) {
 			/* Coarse steps make ties; the far ones fill upper levels. */
 			ps_time t;
 			switch (ps_rng_below(&r, 4)) {
@@ -631,46 +648,34 @@ static void test_pop_before_with_lanes_wheel_and_ties_pops_as_a_sort_would(void 
 				t = e.now + (ps_rng_next(&r) >> (24 + ps_rng_below(&r, 40)));
 				break;
 			}
-			unsigned lane = (unsigned)ps_rng_below(&r, LANES + 2);
-			if (lane < LANES) {
-				if (t < lane_last[lane])
-					t = lane_last[lane];
-				lane_last[lane] = t;
-				assert_int_equal(ps_engine_schedule_lane(&e, lane, t, 0, scheduled, 0), 0);
-			} else {
-				assert_int_equal(ps_engine_schedule(&e, t, 0, scheduled, 0), 0);
-			}
-			pending[npending++] = (struct expect){ .t = t, .seq = seq++, .id = scheduled++ };
+			schedule_pending(&e, &p, (unsigned)ps_rng_below(&r, LANES + 2), t);
 		}
-		if (!npending)
+		if (!p.n)
 			continue;
-		uint32_t best = 0;
-		for (uint32_t i = 1; i < npending; i++)
-			if (expect_cmp(&pending[i], &pending[best]) < 0)
-				best = i;
+		uint32_t best = earliest_pending(&p);
 		if (ps_rng_below(&r, 3) == 0)
-			assert_true(ps_engine_peek_time(&e) == pending[best].t);
+			assert_true(ps_engine_peek_time(&e) == p.ev[best].t);
 		if (ps_rng_below(&r, 4) == 0)
 			continue; /* schedule more after the peek before popping */
-		/* An end at, just after or before the earliest time. */
-		ps_time end = pending[best].t + ps_rng_below(&r, 3);
+		/* An end before, at or just after the earliest time. */
+		ps_time end = p.ev[best].t + ps_rng_below(&r, 3);
 		end = end > 0 ? end - 1 : 0;
 		ps_time before_now = e.now;
-		if (end <= pending[best].t) {
+		if (end <= p.ev[best].t) {
 			assert_int_equal(ps_engine_pop_before(&e, end, &ev), 0);
 			assert_true(e.now == before_now);
 			continue;
 		}
 		assert_int_equal(ps_engine_pop_before(&e, end, &ev), 1);
-		assert_true(ev.t == pending[best].t);
-		assert_int_equal(ev.seq, pending[best].seq);
-		assert_int_equal(ev.id, pending[best].id);
-		pending[best] = pending[--npending];
+		assert_true(ev.t == p.ev[best].t);
+		assert_int_equal(ev.seq, p.ev[best].seq);
+		assert_int_equal(ev.id, p.ev[best].id);
+		p.ev[best] = p.ev[--p.n];
 	}
 	assert_int_equal(ps_engine_pop(&e, &ev), 0);
 	assert_int_equal(ps_engine_pending(&e), 0);
 	ps_engine_fini(&e);
-	free(pending);
+	free(p.ev);
 }
 
 int main(void)
