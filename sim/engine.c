@@ -1,5 +1,6 @@
 #include "portsim/engine.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,15 +8,21 @@
 #define INITIAL_NODES 64
 #define NIL UINT32_MAX
 #define DIGIT 6
+/* A slot of at most this many events is searched for its earliest; a fuller one moves down. */
+#define SCAN_MAX 8
 
 /* next_src: the wheel, a lane index, nothing pending, or not known yet. */
 #define SRC_WHEEL (-1)
 #define SRC_NONE (-2)
 #define SRC_UNKNOWN (-3)
 
-/* The sequence number leaves 16 bits for the type: 2^48 events are more than any run schedules. */
+/*
+ * The sequence number leaves 16 bits for the type: 2^48 events are more
+ * than any run schedules. The last number is never given, so no event's
+ * order is the all-ones value earliest() starts from.
+ */
 #define TYPE_BITS 16
-#define MAX_SEQ (1ULL << (64 - TYPE_BITS))
+#define MAX_SEQ ((1ULL << (64 - TYPE_BITS)) - 1)
 
 __extension__ typedef unsigned __int128 u128;
 
@@ -35,10 +42,9 @@ static void reset(struct ps_engine *e, unsigned nlanes)
 {
 	memset(e, 0, sizeof(*e));
 	e->nlanes = nlanes;
-	e->next_src = SRC_NONE;
+	e->next_src = e->next_lane = SRC_NONE;
 	e->wheel.free = e->wheel.min = NIL;
-	memset(e->wheel.head, 0xff, sizeof(e->wheel.head));
-	memset(e->wheel.tail, 0xff, sizeof(e->wheel.tail));
+	memset(e->wheel.slot, 0xff, sizeof(e->wheel.slot));
 }
 
 int ps_engine_init(struct ps_engine *e, unsigned nlanes)
@@ -78,15 +84,10 @@ static int make(struct ps_engine *e, struct ps_qevent *q, ps_time t, uint32_t ty
 	return 0;
 }
 
-static const struct ps_qevent *lane_head(const struct ps_lane *l)
-{
-	return &l->first->ev[l->head];
-}
-
 /* The event next_src names; src must name a pending one. */
 static const struct ps_qevent *at(const struct ps_engine *e, int src)
 {
-	return src == SRC_WHEEL ? &e->wheel.nodes[e->wheel.min].ev : lane_head(&e->lanes[src]);
+	return src == SRC_WHEEL ? &e->wheel.first : e->lanes[src].head;
 }
 
 /* A new event just became pending in src: it may be the new earliest. */
@@ -103,42 +104,44 @@ static void note_new(struct ps_engine *e, int src, const struct ps_qevent *q)
 /* The level at which t is kept: its highest 6-bit digit that differs from the base. */
 static unsigned level_of(ps_time t, ps_time base)
 {
-	uint64_t x = t ^ base;
-	return x ? (unsigned)(63 - __builtin_clzll(x)) / DIGIT : 0;
+	/* Bit 0 set spares a branch: a time equal to the base is at level 0 either way. */
+	return (unsigned)(63 - __builtin_clzll((t ^ base) | 1)) / DIGIT;
 }
 
 static void slot_append(struct ps_wheel *w, uint32_t n)
 {
 	ps_time t = w->nodes[n].ev.t;
 	unsigned l = level_of(t, w->base), s = (unsigned)(t >> (DIGIT * l)) & (PS_WHEEL_SLOTS - 1);
+	struct ps_wheel_slot *sl = &w->slot[l][s];
 	w->nodes[n].next = NIL;
-	if (w->head[l][s] == NIL) {
-		w->head[l][s] = n;
+	if (sl->head == NIL) {
+		sl->head = n;
 		w->busy[l] |= 1ULL << s;
 		w->levels |= 1u << l;
 	} else {
-		w->nodes[w->tail[l][s]].next = n;
+		w->nodes[sl->tail].next = n;
 	}
-	w->tail[l][s] = n;
+	sl->tail = n;
 }
 
-/* Detaches every node, then files each again against the base: its level follows a base that moved back. */
-static void refile(struct ps_wheel *w)
+/* Detaches every node, then files each again against the base: its level follows a base that moved back. Rare. */
+static __attribute__((noinline)) void refile(struct ps_wheel *w)
 {
 	uint32_t first = NIL, last = NIL;
 	for (unsigned l = 0; l < PS_WHEEL_LEVELS; l++) {
 		for (uint64_t m = w->busy[l]; m; m &= m - 1) {
 			unsigned s = (unsigned)__builtin_ctzll(m);
 			if (first == NIL)
-				first = w->head[l][s];
+				first = w->slot[l][s].head;
 			else
-				w->nodes[last].next = w->head[l][s];
-			last = w->tail[l][s];
-			w->head[l][s] = w->tail[l][s] = NIL;
+				w->nodes[last].next = w->slot[l][s].head;
+			last = w->slot[l][s].tail;
+			w->slot[l][s].head = w->slot[l][s].tail = NIL;
 		}
 		w->busy[l] = 0;
 	}
 	w->levels = 0;
+	w->min = NIL;
 	if (last != NIL)
 		w->nodes[last].next = NIL;
 	/* Events of one time share a slot, so filing slot after slot keeps their order. */
@@ -148,35 +151,18 @@ static void refile(struct ps_wheel *w)
 	}
 }
 
-static int wheel_insert(struct ps_wheel *w, const struct ps_qevent *q)
+/* A node for a new event when the free list is empty: never used yet, in a pool that doubles when full. NIL when out of memory. */
+static __attribute__((noinline)) uint32_t node_fresh(struct ps_wheel *w)
 {
-	uint32_t n = w->free;
-	if (n != NIL) {
-		w->free = w->nodes[n].next;
-	} else {
-		if (w->fresh == w->cap) {
-			uint32_t cap = w->cap ? w->cap * 2 : INITIAL_NODES;
-			struct ps_wheel_node *nodes = cap > w->cap ? realloc(w->nodes, (size_t)cap * sizeof(*nodes)) : NULL;
-			if (!nodes)
-				return -1;
-			w->nodes = nodes;
-			w->cap = cap;
-		}
-		n = w->fresh++;
+	if (w->fresh == w->cap) {
+		uint32_t cap = w->cap ? w->cap * 2 : INITIAL_NODES;
+		struct ps_wheel_node *nodes = cap > w->cap ? realloc(w->nodes, (size_t)cap * sizeof(*nodes)) : NULL;
+		if (!nodes)
+			return NIL;
+		w->nodes = nodes;
+		w->cap = cap;
 	}
-	/*
-	 * The base may have moved ahead of the clock, to the start of a slot
-	 * it pulled down while looking for the earliest event; an event
-	 * before it (scheduled between a peek and its pop) moves it back.
-	 */
-	if (q->t < w->base) {
-		w->base = q->t;
-		refile(w);
-	}
-	w->nodes[n].ev = *q;
-	slot_append(w, n);
-	w->len++;
-	return 0;
+	return w->fresh++;
 }
 
 /* The lowest busy level and its lowest busy slot, where the earliest event is. */
@@ -189,7 +175,7 @@ static void lowest_slot(const struct ps_wheel *w, unsigned *level, unsigned *slo
 /* Slot s of level l has just been emptied. */
 static void slot_emptied(struct ps_wheel *w, unsigned l, unsigned s)
 {
-	w->head[l][s] = w->tail[l][s] = NIL;
+	w->slot[l][s].head = w->slot[l][s].tail = NIL;
 	if (!(w->busy[l] &= ~(1ULL << s)))
 		w->levels &= ~(1u << l);
 }
@@ -202,66 +188,155 @@ static ps_time slot_start(ps_time base, unsigned l, unsigned s)
 	return high | (ps_time)s << (DIGIT * l);
 }
 
+/* Files again the events of slot s of level l, which no longer differ from the base in that digit. Out of line: a move is of many events. */
+static __attribute__((noinline)) void slot_move_down(struct ps_wheel *w, unsigned l, unsigned s)
+{
+	uint32_t n = w->slot[l][s].head;
+	slot_emptied(w, l, s);
+	while (n != NIL) {
+		uint32_t next = w->nodes[n].next;
+		slot_append(w, n);
+		n = next;
+	}
+}
+
+/* Node n, after prev in slot s of level l, holds the wheel's earliest event. */
+static void found(struct ps_wheel *w, uint32_t n, uint32_t prev, unsigned l, unsigned s)
+{
+	w->min = n;
+	w->min_prev = prev;
+	w->min_level = l;
+	w->min_slot = s;
+	w->first = w->nodes[n].ev;
+}
+
+/* Finds the earliest event of slot s of level l: true, or false when the slot holds more than SCAN_MAX. */
+static bool slot_search(struct ps_wheel *w, unsigned l, unsigned s)
+{
+	uint32_t n = w->slot[l][s].head, best = n, best_prev = NIL, k = 1;
+	for (uint32_t prev = n; (n = w->nodes[prev].next) != NIL; prev = n) {
+		if (++k > SCAN_MAX)
+			return false;
+		if (before(&w->nodes[n].ev, &w->nodes[best].ev)) {
+			best = n;
+			best_prev = prev;
+		}
+	}
+	found(w, best, best_prev, l, s);
+	return true;
+}
+
 /*
- * The node of the wheel's earliest event, at the head of the lowest busy
- * slot; or NIL when the wheel is empty, or its earliest event may come
- * after `bound` (the earliest lane's time). A slot of level 0 holds events
- * of one time, in scheduling order, and a slot of one event holds the
- * earliest. Another slot's events move down, in list order, against a
- * base moved to the slot's start: no event is earlier, and neither is the
- * event popped next (the wheel's, or a lane's at or after that start), so
- * every later event lands at or after the new base.
+ * Finds the wheel's earliest event, in the lowest busy slot, and keeps
+ * its node in w->min; or leaves w->min NIL when its earliest event may
+ * come after `bound` (the earliest lane's time), raising w->low to the
+ * start of the slot that would have to move down. A slot of level 0 holds
+ * events of one time, in scheduling order, so its head is the earliest; a
+ * slot of a few events is searched. A fuller slot's events move down, in
+ * list order, against a base moved to the slot's start: no event is
+ * earlier, and neither is the event popped next (the wheel's, or a
+ * lane's at or after that start), so every later event lands at or after
+ * the new base. Out of line: most events find the earliest already known.
  */
-static uint32_t wheel_front(struct ps_wheel *w, ps_time bound)
+static __attribute__((noinline)) void wheel_front(struct ps_wheel *w, ps_time bound)
 {
 	while (w->levels) {
 		unsigned l, s;
 		lowest_slot(w, &l, &s);
-		if (l == 0 || w->head[l][s] == w->tail[l][s])
-			return w->head[l][s];
-		ps_time start = slot_start(w->base, l, s);
-		if (start > bound)
-			return NIL;
-		uint32_t n = w->head[l][s];
-		slot_emptied(w, l, s);
-		w->base = start;
-		while (n != NIL) {
-			uint32_t next = w->nodes[n].next;
-			slot_append(w, n);
-			n = next;
+		if (l == 0) {
+			found(w, w->slot[0][s].head, NIL, 0, s);
+			return;
 		}
+		if (slot_search(w, l, s))
+			return;
+		ps_time start = slot_start(w->base, l, s);
+		if (start > bound) {
+			w->low = start;
+			return;
+		}
+		w->base = start;
+		slot_move_down(w, l, s);
 	}
-	return NIL;
 }
 
 /*
- * Takes out the earliest event, which wheel_front has brought to the head
- * of the lowest busy slot. The base moves to its time: every event left
- * differs from it first in the digit it differed from the old base, so
- * each stays where it is, and later events file against a closer base.
+ * Takes out the earliest event, which wheel_front has found in the lowest
+ * busy slot. The base stays: the events left are where they were filed
+ * against it, and a later event (at or after this one) files after them.
+ * Events that came into its slot since it was found stay behind it in the
+ * list, so the node before it is still the one wheel_front saw.
  */
 static void wheel_pop(struct ps_wheel *w, struct ps_qevent *q)
 {
-	unsigned l, s;
-	lowest_slot(w, &l, &s);
-	uint32_t m = w->head[l][s];
-	w->head[l][s] = w->nodes[m].next;
-	if (w->head[l][s] == NIL)
-		slot_emptied(w, l, s);
-	*q = w->nodes[m].ev;
-	w->base = q->t;
+	unsigned l = w->min_level, s = w->min_slot;
+	uint32_t m = w->min, prev = w->min_prev, next = w->nodes[m].next;
+	if (prev == NIL)
+		w->slot[l][s].head = next;
+	else
+		w->nodes[prev].next = next;
+	if (next == NIL) {
+		if (prev == NIL)
+			slot_emptied(w, l, s);
+		else
+			w->slot[l][s].tail = prev;
+	}
+	*q = w->first;
+	w->low = q->t;
+	w->min = NIL;
 	w->nodes[m].next = w->free;
 	w->free = m;
 	w->len--;
 }
 
+/*
+ * ps_engine_schedule when the wheel has no free node, or t comes before
+ * the base. The base may have moved ahead of the clock, to the start of a
+ * slot it pulled down while looking for the earliest event; an event
+ * before it (scheduled between a peek and its pop) moves it back.
+ */
+static __attribute__((noinline)) int prepare_then_schedule(struct ps_engine *e, ps_time t, uint32_t type,
+							    uint32_t id, uint32_t gen)
+{
+	struct ps_wheel *w = &e->wheel;
+	if (w->free == NIL) {
+		uint32_t n = node_fresh(w);
+		if (n == NIL)
+			return -1;
+		w->nodes[n].next = NIL;
+		w->free = n;
+	}
+	if (t < w->base) {
+		w->base = t;
+		refile(w);
+		e->next_src = SRC_UNKNOWN; /* the wheel's earliest has to be found again */
+	}
+	return ps_engine_schedule(e, t, type, id, gen);
+}
+
 int ps_engine_schedule(struct ps_engine *e, ps_time t, uint32_t type, uint32_t id, uint32_t gen)
 {
-	struct ps_qevent q;
-	if (t < e->now || make(e, &q, t, type, id, gen) != 0 || wheel_insert(&e->wheel, &q) != 0)
+	struct ps_wheel *w = &e->wheel;
+	if (t < e->now)
 		return -1;
-	/* Rare (between a peek and its pop): the wheel may have to file its events again to say. */
-	e->next_src = SRC_UNKNOWN;
+	/* Handed off, so that the usual insertion calls nothing. */
+	if (w->free == NIL || t < w->base)
+		return prepare_then_schedule(e, t, type, id, gen);
+	struct ps_qevent q;
+	if (make(e, &q, t, type, id, gen) != 0)
+		return -1;
+	/* An event before the one a peek found: the wheel has to find it. */
+	if (e->next_src != SRC_UNKNOWN && (e->next_src == SRC_NONE || before(&q, at(e, e->next_src))))
+		e->next_src = SRC_UNKNOWN;
+	/* The earliest event found stays the earliest unless this one comes before it. */
+	if (w->min != NIL && before(&q, &w->first))
+		w->min = NIL;
+	if (t < w->low)
+		w->low = t;
+	uint32_t n = w->free;
+	w->free = w->nodes[n].next;
+	w->nodes[n].ev = q;
+	slot_append(w, n);
+	w->len++;
 	return 0;
 }
 
@@ -291,6 +366,52 @@ static void block_give(struct ps_lane *l, struct ps_lane_block *b)
 	l->cap -= PS_LANE_BLOCK;
 }
 
+/* The lane's last block is full, or it has none: a new one goes at its tail. 0 or -1. */
+static int lane_grow(struct ps_lane *l)
+{
+	struct ps_lane_block *b = block_take(l);
+	if (!b)
+		return -1;
+	if (l->last) {
+		l->last->next = b;
+	} else {
+		l->first = b;
+		l->head = b->ev;
+		l->head_end = b->ev + PS_LANE_BLOCK;
+	}
+	l->last = b;
+	l->tail = b->ev;
+	l->tail_end = b->ev + PS_LANE_BLOCK;
+	return 0;
+}
+
+/* Puts a new event at the tail of a lane with room for it; 0 or -1. */
+static inline int lane_put(struct ps_engine *e, unsigned lane, ps_time t, uint32_t type, uint32_t id, uint32_t gen)
+{
+	struct ps_lane *l = &e->lanes[lane];
+	struct ps_qevent q;
+	if (make(e, &q, t, type, id, gen) != 0)
+		return -1;
+	*l->tail++ = q;
+	if (l->len++ == 0) {
+		e->busy[lane >> 6] |= 1ULL << (lane & 63);
+		if (e->next_lane != SRC_UNKNOWN &&
+		    (e->next_lane == SRC_NONE || before(&q, e->lanes[e->next_lane].head)))
+			e->next_lane = (int)lane;
+		note_new(e, (int)lane, &q);
+	}
+	return 0;
+}
+
+/* lane_put for a lane whose last block is full, or which has none. */
+static __attribute__((noinline)) int grow_then_put(struct ps_engine *e, unsigned lane, ps_time t, uint32_t type,
+						    uint32_t id, uint32_t gen)
+{
+	if (lane_grow(&e->lanes[lane]) != 0)
+		return -1;
+	return lane_put(e, lane, t, type, id, gen);
+}
+
 int ps_engine_schedule_lane(struct ps_engine *e, unsigned lane, ps_time t, uint32_t type,
 			    uint32_t id, uint32_t gen)
 {
@@ -298,58 +419,52 @@ int ps_engine_schedule_lane(struct ps_engine *e, unsigned lane, ps_time t, uint3
 		return -1;
 	struct ps_lane *l = &e->lanes[lane];
 	/* A lane is only sorted because callers fill it in time order; refuse anything else. */
-	if (l->len && t < l->last->ev[l->tail - 1].t)
+	if (l->len && t < l->tail[-1].t)
 		return -1;
-	struct ps_qevent q;
-	if (make(e, &q, t, type, id, gen) != 0)
-		return -1;
-	if (!l->last || l->tail == PS_LANE_BLOCK) {
-		struct ps_lane_block *b = block_take(l);
-		if (!b)
-			return -1;
-		if (l->last)
-			l->last->next = b;
-		else
-			l->first = b;
-		l->last = b;
-		l->tail = 0;
-	}
-	l->last->ev[l->tail++] = q;
-	if (l->len++ == 0) {
-		e->busy[lane >> 6] |= 1ULL << (lane & 63);
-		note_new(e, (int)lane, &q);
-	}
-	return 0;
+	/* Growth is handed off, so that the usual insertion, into a block with room, calls nothing. */
+	if (l->tail == l->tail_end)
+		return grow_then_put(e, lane, t, type, id, gen);
+	return lane_put(e, lane, t, type, id, gen);
 }
 
-/* Drops the head event of a lane that holds one. */
-static void lane_drop_head(struct ps_engine *e, unsigned lane)
+/* The lane has emptied: the block it keeps is the one kept for reuse, and the spare goes. */
+static __attribute__((noinline)) void spare_free(struct ps_lane *l)
 {
-	struct ps_lane *l = &e->lanes[lane];
-	l->len--;
-	if (++l->head < PS_LANE_BLOCK && l->len)
-		return;
-	l->head = 0;
-	if (!l->len) {
-		/*
-		 * An empty lane keeps its block for the next event: an arrival
-		 * lane, which holds one event at a time, would otherwise give
-		 * its block back and take it again for every arrival. That
-		 * block is the one kept for reuse: the spare goes.
-		 */
-		e->busy[lane >> 6] &= ~(1ULL << (lane & 63));
-		l->tail = 0;
-		if (l->spare) {
-			free(l->spare);
-			l->spare = NULL;
-			l->cap -= PS_LANE_BLOCK;
-		}
-		return;
-	}
-	/* The first block is used up: the next event starts the second. */
+	free(l->spare);
+	l->spare = NULL;
+	l->cap -= PS_LANE_BLOCK;
+}
+
+/* The first block is used up: the next event starts the second. */
+static __attribute__((noinline)) void next_block(struct ps_lane *l)
+{
 	struct ps_lane_block *b = l->first;
 	l->first = b->next;
+	l->head = l->first->ev;
+	l->head_end = l->head + PS_LANE_BLOCK;
 	block_give(l, b);
+}
+
+/* Takes out the head event of a lane that holds one; what is rare is out of line. */
+static inline void lane_pop(struct ps_engine *e, unsigned lane, struct ps_qevent *q)
+{
+	struct ps_lane *l = &e->lanes[lane];
+	*q = *l->head++;
+	l->len--;
+	if (l->head == l->tail) {
+		/*
+		 * An empty lane keeps its block for the next event, from its
+		 * start: an arrival lane, which holds one event at a time,
+		 * would otherwise give its block back and take it again for
+		 * every arrival.
+		 */
+		e->busy[lane >> 6] &= ~(1ULL << (lane & 63));
+		l->head = l->tail = l->first->ev;
+		if (l->spare)
+			spare_free(l);
+	} else if (l->head == l->head_end) {
+		next_block(l);
+	}
 }
 
 /*
@@ -358,29 +473,51 @@ static void lane_drop_head(struct ps_engine *e, unsigned lane)
  * uses; the wheel is asked last, so that it moves nothing down when a
  * lane's event comes first.
  */
-static int earliest(struct ps_engine *e)
+/* The lane that holds events when only one does, SRC_NONE when none does, else SRC_UNKNOWN: nothing to compare. */
+static inline int lane_alone(const struct ps_engine *e)
 {
-	int src = SRC_NONE;
-	u128 best = 0;
-	/* Runs of fewer than 22 populations use only the first word. */
-	unsigned words = e->nlanes > 64 ? 2 : 1;
-	for (unsigned w = 0; w < words; w++) {
+	uint64_t one = e->busy[0];
+	if (one & (one - 1) || e->busy[1])
+		return SRC_UNKNOWN;
+	return one ? __builtin_ctzll(one) : SRC_NONE;
+}
+
+/* The lane with the earliest head, or SRC_NONE. */
+static int lanes_earliest(const struct ps_engine *e)
+{
+	int src = lane_alone(e);
+	if (src != SRC_UNKNOWN)
+		return src;
+	src = SRC_NONE;
+	u128 best = ~(u128)0;
+	for (unsigned w = 0; w < 2; w++) {
 		for (uint64_t m = e->busy[w]; m; m &= m - 1) {
 			unsigned i = w * 64 + (unsigned)__builtin_ctzll(m);
-			u128 k = order(lane_head(&e->lanes[i]));
-			if (src == SRC_NONE || k < best) {
+			u128 k = order(e->lanes[i].head);
+			if (k < best) {
 				best = k;
 				src = (int)i;
 			}
 		}
 	}
-	if (e->wheel.len) {
-		ps_time bound = src == SRC_NONE ? PS_TIME_MAX : (ps_time)(best >> 64);
-		uint32_t m = wheel_front(&e->wheel, bound);
-		if (m != NIL && (src == SRC_NONE || order(&e->wheel.nodes[m].ev) < best)) {
-			e->wheel.min = m;
+	return src;
+}
+
+static inline int earliest(struct ps_engine *e)
+{
+	/* The earliest lane stays known until its event is popped (or an empty lane gets an earlier one). */
+	if (e->next_lane == SRC_UNKNOWN)
+		e->next_lane = lanes_earliest(e);
+	int src = e->next_lane;
+	u128 best = src == SRC_NONE ? ~(u128)0 : order(e->lanes[src].head);
+	struct ps_wheel *w = &e->wheel;
+	if (w->len) {
+		/* The wheel's earliest stays known from one event to the next while lanes' events go first. */
+		ps_time bound = (ps_time)(best >> 64);
+		if (w->min == NIL && bound >= w->low)
+			wheel_front(w, bound);
+		if (w->min != NIL && order(&w->first) < best)
 			src = SRC_WHEEL;
-		}
 	}
 	return src;
 }
@@ -393,14 +530,15 @@ ps_time ps_engine_peek_time(struct ps_engine *e)
 }
 
 /* Takes out the event at src, which must be the earliest pending one. */
-static void take(struct ps_engine *e, int src, struct ps_event *ev)
+static inline void take(struct ps_engine *e, int src, struct ps_event *ev)
 {
 	struct ps_qevent q;
 	if (src == SRC_WHEEL) {
 		wheel_pop(&e->wheel, &q);
 	} else {
-		q = *lane_head(&e->lanes[src]);
-		lane_drop_head(e, (unsigned)src);
+		lane_pop(e, (unsigned)src, &q);
+		/* Found now when it takes no comparing: before a lane that empties gets its next event. */
+		e->next_lane = lane_alone(e);
 	}
 	e->next_src = SRC_UNKNOWN;
 	*ev = (struct ps_event){ .t = q.t, .seq = q.seq_type >> TYPE_BITS,
@@ -444,7 +582,7 @@ const struct ps_qevent *ps_engine_lane_at(const struct ps_engine *e, unsigned la
 	const struct ps_lane *l = &e->lanes[lane];
 	const struct ps_lane_block *b = l->first;
 	/* Blocks after the first are full from their start. */
-	for (k += l->head; k >= PS_LANE_BLOCK; k -= PS_LANE_BLOCK)
+	for (k += (size_t)(l->head - b->ev); k >= PS_LANE_BLOCK; k -= PS_LANE_BLOCK)
 		b = b->next;
 	return &b->ev[k];
 }

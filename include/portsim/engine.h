@@ -9,13 +9,16 @@
  * after a base time, at most the time of the next event to come out. An
  * event sits at the level of the highest 6-bit digit in which its time
  * differs from the base, in the slot of that digit's value. The earliest
- * event is in the lowest busy slot of the lowest busy level: alone there,
- * or at level 0 (one time), it is that slot's head; otherwise the slot's
- * events move down, against a base moved to the slot's start, each to the
- * level where it now differs from it. The wheel is asked only after the
- * lanes, and moves nothing when a lane's event comes before that slot. An
- * event so moves at most ten times, and usually once or twice, where a
- * heap would compare it at every level of a tree.
+ * event is in the lowest busy slot of the lowest busy level: at level 0
+ * (one time) it is that slot's head; in a slot of a few events it is
+ * searched for; otherwise the slot's events move down, against a base
+ * moved to the slot's start, each to the level where it now differs from
+ * it. The wheel is asked only after the lanes, and moves nothing when a
+ * lane's event comes before that slot. An event so moves at most ten
+ * times, and usually once, where a heap would compare it at every level
+ * of a tree. The wheel's earliest event, once found, stays known while
+ * lanes' events and later ones come and go; so does a time before which
+ * the wheel holds nothing.
  *
  * No allocation per event: wheel nodes come from a pool that grows by
  * doubling; a lane is a chain of fixed blocks, taken and given back as it
@@ -23,7 +26,9 @@
  * all of its capacity). Queued events take 24 bytes (time; sequence number
  * and type in one word; id; gen), so an event type must fit in 16 bits.
  * The earliest pending event is found once per event: ps_engine_peek_time
- * remembers where it is for the ps_engine_pop that follows.
+ * remembers where it is for the ps_engine_pop that follows. The lane with
+ * the earliest head stays known until its event is popped, so the lanes'
+ * heads are compared only then, and not at all while one lane holds events.
  */
 #ifndef PORTSIM_ENGINE_H
 #define PORTSIM_ENGINE_H
@@ -62,8 +67,9 @@ struct ps_lane_block {
 };
 
 struct ps_lane {
+	struct ps_qevent *head, *tail;          /* next to pop; next free place */
+	struct ps_qevent *head_end, *tail_end;  /* the ends of the first and the last block */
 	struct ps_lane_block *first, *last, *spare; /* oldest, newest, one kept for reuse */
-	size_t head, tail;  /* next to pop in first; next free in last */
 	size_t len, cap;    /* events; events the blocks held (spare included) can take */
 };
 
@@ -80,12 +86,17 @@ struct ps_wheel_node {
 struct ps_wheel {
 	struct ps_wheel_node *nodes;
 	uint32_t cap, fresh, free;  /* nodes allocated; never used yet from fresh on; free list */
-	uint32_t min;               /* the node of the earliest event, once found to come first */
+	uint32_t min, min_prev;     /* the node of the earliest event, once found (NIL until then); the one before it in its slot */
+	unsigned min_level, min_slot; /* where it is */
+	struct ps_qevent first;     /* a copy of it, so that comparing it takes no lookup */
 	size_t len;
 	ps_time base;               /* every event is at or after it */
+	ps_time low;                /* so is every event, and no earlier than the last one popped */
 	uint32_t levels;            /* bit l: level l holds events */
 	uint64_t busy[PS_WHEEL_LEVELS]; /* bit s: slot s of the level holds events */
-	uint32_t head[PS_WHEEL_LEVELS][PS_WHEEL_SLOTS], tail[PS_WHEEL_LEVELS][PS_WHEEL_SLOTS];
+	struct ps_wheel_slot {
+		uint32_t head, tail; /* its list's first and last node; NIL when empty */
+	} slot[PS_WHEEL_LEVELS][PS_WHEEL_SLOTS];
 };
 
 struct ps_engine {
@@ -94,6 +105,7 @@ struct ps_engine {
 	uint64_t processed;
 	struct ps_wheel wheel;
 	int next_src;        /* where the earliest event is, once peek has looked */
+	int next_lane;       /* the lane with the earliest head, once looked for */
 	unsigned nlanes;
 	uint64_t busy[2];    /* bit i: lane i holds events */
 	struct ps_lane lanes[PS_ENGINE_MAX_LANES];
