@@ -25,12 +25,10 @@ int ps_pool_init(struct ps_pool *p, const struct ps_pool_config *cfg)
 	p->naddrs = cfg->naddrs;
 	p->ndsts = cfg->ndsts;
 	p->unique = cfg->unique;
-	/* A pair's bitmaps and each address's port counts are read at a new place for nearly every connection. */
-	ps_slab_init(&p->bitmaps, (p->words + 2 * (size_t)p->swords) * sizeof(uint64_t));
 	p->reserved = calloc(p->words, sizeof(uint64_t));
 	p->any = calloc((size_t)p->naddrs * any_stride(p), sizeof(uint64_t));
 	p->excl = calloc((size_t)p->naddrs * p->words, sizeof(uint64_t));
-	p->users = ps_table_alloc((size_t)p->naddrs * p->n * sizeof(uint32_t));
+	p->users = calloc((size_t)p->naddrs * p->n, sizeof(uint32_t));
 	p->pair_of = calloc((size_t)p->naddrs * p->ndsts, sizeof(uint32_t));
 	p->addr_pairs = calloc(p->naddrs, sizeof(uint32_t));
 	p->addr_sockets = calloc(p->naddrs, sizeof(uint64_t));
@@ -55,14 +53,15 @@ int ps_pool_init(struct ps_pool *p, const struct ps_pool_config *cfg)
 
 void ps_pool_fini(struct ps_pool *p)
 {
-	for (uint32_t i = 0; i < p->npairs; i++)
+	for (uint32_t i = 0; i < p->npairs; i++) {
+		free(p->pairs[i].used);
 		free(p->pairs[i].rec);
+	}
 	free(p->pairs);
 	free(p->reserved);
 	free(p->any);
 	free(p->excl);
-	ps_slab_fini(&p->bitmaps);
-	ps_table_free(p->users, (size_t)p->naddrs * p->n * sizeof(uint32_t));
+	free(p->users);
 	free(p->pair_of);
 	free(p->addr_pairs);
 	free(p->addr_sockets);

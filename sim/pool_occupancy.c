@@ -26,7 +26,7 @@ static struct ps_pair *pair_make(struct ps_pool *p, uint32_t addr, uint32_t dst)
 		}
 		i = p->npairs;
 		struct ps_pair *pr = &p->pairs[i];
-		pr->used = ps_slab_take(&p->bitmaps);
+		pr->used = calloc(p->words + 2 * (size_t)p->swords, sizeof(uint64_t));
 		pr->rec = NULL;
 		if (!pr->used)
 			return NULL;

@@ -26,7 +26,6 @@
 #include <stdint.h>
 
 #include "portsim/map.h"
-#include "portsim/table.h"
 #include "portsim/narrate.h"
 #include "portsim/types.h"
 
@@ -100,7 +99,6 @@ struct ps_pool {
 	uint32_t *excl_ports;      /* [naddrs] unreserved ports an exclusive socket holds */
 	uint32_t *busy_ports;      /* [naddrs] unreserved ports some socket holds */
 	struct ps_pair *pairs;
-	struct ps_slab bitmaps;    /* every pair's bitmaps, kept when a pair empties */
 	uint32_t npairs, pairs_cap, free_pair;
 	struct ps_map tuples;      /* 4-tuples that may be taken over -> connection, TIME_WAIT entry time */
 	uint64_t ports_in_use;     /* (addr, port) pairs with at least one socket */
