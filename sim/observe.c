@@ -209,29 +209,9 @@ double ps_observe_predictability(const struct ps_observe *o, bool same_dst, unsi
 	return (double)p->hits[g] / (double)p->trials;
 }
 
-/* ---- the peer's TIME_WAIT 4-tuples: key as the pool's, v[0] = held until ---- */
-
-static uint64_t tw_key(uint32_t addr, uint32_t idx, uint32_t dst)
-{
-	return ((uint64_t)dst << 32) | ((uint64_t)addr << 16) | idx;
-}
-
-static bool still_held(const struct ps_map_slot *s, void *now)
-{
-	return s->v[0] > *(const ps_time *)now;
-}
-
-/* For tests: the table's slot count, to show memory stays bounded. Not in the header on purpose. */
-size_t ps_observe_peer_tw_slots(const struct ps_observe *o);
-size_t ps_observe_peer_tw_slots(const struct ps_observe *o)
-{
-	return o->peer_time_wait ? o->peer_tw.cap : 0;
-}
-
 /* ---- the observer ---- */
 
-int ps_observe_init(struct ps_observe *o, uint32_t naddrs, uint32_t n, uint32_t ndsts,
-		    ps_time peer_time_wait)
+int ps_observe_init(struct ps_observe *o, uint32_t naddrs, uint32_t n, uint32_t ndsts)
 {
 	memset(o, 0, sizeof(*o));
 	o->last_port = UINT32_MAX;
@@ -240,7 +220,6 @@ int ps_observe_init(struct ps_observe *o, uint32_t naddrs, uint32_t n, uint32_t 
 	o->naddrs = naddrs;
 	o->n = n;
 	o->ndsts = ndsts;
-	o->peer_time_wait = peer_time_wait;
 	size_t ports = (size_t)naddrs * n;
 	if (ports / n != naddrs)
 		goto fail;
@@ -256,8 +235,6 @@ int ps_observe_init(struct ps_observe *o, uint32_t naddrs, uint32_t n, uint32_t 
 	    ps_loghist_init(&o->reuse_allocs, 1.0, 1e12, 100) ||
 	    predict_init(&o->same_dst, n) || predict_init(&o->any_dst, n))
 		goto fail;
-	if (peer_time_wait && ps_map_init(&o->peer_tw, 16) != 0)
-		goto fail;
 	return 0;
 fail:
 	ps_observe_fini(o);
@@ -266,7 +243,6 @@ fail:
 
 void ps_observe_fini(struct ps_observe *o)
 {
-	ps_map_fini(&o->peer_tw);
 	free(o->released);
 	free(o->last_port_to);
 	ps_loghist_fini(&o->reuse_s);
@@ -278,7 +254,7 @@ void ps_observe_fini(struct ps_observe *o)
 }
 
 int ps_observe_alloc(struct ps_observe *o, uint32_t addr, uint32_t idx, uint32_t dst, ps_time now,
-		     bool port_was_free)
+		     bool port_was_free, bool peer_held)
 {
 	struct ps_release *r = &o->released[(size_t)addr * o->n + idx];
 	if (r->at != 0) {
@@ -293,12 +269,7 @@ int ps_observe_alloc(struct ps_observe *o, uint32_t addr, uint32_t idx, uint32_t
 		r->at = 0;
 	}
 
-	struct ps_map_slot *held = o->peer_time_wait ? ps_map_get(&o->peer_tw, tw_key(addr, idx, dst)) : NULL;
-	if (held) {
-		if (now < held->v[0])
-			o->peer_tw_collisions++;
-		ps_map_del(&o->peer_tw, held);
-	}
+	o->peer_tw_collisions += peer_held;
 
 	if (o->last_port_to[dst] != UINT32_MAX)
 		predict_step(&o->same_dst, o->last_port_to[dst], idx);
@@ -314,32 +285,4 @@ int ps_observe_alloc(struct ps_observe *o, uint32_t addr, uint32_t idx, uint32_t
 void ps_observe_release(struct ps_observe *o, uint32_t addr, uint32_t idx, ps_time now)
 {
 	o->released[(size_t)addr * o->n + idx] = (struct ps_release){ .at = now + 1, .alloc = o->allocs };
-}
-
-bool ps_observe_peer_holds(const struct ps_observe *o, uint32_t addr, uint32_t idx, uint32_t dst, ps_time now)
-{
-	const struct ps_map_slot *held = o->peer_time_wait ? ps_map_get(&o->peer_tw, tw_key(addr, idx, dst)) : NULL;
-	return held && now < held->v[0];
-}
-
-int ps_observe_server_close(struct ps_observe *o, uint32_t addr, uint32_t idx, uint32_t dst,
-			    ps_time now)
-{
-	if (!o->peer_time_wait)
-		return 0;
-	ps_time until = now > PS_TIME_MAX - o->peer_time_wait ? PS_TIME_MAX : now + o->peer_time_wait;
-	uint64_t key = tw_key(addr, idx, dst);
-	/*
-	 * Before the table would grow, drop what has expired, sized for four
-	 * times what is left: memory follows what the last peer_time_wait left
-	 * alive, and the next clean-up is a quarter of the table away.
-	 */
-	if (!ps_map_get(&o->peer_tw, key) && 2 * (o->peer_tw.len + 1) > o->peer_tw.cap &&
-	    ps_map_filter(&o->peer_tw, still_held, &now) != 0)
-		return -1;
-	struct ps_map_slot *s = ps_map_put(&o->peer_tw, key);
-	if (!s)
-		return -1;
-	s->v[0] = until;
-	return 0;
 }

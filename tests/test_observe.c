@@ -11,9 +11,6 @@
 #include "portsim/rng.h"
 #include "portsim/types.h"
 
-/* Defined in sim/observe.c for tests only: the peer TIME_WAIT table's slot count. */
-size_t ps_observe_peer_tw_slots(const struct ps_observe *o);
-
 #define S(x) ((ps_time)((x) * (double)PS_NS_PER_S))
 
 static void assert_near(double got, double want, double tol)
@@ -151,15 +148,15 @@ static void test_reuse_measures_time_from_release_to_next_alloc(void **state)
 {
 	(void)state;
 	struct ps_observe o;
-	assert_int_equal(ps_observe_init(&o, 2, 100, 4, 0), 0);
-	assert_int_equal(ps_observe_alloc(&o, 1, 7, 0, S(1), true), 0);
+	assert_int_equal(ps_observe_init(&o, 2, 100, 4), 0);
+	assert_int_equal(ps_observe_alloc(&o, 1, 7, 0, S(1), true, false), 0);
 	ps_observe_release(&o, 1, 7, S(10));
-	assert_int_equal(ps_observe_alloc(&o, 1, 7, 2, S(70), true), 0);
+	assert_int_equal(ps_observe_alloc(&o, 1, 7, 2, S(70), true, false), 0);
 	assert_true(o.reuse_s.n == 1);
 	assert_within_rel(o.reuse_s.min, 60.0, 1e-12);
 	assert_within_rel(ps_loghist_quantile(&o.reuse_s, 0.5), 60.0, 1e-12);
 	/* The release is consumed: the next allocation of the port records nothing. */
-	assert_int_equal(ps_observe_alloc(&o, 1, 7, 3, S(80), true), 0);
+	assert_int_equal(ps_observe_alloc(&o, 1, 7, 3, S(80), true, false), 0);
 	assert_true(o.reuse_s.n == 1);
 	ps_observe_fini(&o);
 }
@@ -168,17 +165,17 @@ static void test_reuse_counts_allocations_in_between(void **state)
 {
 	(void)state;
 	struct ps_observe o;
-	assert_int_equal(ps_observe_init(&o, 1, 100, 1, 0), 0);
-	ps_observe_alloc(&o, 0, 5, 0, S(0), true);
+	assert_int_equal(ps_observe_init(&o, 1, 100, 1), 0);
+	ps_observe_alloc(&o, 0, 5, 0, S(0), true, false);
 	ps_observe_release(&o, 0, 5, S(1));
 	for (uint32_t i = 0; i < 9; i++)
-		ps_observe_alloc(&o, 0, 10 + i, 0, S(2), true);
-	ps_observe_alloc(&o, 0, 5, 0, S(3), true);
+		ps_observe_alloc(&o, 0, 10 + i, 0, S(2), true, false);
+	ps_observe_alloc(&o, 0, 5, 0, S(3), true, false);
 	assert_true(o.reuse_allocs.n == 1);
 	assert_true(o.reuse_allocs.min == 9);
 	/* Reused by the very next allocation: zero in between, counted low. */
 	ps_observe_release(&o, 0, 5, S(4));
-	ps_observe_alloc(&o, 0, 5, 0, S(4), true);
+	ps_observe_alloc(&o, 0, 5, 0, S(4), true, false);
 	assert_true(o.reuse_allocs.n == 2);
 	assert_true(o.reuse_allocs.low == 1);
 	assert_true(o.reuse_allocs.min == 0);
@@ -191,11 +188,11 @@ static void test_reuse_ignores_an_alloc_on_a_port_still_in_use(void **state)
 {
 	(void)state;
 	struct ps_observe o;
-	assert_int_equal(ps_observe_init(&o, 1, 100, 2, 0), 0);
-	ps_observe_alloc(&o, 0, 3, 0, S(0), true);
-	ps_observe_alloc(&o, 0, 3, 1, S(1), false);
+	assert_int_equal(ps_observe_init(&o, 1, 100, 2), 0);
+	ps_observe_alloc(&o, 0, 3, 0, S(0), true, false);
+	ps_observe_alloc(&o, 0, 3, 1, S(1), false, false);
 	ps_observe_release(&o, 0, 3, S(5));
-	ps_observe_alloc(&o, 0, 3, 0, S(6), false);
+	ps_observe_alloc(&o, 0, 3, 0, S(6), false, false);
 	assert_true(o.reuse_s.n == 0);
 	assert_true(o.reuse_allocs.n == 0);
 	ps_observe_fini(&o);
@@ -205,110 +202,28 @@ static void test_reuse_ignores_a_port_never_released(void **state)
 {
 	(void)state;
 	struct ps_observe o;
-	assert_int_equal(ps_observe_init(&o, 1, 100, 1, 0), 0);
+	assert_int_equal(ps_observe_init(&o, 1, 100, 1), 0);
 	for (uint32_t i = 0; i < 100; i++)
-		ps_observe_alloc(&o, 0, i, 0, S(i), true);
+		ps_observe_alloc(&o, 0, i, 0, S(i), true, false);
 	ps_observe_release(&o, 0, 42, S(200));
-	ps_observe_alloc(&o, 0, 41, 0, S(201), true);
+	ps_observe_alloc(&o, 0, 41, 0, S(201), true, false);
 	assert_true(o.reuse_s.n == 0);
 	assert_true(o.reuse_allocs.n == 0);
 	ps_observe_fini(&o);
 }
 
-/* ---- peer TIME_WAIT collisions ---- */
+/* ---- peer TIME_WAIT collisions (the table is peer_tw.h's; the count is the observer's) ---- */
 
-static void test_collision_counts_a_reused_4tuple_inside_peer_time_wait(void **state)
+static void test_the_observer_counts_the_collisions_it_is_told_of(void **state)
 {
 	(void)state;
 	struct ps_observe o;
-	assert_int_equal(ps_observe_init(&o, 1, 100, 4, S(60)), 0);
-	assert_int_equal(ps_observe_server_close(&o, 0, 9, 2, S(0)), 0);
-	ps_observe_alloc(&o, 0, 9, 2, S(59), true);
-	assert_true(o.peer_tw_collisions == 1);
-	/* The entry is consumed: the peer does not hold it twice. */
-	ps_observe_alloc(&o, 0, 9, 2, S(59.5), false);
-	assert_true(o.peer_tw_collisions == 1);
-	ps_observe_fini(&o);
-}
-
-static void test_collision_not_counted_after_peer_time_wait(void **state)
-{
-	(void)state;
-	struct ps_observe o;
-	assert_int_equal(ps_observe_init(&o, 1, 100, 4, S(60)), 0);
-	assert_int_equal(ps_observe_server_close(&o, 0, 9, 2, S(0)), 0);
-	ps_observe_alloc(&o, 0, 9, 2, S(61), true);
+	assert_int_equal(ps_observe_init(&o, 1, 100, 4), 0);
+	ps_observe_alloc(&o, 0, 9, 2, S(1), true, false);
 	assert_true(o.peer_tw_collisions == 0);
-	/* Exactly at the end the peer has let go. */
-	assert_int_equal(ps_observe_server_close(&o, 0, 9, 2, S(100)), 0);
-	ps_observe_alloc(&o, 0, 9, 2, S(160), true);
-	assert_true(o.peer_tw_collisions == 0);
-	ps_observe_fini(&o);
-}
-
-static void test_collision_needs_the_same_destination(void **state)
-{
-	(void)state;
-	struct ps_observe o;
-	assert_int_equal(ps_observe_init(&o, 2, 100, 4, S(60)), 0);
-	assert_int_equal(ps_observe_server_close(&o, 0, 9, 2, S(0)), 0);
-	ps_observe_alloc(&o, 0, 9, 3, S(1), true);
-	ps_observe_alloc(&o, 1, 9, 2, S(1), true);
-	ps_observe_alloc(&o, 0, 8, 2, S(1), true);
-	assert_true(o.peer_tw_collisions == 0);
-	ps_observe_alloc(&o, 0, 9, 2, S(2), true);
-	assert_true(o.peer_tw_collisions == 1);
-	ps_observe_fini(&o);
-}
-
-static void test_collision_tracking_off_when_peer_time_wait_is_zero(void **state)
-{
-	(void)state;
-	struct ps_observe o;
-	assert_int_equal(ps_observe_init(&o, 1, 100, 4, 0), 0);
-	assert_int_equal(ps_observe_server_close(&o, 0, 9, 2, S(0)), 0);
-	ps_observe_alloc(&o, 0, 9, 2, S(1), true);
-	assert_true(o.peer_tw_collisions == 0);
-	assert_true(ps_observe_peer_tw_slots(&o) == 0);
-	ps_observe_fini(&o);
-}
-
-static void test_collision_table_stays_small_over_a_million_closes(void **state)
-{
-	(void)state;
-	struct ps_observe o;
-	/* One close every 10 ms with a 60 s hold: about 6000 entries alive at any time. */
-	assert_int_equal(ps_observe_init(&o, 4, 16384, 1000, S(60)), 0);
-	struct ps_rng r;
-	ps_rng_init(&r, 7, PS_STREAM_ALLOCATOR, 0);
-	size_t peak = 0;
-	for (uint64_t i = 0; i < 1000000; i++) {
-		uint32_t addr = (uint32_t)ps_rng_below(&r, 4);
-		uint32_t idx = (uint32_t)ps_rng_below(&r, 16384);
-		uint32_t dst = (uint32_t)ps_rng_below(&r, 1000);
-		assert_int_equal(ps_observe_server_close(&o, addr, idx, dst, i * 10000000ULL), 0);
-		size_t slots = ps_observe_peer_tw_slots(&o);
-		if (slots > peak)
-			peak = slots;
-	}
-	assert_true(peak <= 8 * 6001);
-	ps_observe_fini(&o);
-}
-
-static void test_collision_survives_table_rebuilds(void **state)
-{
-	(void)state;
-	struct ps_observe o;
-	assert_int_equal(ps_observe_init(&o, 1, 1000, 1000, S(60)), 0);
-	/* Thousands of live entries force rebuilds; every one must still be found. */
-	for (uint32_t i = 0; i < 5000; i++)
-		assert_int_equal(ps_observe_server_close(&o, 0, i % 1000, i / 1000, S(1)), 0);
-	for (uint32_t i = 0; i < 5000; i += 2)
-		ps_observe_alloc(&o, 0, i % 1000, i / 1000, S(2), true);
-	assert_true(o.peer_tw_collisions == 2500);
-	for (uint32_t i = 0; i < 5000; i++)
-		ps_observe_alloc(&o, 0, i % 1000, i / 1000, S(3), true);
-	assert_true(o.peer_tw_collisions == 5000);
+	ps_observe_alloc(&o, 0, 9, 2, S(2), false, true);
+	ps_observe_alloc(&o, 0, 8, 3, S(3), true, true);
+	assert_true(o.peer_tw_collisions == 2);
 	ps_observe_fini(&o);
 }
 
@@ -318,10 +233,10 @@ static void test_predictability_of_a_sequential_stream_is_one(void **state)
 {
 	(void)state;
 	struct ps_observe o;
-	assert_int_equal(ps_observe_init(&o, 1, 16384, 1, 0), 0);
+	assert_int_equal(ps_observe_init(&o, 1, 16384, 1), 0);
 	assert_true(ps_observe_predictability(&o, true, 1) == 0);
 	for (uint32_t i = 0; i < 10000; i++)
-		ps_observe_alloc(&o, 0, (100 + i) % 16384, 0, S(i), true);
+		ps_observe_alloc(&o, 0, (100 + i) % 16384, 0, S(i), true, false);
 	for (unsigned g = 1; g <= PS_PREDICT_G; g++) {
 		assert_true(ps_observe_predictability(&o, true, g) > 0.99);
 		assert_true(ps_observe_predictability(&o, false, g) > 0.99);
@@ -335,13 +250,13 @@ static void test_predictability_of_eight_even_steps(void **state)
 {
 	(void)state;
 	struct ps_observe o;
-	assert_int_equal(ps_observe_init(&o, 1, 28232, 1, 0), 0);
+	assert_int_equal(ps_observe_init(&o, 1, 28232, 1), 0);
 	struct ps_rng r;
 	ps_rng_init(&r, 42, PS_STREAM_ALLOCATOR, 0);
 	uint32_t idx = 0;
 	for (uint32_t i = 0; i < 100000; i++) {
 		idx = (idx + 2 * (uint32_t)(1 + ps_rng_below(&r, 8))) % 28232;
-		ps_observe_alloc(&o, 0, idx, 0, S(i), true);
+		ps_observe_alloc(&o, 0, idx, 0, S(i), true, false);
 	}
 	assert_near(ps_observe_predictability(&o, true, 1), 1.0 / 8, 0.02);
 	assert_near(ps_observe_predictability(&o, true, 4), 4.0 / 8, 0.02);
@@ -354,11 +269,11 @@ static void test_predictability_of_random_ports_is_g_over_n(void **state)
 {
 	(void)state;
 	struct ps_observe o;
-	assert_int_equal(ps_observe_init(&o, 1, 1000, 1, 0), 0);
+	assert_int_equal(ps_observe_init(&o, 1, 1000, 1), 0);
 	struct ps_rng r;
 	ps_rng_init(&r, 1, PS_STREAM_ALLOCATOR, 0);
 	for (uint32_t i = 0; i < 100000; i++)
-		ps_observe_alloc(&o, 0, (uint32_t)ps_rng_below(&r, 1000), 0, S(i), true);
+		ps_observe_alloc(&o, 0, (uint32_t)ps_rng_below(&r, 1000), 0, S(i), true, false);
 	/* Standard error sqrt(0.01 * 0.99 / 1e5) ~ 0.0003; allow five. */
 	assert_near(ps_observe_predictability(&o, true, 10), 10.0 / 1000, 0.0016);
 	assert_near(ps_observe_predictability(&o, true, 1), 1.0 / 1000, 0.0005);
@@ -370,7 +285,7 @@ static void test_predictability_separates_same_and_any_destination(void **state)
 	(void)state;
 	struct ps_observe o;
 	enum { NDST = 8, N = 65536 };
-	assert_int_equal(ps_observe_init(&o, 1, N, NDST, 0), 0);
+	assert_int_equal(ps_observe_init(&o, 1, N, NDST), 0);
 	/* Eight sequential counters, one per destination, picked at random: each alone is trivial. */
 	uint32_t next[NDST];
 	for (uint32_t d = 0; d < NDST; d++)
@@ -379,7 +294,7 @@ static void test_predictability_separates_same_and_any_destination(void **state)
 	ps_rng_init(&r, 3, PS_STREAM_DESTINATIONS, 0);
 	for (uint32_t i = 0; i < 20000; i++) {
 		uint32_t d = (uint32_t)ps_rng_below(&r, NDST);
-		ps_observe_alloc(&o, 0, next[d], d, S(i), true);
+		ps_observe_alloc(&o, 0, next[d], d, S(i), true, false);
 		next[d] = (next[d] + 1) % N;
 	}
 	assert_true(ps_observe_predictability(&o, true, 1) > 0.99);
@@ -392,11 +307,11 @@ static void test_predictability_top_list_breaks_ties_by_smaller_difference(void 
 {
 	(void)state;
 	struct ps_observe o;
-	assert_int_equal(ps_observe_init(&o, 1, 100, 1, 0), 0);
+	assert_int_equal(ps_observe_init(&o, 1, 100, 1), 0);
 	/* Differences 5, 3, 7, 3, 5: counts 3 and 5 tie at two, 7 has one. */
 	const uint32_t ports[] = { 0, 5, 8, 15, 18, 23 };
 	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
-		ps_observe_alloc(&o, 0, ports[i], 0, S(i), true);
+		ps_observe_alloc(&o, 0, ports[i], 0, S(i), true, false);
 	assert_int_equal(o.same_dst.ntop, 3);
 	assert_int_equal(o.same_dst.top[0], 3);
 	assert_int_equal(o.same_dst.top[1], 5);
@@ -406,7 +321,7 @@ static void test_predictability_top_list_breaks_ties_by_smaller_difference(void 
 	/* 5 (second time) was second: a hit from g = 2 on. */
 	assert_true(o.same_dst.hits[2] == 2);
 	/* Differences wrap around the range. */
-	ps_observe_alloc(&o, 0, 20, 0, S(10), true);
+	ps_observe_alloc(&o, 0, 20, 0, S(10), true, false);
 	assert_int_equal(o.same_dst.count[97], 1);
 	ps_observe_fini(&o);
 }
@@ -419,7 +334,7 @@ static void test_observe_fini_is_safe_after_zeroed_or_failed_init(void **state)
 	struct ps_observe o;
 	memset(&o, 0, sizeof(o));
 	ps_observe_fini(&o);
-	assert_int_equal(ps_observe_init(&o, 0, 100, 1, 0), -1);
+	assert_int_equal(ps_observe_init(&o, 0, 100, 1), -1);
 	ps_observe_fini(&o);
 	struct ps_loghist h;
 	memset(&h, 0, sizeof(h));
@@ -441,12 +356,7 @@ int main(void)
 		cmocka_unit_test(test_reuse_counts_allocations_in_between),
 		cmocka_unit_test(test_reuse_ignores_an_alloc_on_a_port_still_in_use),
 		cmocka_unit_test(test_reuse_ignores_a_port_never_released),
-		cmocka_unit_test(test_collision_counts_a_reused_4tuple_inside_peer_time_wait),
-		cmocka_unit_test(test_collision_not_counted_after_peer_time_wait),
-		cmocka_unit_test(test_collision_needs_the_same_destination),
-		cmocka_unit_test(test_collision_tracking_off_when_peer_time_wait_is_zero),
-		cmocka_unit_test(test_collision_table_stays_small_over_a_million_closes),
-		cmocka_unit_test(test_collision_survives_table_rebuilds),
+		cmocka_unit_test(test_the_observer_counts_the_collisions_it_is_told_of),
 		cmocka_unit_test(test_predictability_of_a_sequential_stream_is_one),
 		cmocka_unit_test(test_predictability_of_eight_even_steps),
 		cmocka_unit_test(test_predictability_of_random_ports_is_g_over_n),

@@ -2,8 +2,8 @@
  * Observers for comparing strategies: how soon a port comes back after it
  * is released (reuse distance), how often a new connection lands on a
  * 4-tuple the peer still holds in TIME_WAIT (the instance-id collision of
- * RFC 6056 §2.3), and how predictable the next port is. They watch the run
- * and never change it.
+ * RFC 6056 §2.3; the run says so from its peer_tw.h table), and how
+ * predictable the next port is. They watch the run and never change it.
  */
 #ifndef PORTSIM_OBSERVE_H
 #define PORTSIM_OBSERVE_H
@@ -12,7 +12,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "portsim/map.h"
 #include "portsim/types.h"
 
 /* A histogram with logarithmic bins: quantiles of values spanning many decades, within ~1 %. */
@@ -59,40 +58,31 @@ struct ps_release {
 
 struct ps_observe {
 	uint32_t naddrs, n, ndsts;
-	ps_time peer_time_wait;
 	uint64_t allocs;                /* successful allocations so far */
 	struct ps_release *released;    /* [naddrs * n]: each port's last release, read together */
 	struct ps_loghist reuse_s;      /* seconds between a port's release and its next allocation */
 	struct ps_loghist reuse_allocs; /* allocations in between */
 	uint64_t peer_tw_collisions;    /* new connections on a 4-tuple in the peer's TIME_WAIT */
-	struct ps_map peer_tw;          /* 4-tuples the peer holds in TIME_WAIT -> until when */
 	uint32_t *last_port_to;         /* [ndsts]: last port index toward each destination, or UINT32_MAX */
 	uint32_t last_port;             /* last port index toward any destination, or UINT32_MAX */
 	struct ps_predict same_dst, any_dst;
 };
 
-/* 0 or -1 (memory). peer_time_wait: how long a server that closes first holds the 4-tuple. */
-int ps_observe_init(struct ps_observe *o, uint32_t naddrs, uint32_t n, uint32_t ndsts,
-		    ps_time peer_time_wait);
+/* 0 or -1 (memory). */
+int ps_observe_init(struct ps_observe *o, uint32_t naddrs, uint32_t n, uint32_t ndsts);
 void ps_observe_fini(struct ps_observe *o);
 
 /*
  * A connection got port idx on address addr toward dst at now; port_was_free
  * says no socket held (addr, idx) just before (it then counts for reuse
- * distance). Returns -1 only when out of memory.
+ * distance); peer_held, that the server still held the 4-tuple in TIME_WAIT
+ * (peer_tw.h), which counts a collision. Returns -1 only when out of memory.
  */
 int ps_observe_alloc(struct ps_observe *o, uint32_t addr, uint32_t idx, uint32_t dst, ps_time now,
-		     bool port_was_free);
+		     bool port_was_free, bool peer_held);
 
 /* The last socket on (addr, idx) went away at now. */
 void ps_observe_release(struct ps_observe *o, uint32_t addr, uint32_t idx, ps_time now);
-
-/* The server closed first at now: the peer holds (addr, idx, dst) in TIME_WAIT. -1 if out of memory. */
-int ps_observe_server_close(struct ps_observe *o, uint32_t addr, uint32_t idx, uint32_t dst,
-			    ps_time now);
-
-/* Whether the peer holds (addr, idx, dst) in TIME_WAIT at now. */
-bool ps_observe_peer_holds(const struct ps_observe *o, uint32_t addr, uint32_t idx, uint32_t dst, ps_time now);
 
 /* Share (0..1) of allocations predicted with the g (1..PS_PREDICT_G) most frequent differences. */
 double ps_observe_predictability(const struct ps_observe *o, bool same_dst, unsigned g);

@@ -12,13 +12,13 @@ int ps_run_syn_send(const struct ps_run_syn_ctx *x, const struct ps_attempt *a, 
 	bool udp = a->mode == PS_MODE_UDP;
 	uint32_t src_ip = x->host->cfg.first_ip + a->addr;
 	/*
-	 * The server's refusal is decided first: the observer knows the inside
-	 * 4-tuple, and a refused SYN's conntrack entry, which would only wait
-	 * out its SYN_SENT timeout, is not modelled.
+	 * The server's refusal is decided first: the server's table knows the
+	 * inside 4-tuple, and a refused SYN's conntrack entry, which would only
+	 * wait out its SYN_SENT timeout, is not modelled.
 	 */
 	if (x->cfg->tw_collision == PS_TW_REFUSE && !udp) {
 		const struct ps_conn *c = ps_host_conn(x->host, conn);
-		if (ps_observe_peer_holds(x->obs, c->addr, c->idx, c->dst, now)) {
+		if (ps_peer_tw_holds(x->peer, c->addr, c->idx, c->dst, now)) {
 			x->m->tw_refusals++;
 			*why = PS_SYN_DROP_PEER_TW;
 			return PS_RUN_SYN_DROPPED;

@@ -14,7 +14,7 @@
 #include "portsim/host.h"
 #include "portsim/metrics.h"
 #include "portsim/nat.h"
-#include "portsim/observe.h"
+#include "portsim/peer_tw.h"
 #include "portsim/syn.h"
 #include "wiring.h"
 
@@ -30,7 +30,7 @@ struct ps_run_syn_ctx {
 	const struct ps_run_config *cfg;
 	struct ps_host *host;
 	struct ps_nat *nat;           /* NULL without a NAT */
-	struct ps_observe *obs;
+	const struct ps_peer_tw *peer; /* the server's TIME_WAIT 4-tuples */
 	struct ps_metrics *m;
 	struct ps_host_stats *hosts;  /* with a NAT */
 };

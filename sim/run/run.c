@@ -108,11 +108,13 @@ static int connected(struct run *r, unsigned pop, const struct ps_attempt *a, co
 	if (ps_metrics_delay(r->m, delay) != 0)
 		return -1;
 	const struct ps_conn *c = ps_host_conn(&r->host, res->conn);
+	/* The server's entry for this 4-tuple, if it kept one, ends here (taken over, or expired). */
+	bool peer_held = a->mode != PS_MODE_UDP && ps_peer_tw_take(&r->peer, c->addr, c->idx, c->dst, now);
 	if (r->observe && a->mode != PS_MODE_UDP) {
 		bool fresh = ps_pool_users(&r->host.pool, c->addr, c->idx) == 1;
 		if (res->taken_over != PS_NO_CONN && fresh)
 			ps_observe_release(r->obs, c->addr, c->idx, now);
-		if (ps_observe_alloc(r->obs, c->addr, c->idx, c->dst, now, fresh) != 0)
+		if (ps_observe_alloc(r->obs, c->addr, c->idx, c->dst, now, fresh, peer_held) != 0)
 			return -1;
 	}
 	if (res->taken_over != PS_NO_CONN) {
@@ -428,6 +430,7 @@ static void run_fini(struct run *r)
 	free(r->hosts);
 	ps_conn_cap_fini(&r->cap);
 	ps_syn_table_fini(&r->syn);
+	ps_peer_tw_fini(&r->peer);
 }
 
 /* Everything but the trace files; 0, or -1 with err filled. */
@@ -464,7 +467,7 @@ static int run_init(struct run *r, const struct ps_run_config *cfg, char *err, s
 			return -1;
 		ps_run_nat_start(r->m, &r->nat);
 	}
-	r->sx = (struct ps_run_syn_ctx){ cfg, &r->host, r->has_nat ? &r->nat : NULL, r->obs, r->m, r->hosts };
+	r->sx = (struct ps_run_syn_ctx){ cfg, &r->host, r->has_nat ? &r->nat : NULL, &r->peer, r->m, r->hosts };
 	for (unsigned i = 0; i < wc->npop; i++) {
 		if (!wc->pop[i].keepalive)
 			continue;
@@ -510,9 +513,11 @@ enum ps_status ps_run_play(const struct ps_run_config *cfg, const struct ps_run_
 		st = ps_run_init_failure(err);
 		goto out;
 	}
-	/* The ns-3 server's refusal asks the observer whether it holds the 4-tuple in TIME_WAIT. */
-	r.observe = opt->observe || cfg->tw_collision == PS_TW_REFUSE;
-	if (r.observe && ps_observe_init(&res->obs, r.nhosts, r.host.pool.n, cfg->workload.ndsts, cfg->peer_time_wait) != 0) {
+	r.observe = opt->observe;
+	/* The server's TIME_WAIT is kept when its refusal (ns-3) or compare's collision count reads it. */
+	bool peer = opt->observe || cfg->tw_collision == PS_TW_REFUSE;
+	if (ps_peer_tw_init(&r.peer, peer ? cfg->peer_time_wait : 0) != 0 ||
+	    (r.observe && ps_observe_init(&res->obs, r.nhosts, r.host.pool.n, cfg->workload.ndsts) != 0)) {
 		snprintf(err, size, "out of memory");
 		goto out;
 	}

@@ -75,6 +75,7 @@ struct run {
 	struct ps_metrics *m;
 	struct ps_observe *obs;
 	bool observe;                /* obs is filled: only compare reports it */
+	struct ps_peer_tw peer;      /* the server's TIME_WAIT 4-tuples, when a refusal or compare needs them */
 	struct ps_trace trace;
 	bool tracing;
 	bool events;                 /* events.csv: a TIME_WAIT end names its connection, so it keeps its slot */
