@@ -1,3 +1,9 @@
+/*
+ * The event queue's basic behaviours: order by (time, scheduling order),
+ * lanes merged with the wheel, refusals (past times, unknown lanes, types
+ * over 16 bits, a lane out of order), payloads, the clock, lane growth and
+ * memory. The hardest orderings are in test_engine_order.c.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,23 +14,7 @@
 
 #include "portsim/engine.h"
 #include "portsim/rng.h"
-
-/* What a test expects to pop: compared field by field with the real event. */
-struct expect {
-	ps_time t;
-	uint64_t seq;
-	uint32_t id;
-};
-
-static int expect_cmp(const void *pa, const void *pb)
-{
-	const struct expect *a = pa, *b = pb;
-	if (a->t != b->t)
-		return a->t < b->t ? -1 : 1;
-	if (a->seq != b->seq)
-		return a->seq < b->seq ? -1 : 1;
-	return 0;
-}
+#include "engine_support.h"
 
 static void test_init_rejects_too_many_lanes(void **state)
 {

@@ -15,23 +15,8 @@
 
 #include "portsim/engine.h"
 #include "portsim/rng.h"
+#include "engine_support.h"
 
-/* What a test expects to pop: compared field by field with the real event. */
-struct expect {
-	ps_time t;
-	uint64_t seq;
-	uint32_t id;
-};
-
-static int expect_cmp(const void *pa, const void *pb)
-{
-	const struct expect *a = pa, *b = pb;
-	if (a->t != b->t)
-		return a->t < b->t ? -1 : 1;
-	if (a->seq != b->seq)
-		return a->seq < b->seq ? -1 : 1;
-	return 0;
-}
 static void test_ties_keep_scheduling_order_however_far_ahead_they_were_scheduled(void **state)
 {
 	(void)state;
