@@ -1,3 +1,11 @@
+/*
+ * The event queue (engine.h). Every event passes through here, so the
+ * common paths (a lane's push and pop, the wheel's insert, the earliest
+ * already known) are kept short, and what is rare (growth, moving a slot
+ * down, a block used up, an event before the base) is in functions marked
+ * noinline: inlined, they make the common path save registers on every
+ * call, which link-time optimisation otherwise does.
+ */
 #include "portsim/engine.h"
 
 #include <stdbool.h>
