@@ -12,17 +12,7 @@ ps_time ps_time_from_s(double s)
 	/* Beyond this the nanosecond count does not fit; saturate rather than hit UB. */
 	if (!(s < 18446744073.0))
 		return PS_TIME_MAX;
-	/*
-	 * Whole and fractional seconds apart, so large times keep their
-	 * nanoseconds. Below the limit the whole seconds (< 2^35) and the
-	 * rounded fraction (at most 1e9) fit an int64_t, whose conversions are
-	 * single instructions where unsigned ones branch; both are positive,
-	 * where truncation is floor. The sum is at most 18446744072 s plus
-	 * 1e9 ns, below PS_TIME_MAX, so it cannot overflow.
-	 */
-	int64_t whole = (int64_t)s;
-	double frac = s - (double)whole;
-	return (ps_time)whole * PS_NS_PER_S + (ps_time)(int64_t)(frac * 1e9 + 0.5);
+	return ps_time_from_s_in_range(s);
 }
 
 int ps_time_format(char *buf, unsigned long size, ps_time t)

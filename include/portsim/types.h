@@ -16,6 +16,22 @@ typedef uint64_t ps_time;
 /* Seconds (non-negative, finite) to nanoseconds, rounded to nearest. */
 ps_time ps_time_from_s(double s);
 
+/*
+ * ps_time_from_s for s already known to lie in (0, 18446744073) s, where
+ * it needs no range check: inline for the per-connection conversions.
+ * Whole and fractional seconds apart, so large times keep their
+ * nanoseconds. In that range the whole seconds (< 2^35) and the rounded
+ * fraction (at most 1e9) fit an int64_t, whose conversions are single
+ * instructions where unsigned ones branch; both are positive, where
+ * truncation is floor. The sum is below PS_TIME_MAX.
+ */
+static inline ps_time ps_time_from_s_in_range(double s)
+{
+	int64_t whole = (int64_t)s;
+	double frac = s - (double)whole;
+	return (ps_time)whole * PS_NS_PER_S + (ps_time)(int64_t)(frac * 1e9 + 0.5);
+}
+
 /* Writes t as decimal seconds, trailing zeros trimmed ("1.5", "60.0"); returns length. */
 int ps_time_format(char *buf, unsigned long size, ps_time t);
 

@@ -13,14 +13,8 @@ ps_time ps_duration_from_s(double s)
 		return 0;
 	if (s > PS_MAX_DURATION_S)
 		s = PS_MAX_DURATION_S;
-	/*
-	 * ps_time_from_s's arithmetic (whole and fractional seconds apart),
-	 * so the same nanoseconds, without its range checks: once per
-	 * connection, and the two above leave nothing for them to catch.
-	 */
-	int64_t whole = (int64_t)s;
-	double frac = s - (double)whole;
-	return (ps_time)whole * PS_NS_PER_S + (ps_time)(int64_t)(frac * 1e9 + 0.5);
+	/* Once per connection, and the two tests above leave nothing for ps_time_from_s's checks to catch. */
+	return ps_time_from_s_in_range(s);
 }
 
 /*
