@@ -30,6 +30,12 @@ struct ps_peer_tw {
 int ps_peer_tw_init(struct ps_peer_tw *p, ps_time hold);
 void ps_peer_tw_fini(struct ps_peer_tw *p);
 
+/* Does the table keep anything? Most runs need none of it, and ask this once per connection. */
+static inline bool ps_peer_tw_kept(const struct ps_peer_tw *p)
+{
+	return p->hold != 0;
+}
+
 /* The server closed (addr, idx, dst) first at now: it holds the 4-tuple for `hold`. 0, or -1 (memory). */
 int ps_peer_tw_close(struct ps_peer_tw *p, uint32_t addr, uint32_t idx, uint32_t dst, ps_time now);
 

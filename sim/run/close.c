@@ -61,7 +61,8 @@ int ps_run_close(struct run *r, uint32_t conn, bool client_closes)
 	uint32_t gen = c->gen, addr = c->addr, idx = c->idx, dst = c->dst;
 	bool udp = c->mode == PS_MODE_UDP;
 	trace_conn(r, PS_EV_CLOSE, conn);
-	if (!client_closes && !udp && ps_peer_tw_close(&r->peer, addr, idx, dst, r->engine.now) != 0)
+	if (ps_peer_tw_kept(&r->peer) && !client_closes && !udp &&
+	    ps_peer_tw_close(&r->peer, addr, idx, dst, r->engine.now) != 0)
 		return -1;
 	if (nat_close(r, conn, udp) != 0)
 		return -1;

@@ -109,7 +109,8 @@ static int connected(struct run *r, unsigned pop, const struct ps_attempt *a, co
 		return -1;
 	const struct ps_conn *c = ps_host_conn(&r->host, res->conn);
 	/* The server's entry for this 4-tuple, if it kept one, ends here (taken over, or expired). */
-	bool peer_held = a->mode != PS_MODE_UDP && ps_peer_tw_take(&r->peer, c->addr, c->idx, c->dst, now);
+	bool peer_held = ps_peer_tw_kept(&r->peer) && a->mode != PS_MODE_UDP &&
+			 ps_peer_tw_take(&r->peer, c->addr, c->idx, c->dst, now);
 	if (r->observe && a->mode != PS_MODE_UDP) {
 		bool fresh = ps_pool_users(&r->host.pool, c->addr, c->idx) == 1;
 		if (res->taken_over != PS_NO_CONN && fresh)
