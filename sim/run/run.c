@@ -143,9 +143,8 @@ static int connected(struct run *r, unsigned pop, const struct ps_attempt *a, co
 			r->m->peak_nat_mappings = r->nat.live_maps;
 	}
 	ps_conn_cap_count(&r->cap, pop, a->addr, +1);
-	uint32_t gen = ps_host_conn(&r->host, res->conn)->gen;
 	return schedule_end(r, pop, now + a->duration, p->keepalive ? EV_REQUEST_END : EV_CLOSE,
-			    res->conn, gen);
+			    res->conn, c->gen);
 }
 
 /* The attempt failed at now: the trace's row, then the workload's retry. */
