@@ -91,6 +91,15 @@ struct ps_kernel_result {
 	double wall_s;
 	double max_lag_s;    /* worst lateness of an action behind its scenario time */
 	bool unavailable;    /* no namespace could be made (not Linux, no permission): err says why */
+	/*
+	 * TIME_WAIT sockets the kernel ended before time_wait_s: with --tw-ends,
+	 * entries seen gone too soon; with tcp_tw_reuse = 0, ports taken again
+	 * while the replay still counted them in TIME_WAIT. Either is the
+	 * machine's doing (tw_lost_why: its TcpExt counters), not the
+	 * allocator's. 0 in a clean run.
+	 */
+	uint64_t tw_lost;
+	char tw_lost_why[192];
 	char release[65];    /* uname -r */
 };
 

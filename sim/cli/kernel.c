@@ -39,6 +39,11 @@ static int replay(const struct ps_scenario *sc, const struct ps_kernel_options *
 			       m->first_failure_attempt);
 		printf("; %.1f s, at worst %.3f s late\n", res.wall_s, res.max_lag_s);
 	}
+	if (res.tw_lost)
+		fprintf(stderr,
+			"portsim: kernel: warning: this machine's kernel ended %" PRIu64 " TIME_WAIT socket(s) "
+			"before their time (%s): the run does not show the allocator alone\n",
+			res.tw_lost, res.tw_lost_why[0] ? res.tw_lost_why : "no TcpExt counter says why");
 	ps_kernel_result_fini(&res);
 	return PS_EXIT_OK;
 }

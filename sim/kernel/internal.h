@@ -71,6 +71,7 @@ struct ps_replay {
 	struct ps_tw_watch watch; /* with tw_ends */
 	struct ps_tcp_table table;
 	ps_time next_poll; /* the next reading's time */
+	uint64_t early_ends; /* tw_end rows sooner than time_wait after their close */
 };
 
 /* Formats into err (size bytes). */
@@ -122,6 +123,15 @@ void ps_kernel_hang_up(const struct ps_kconn *c);
 /* Reads the namespace's TIME_WAIT sockets into t, sorted. 0, or -1 (cannot be read, or memory). */
 int ps_kernel_tcp_time_wait(struct ps_tcp_table *t);
 void ps_kernel_tcp_table_fini(struct ps_tcp_table *t);
+
+/* ---- netstat.c ---- */
+
+/*
+ * The namespace's nonzero TcpExt counters that end a socket early, as
+ * "TCPTimeWaitOverflow=3, TCPAbortOnMemory=1" into out; "" when none moved
+ * or the file cannot be read.
+ */
+void ps_kernel_early_ends(char *out, size_t size);
 
 /* ---- replay.c ---- */
 

@@ -144,10 +144,14 @@ static void tw_gone(void *ctx, const struct ps_tw_key *k, ps_time t)
 		if (r->kip[d] != rip || r->cfg->workload.dsts[d].port != rport || !r->tw_seq[d] || !r->tw_seq[d][idx])
 			continue;
 		uint64_t seq = r->tw_seq[d][idx] - 1;
+		const struct ps_tw_rec *rec = &r->ring[seq % r->ring_cap];
 		r->tw_seq[d][idx] = 0;
 		r->time_wait--;
 		port_release(r, idx);
-		trace(r, t, r->ring[seq % r->ring_cap].serial, PS_EV_TW_END, (uint32_t)k->lo, port, d, PS_OK);
+		/* The wheel only ever ends an entry late: one gone sooner was ended by something else. */
+		if (t - rec->t < r->tw_len)
+			r->early_ends++;
+		trace(r, t, rec->serial, PS_EV_TW_END, (uint32_t)k->lo, port, d, PS_OK);
 		return;
 	}
 }
@@ -471,6 +475,9 @@ enum ps_status ps_kernel_replay(const struct ps_run_config *cfg, const struct ps
 	if (play(&r, err, size) != 0)
 		goto out;
 	res->wall_s = (double)elapsed(&r) / 1e9;
+	res->tw_lost = r.early_ends + (cfg->host.tw_reuse == PS_TW_REUSE_NEVER ? res->m.tw_takeovers : 0);
+	if (res->tw_lost)
+		ps_kernel_early_ends(res->tw_lost_why, sizeof(res->tw_lost_why));
 	if (r.tracing) {
 		r.tracing = false;
 		char strategy[96];
