@@ -24,6 +24,12 @@ struct ps_run_options {
 	bool progress;        /* progress on stderr: a line redrawn on a terminal, else a line every 10 s */
 	bool observe;         /* fill the result's obs (only compare reports it); else obs stays empty */
 	struct ps_follow *follow; /* NULL, or told every attempt and port change (follow.h) */
+	/*
+	 * Draw the workload ahead on a second thread (draws.h): worth it for a
+	 * run with a core to spare beside it, not for analyses that already
+	 * run a simulation on every core. Outputs are the same either way.
+	 */
+	bool draw_ahead;
 };
 
 struct ps_run_result {

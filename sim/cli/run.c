@@ -31,6 +31,9 @@ static const struct ps_cli_option opts[] = {
 		    "run once per value of KEY (after the other overrides; at most " PS_CLI_STR(PS_VARY_MAX)
 		    " values, none with a comma) into DIR/vary-KEY-V/, list the runs in DIR/vary.csv and draw "
 		    "them overlaid in DIR/vary.png and .svg (gnuplot)"),
+	PS_OPT_WHOLE('j', "jobs", "N", NULL, 1, PS_JOBS_MAX,
+		     "threads: 1 plays the run on one; 2 or more let a second draw the workload ahead (default: "
+		     "$PORTSIM_JOBS when set, else the machine's cores); outputs are the same for every N"),
 	PS_OPT_TITLE,
 	PS_OPT_REPORT,
 	PS_OPT_QUIET,
@@ -153,9 +156,16 @@ static int run(const struct ps_cli_parsed *p)
 	int rc = ps_cli_load(p, &sc);
 	if (rc != PS_EXIT_OK)
 		return rc;
+	unsigned jobs;
+	if ((rc = ps_cli_jobs(p, &jobs)) != PS_EXIT_OK) {
+		free(sc);
+		return rc;
+	}
 	struct ps_run_options opt = {
 		.events = ps_cli_flag(p, "events"), .events_gz = ps_cli_flag(p, "events-gz"),
 		.ports = ps_cli_flag(p, "ports"), .progress = ps_cli_progress(p),
+		/* One simulation at a time: a second core, if there is one, draws its workload. */
+		.draw_ahead = jobs >= 2,
 	};
 	if (ps_cli_text(p, "vary")) {
 		rc = run_vary(p, sc, &opt);

@@ -275,11 +275,11 @@ static int serve(struct run *r, unsigned pop, const struct ps_attempt *a, uint32
 static int on_arrival(struct run *r, unsigned pop)
 {
 	struct ps_attempt a;
-	ps_workload_draw(&r->wl, pop, &a);
+	ps_time next;
+	ps_draws_next(r->draws, pop, r->engine.now, &a, &next);
 	r->m->requests++;
 	if (serve(r, pop, &a, 0) != 0)
 		return -1;
-	ps_time next = ps_workload_next_arrival(&r->wl, pop, r->engine.now);
 	if (next < r->end && ps_engine_schedule_lane(&r->engine, LANE_ARRIVAL(r, pop), next, EV_ARRIVAL, pop, 0) != 0)
 		return -1;
 	return 0;
@@ -420,6 +420,10 @@ static void run_fini(struct run *r)
 		ps_trace_abort(&r->trace);
 	ps_host_fini(&r->host);
 	ps_engine_fini(&r->engine);
+	if (r->draws) {
+		ps_draws_stop(r->draws);
+		free(r->draws);
+	}
 	ps_workload_fini(&r->wl);
 	for (unsigned i = 0; i < PS_MAX_POPULATIONS; i++)
 		free(r->idle_head[i]);
@@ -434,7 +438,7 @@ static void run_fini(struct run *r)
 }
 
 /* Everything but the trace files; 0, or -1 with err filled. */
-static int run_init(struct run *r, const struct ps_run_config *cfg, char *err, size_t size)
+static int run_init(struct run *r, const struct ps_run_config *cfg, bool draw_ahead, char *err, size_t size)
 {
 	const struct ps_workload_config *wc = &cfg->workload;
 	r->cfg = cfg;
@@ -478,8 +482,14 @@ static int run_init(struct run *r, const struct ps_run_config *cfg, char *err, s
 		}
 		memset(r->idle_head[i], 0xff, (size_t)wc->ndsts * sizeof(uint32_t));
 	}
+	/* On cache lines of its own: the drawing thread reads it, the run writes its neighbours. */
+	r->draws = aligned_alloc(64, (sizeof(*r->draws) + 63) / 64 * 64);
+	if (!r->draws || ps_draws_start(r->draws, &r->wl, r->end, draw_ahead) != 0) {
+		snprintf(err, size, "out of memory");
+		return -1;
+	}
 	for (unsigned i = 0; i < wc->npop; i++) {
-		ps_time t = ps_workload_next_arrival(&r->wl, i, 0);
+		ps_time t = ps_draws_first(r->draws, i);
 		if (t < r->end && ps_engine_schedule_lane(&r->engine, LANE_ARRIVAL(r, i), t, EV_ARRIVAL, i, 0) != 0) {
 			snprintf(err, size, "out of memory");
 			return -1;
@@ -509,7 +519,7 @@ enum ps_status ps_run_play(const struct ps_run_config *cfg, const struct ps_run_
 		snprintf(err, size, "out of memory");
 		return PS_FAILED;
 	}
-	if (run_init(&r, cfg, err, size) != 0) {
+	if (run_init(&r, cfg, opt->draw_ahead, err, size) != 0) {
 		st = ps_run_init_failure(err);
 		goto out;
 	}

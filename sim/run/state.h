@@ -13,6 +13,7 @@
 #include "connect.h"
 #include "wiring.h"
 
+#include "portsim/draws.h"
 #include "portsim/engine.h"
 #include "portsim/follow.h"
 #include "portsim/host.h"
@@ -72,6 +73,7 @@ struct run {
 	struct ps_engine engine;
 	struct ps_host host;
 	struct ps_workload wl;
+	struct ps_draws *draws;      /* wl's draws, made ahead on a second core when the options allow */
 	struct ps_metrics *m;
 	struct ps_observe *obs;
 	bool observe;                /* obs is filled: only compare reports it */
