@@ -16,7 +16,8 @@
  *
  * The watch that turns readings of /proc/net/tcp into ends is checked on
  * its own first: a reading can skip a live entry, so one missing reading
- * must not end it.
+ * must not end it. A run in which the kernel ended a TIME_WAIT socket
+ * early, which portsim kernel reports, is played once more.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -153,6 +154,19 @@ static void test_time_wait_ends_in_the_wheels_batches(void **state)
 	assert_true(lock >= 0);
 	char *log = NULL;
 	int rc = pst_run_cli(&log, (const char *[]){ "kernel", ini_path, "--tw-ends", "--out", out, NULL });
+	/*
+	 * A TIME_WAIT socket ended before its 60 s by something other than
+	 * the timer (this machine's memory or orphan limits; portsim kernel
+	 * warns, with the counters that say which) says nothing of the wheel:
+	 * played once more.
+	 */
+	if (rc == 0 && strstr(log, "before their time")) {
+		print_message("%sdisturbed: once more\n", log);
+		free(log);
+		log = NULL;
+		pst_rmtree(out);
+		rc = pst_run_cli(&log, (const char *[]){ "kernel", ini_path, "--tw-ends", "--out", out, NULL });
+	}
 	pst_kernel_unlock(lock);
 	if (rc != 0)
 		fail_msg("portsim kernel --tw-ends: %s", log);
