@@ -64,8 +64,8 @@ static void test_drawn_ahead_equals_drawn_in_place(void **state)
 	assert_int_equal(npop, 5);
 	ps_time end = ps_time_from_s(40);
 	struct ps_draws in_place, ahead;
-	assert_int_equal(ps_draws_start(&in_place, w1, end, false), 0);
-	assert_int_equal(ps_draws_start(&ahead, w2, end, true), 0);
+	ps_draws_start(&in_place, w1, end, false);
+	ps_draws_start(&ahead, w2, end, true);
 	assert_false(in_place.threaded);
 	assert_true(ahead.threaded);
 	ps_time next[PS_MAX_POPULATIONS];
@@ -145,7 +145,7 @@ static void test_stopping_early_leaves_nothing_behind(void **state)
 	ps_time end = ps_time_from_s(1e6);
 	for (int k = 0; k < 3; k++) {
 		struct ps_draws d;
-		assert_int_equal(ps_draws_start(&d, w, end, true), 0);
+		ps_draws_start(&d, w, end, true);
 		assert_true(d.threaded);
 		ps_time t = ps_draws_first(&d, 0);
 		/* None, a few, then more than a ring holds: the thread is stopped drawing, napping or waiting. */

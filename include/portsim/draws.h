@@ -42,11 +42,12 @@ struct ps_draws {
 /*
  * Starts drawing wl's populations (each one's first arrival at once, in
  * population order): on a thread when `thread` is true and one can be
- * started, else in place. Arrivals at or after end are never drawn for.
- * With the thread, wl is left where the first arrivals left it and must
- * not be drawn on until ps_draws_stop. 0, or -1 (out of memory).
+ * started with its memory, else in place (d->threaded says which; it
+ * cannot fail). Arrivals at or after end are never drawn for. With the
+ * thread, wl is left where the first arrivals left it and must not be
+ * drawn on until ps_draws_stop.
  */
-int ps_draws_start(struct ps_draws *d, struct ps_workload *wl, ps_time end, bool thread);
+void ps_draws_start(struct ps_draws *d, struct ps_workload *wl, ps_time end, bool thread);
 
 /* Population pop's first arrival time (PS_TIME_MAX, or >= end: none). */
 ps_time ps_draws_first(const struct ps_draws *d, unsigned pop);

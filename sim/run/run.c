@@ -484,10 +484,11 @@ static int run_init(struct run *r, const struct ps_run_config *cfg, bool draw_ah
 	}
 	/* On cache lines of its own: the drawing thread reads it, the run writes its neighbours. */
 	r->draws = aligned_alloc(64, (sizeof(*r->draws) + 63) / 64 * 64);
-	if (!r->draws || ps_draws_start(r->draws, &r->wl, r->end, draw_ahead) != 0) {
+	if (!r->draws) {
 		snprintf(err, size, "out of memory");
 		return -1;
 	}
+	ps_draws_start(r->draws, &r->wl, r->end, draw_ahead);
 	for (unsigned i = 0; i < wc->npop; i++) {
 		ps_time t = ps_draws_first(r->draws, i);
 		if (t < r->end && ps_engine_schedule_lane(&r->engine, LANE_ARRIVAL(r, i), t, EV_ARRIVAL, i, 0) != 0) {

@@ -152,14 +152,13 @@ static int start_thread(struct ps_draws *d)
 	return 0;
 }
 
-int ps_draws_start(struct ps_draws *d, struct ps_workload *wl, ps_time end, bool thread)
+void ps_draws_start(struct ps_draws *d, struct ps_workload *wl, ps_time end, bool thread)
 {
 	*d = (struct ps_draws){ .wl = wl, .end = end, .npop = wl->cfg->npop };
 	for (unsigned i = 0; i < d->npop; i++)
 		d->first[i] = ps_workload_next_arrival(wl, i, 0);
 	/* Without a thread (none to be had, or no memory for its rings) the same draws are made in place. */
 	d->threaded = thread && d->npop > 0 && start_thread(d) == 0;
-	return 0;
 }
 
 ps_time ps_draws_first(const struct ps_draws *d, unsigned pop)
