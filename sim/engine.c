@@ -218,17 +218,24 @@ static void found(struct ps_wheel *w, uint32_t n, uint32_t prev, unsigned l, uns
 	w->first = w->nodes[n].ev;
 }
 
-/* Finds the earliest event of slot s of level l: true, or false when the slot holds more than SCAN_MAX. */
+/*
+ * Finds the earliest event of slot s of level l: true, or false when the
+ * slot holds more than SCAN_MAX. Which of a few random times is earliest
+ * cannot be predicted, so the running best is chosen by selection, not
+ * by a branch.
+ */
 static bool slot_search(struct ps_wheel *w, unsigned l, unsigned s)
 {
 	uint32_t n = w->slot[l][s].head, best = n, best_prev = NIL, k = 1;
+	u128 best_key = order(&w->nodes[n].ev);
 	for (uint32_t prev = n; (n = w->nodes[prev].next) != NIL; prev = n) {
 		if (++k > SCAN_MAX)
 			return false;
-		if (before(&w->nodes[n].ev, &w->nodes[best].ev)) {
-			best = n;
-			best_prev = prev;
-		}
+		u128 key = order(&w->nodes[n].ev);
+		uint32_t take = -(uint32_t)(key < best_key); /* all ones when n is earlier */
+		best = (n & take) | (best & ~take);
+		best_prev = (prev & take) | (best_prev & ~take);
+		best_key = key < best_key ? key : best_key;
 	}
 	found(w, best, best_prev, l, s);
 	return true;
