@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "portsim/grow.h"
 #include "portsim/rng.h"
 #include "portsim/workers.h"
 
@@ -73,18 +74,6 @@ void ps_search_fini(struct ps_search *s)
 	s->nruns = s->npoints = s->cap_runs = s->cap_points = 0;
 }
 
-/* array (of *cap elements of size elem) with room for element n: itself, a larger copy, or NULL. */
-static void *room_for(void *array, size_t n, size_t *cap, size_t elem, size_t first)
-{
-	if (n < *cap)
-		return array;
-	size_t grow = *cap ? 2 * *cap : first;
-	void *p = realloc(array, grow * elem);
-	if (p)
-		*cap = grow;
-	return p;
-}
-
 /* Runs logged in order: the search's own log, or one replication's while it runs beside others. */
 struct run_log {
 	struct ps_search_run *runs;
@@ -93,7 +82,7 @@ struct run_log {
 
 static int log_run(struct run_log *log, struct ps_search_run r)
 {
-	struct ps_search_run *runs = room_for(log->runs, log->n, &log->cap, sizeof(*runs), 64);
+	struct ps_search_run *runs = ps_room_for(log->runs, log->n, &log->cap, sizeof(*runs), 64);
 	if (!runs)
 		return -1;
 	log->runs = runs;
@@ -284,7 +273,7 @@ static enum ps_status keep_points(struct ps_search *s, const struct todo *todo, 
 	enum ps_status st = PS_DONE;
 	for (size_t i = 0; i < ntodo && st == PS_DONE; i++) {
 		const struct todo *t = &todo[i];
-		struct ps_search_point *points = room_for(s->points, s->npoints, &s->cap_points, sizeof(*points), 32);
+		struct ps_search_point *points = ps_room_for(s->points, s->npoints, &s->cap_points, sizeof(*points), 32);
 		if (!points) {
 			st = PS_FAILED;
 			break;

@@ -5,6 +5,8 @@
  */
 #include "internal.h"
 
+#include "portsim/grow.h"
+
 #ifdef __linux__
 
 #include <arpa/inet.h>
@@ -13,14 +15,10 @@
 
 static int push(struct ps_tcp_table *t, struct ps_tw_key k)
 {
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 1024;
-		struct ps_tw_key *c = realloc(t->keys, cap * sizeof(*c));
-		if (!c)
-			return -1;
-		t->keys = c;
-		t->cap = cap;
-	}
+	struct ps_tw_key *keys = ps_room_for(t->keys, t->n, &t->cap, sizeof(*keys), 1024);
+	if (!keys)
+		return -1;
+	t->keys = keys;
 	t->keys[t->n++] = k;
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "portsim/grow.h"
 #include "portsim/input.h"
 #include "portsim/scenario.h"
 
@@ -96,14 +97,10 @@ static int shared_add(struct ps_dst_table *t, struct ps_endpoint ep, uint32_t *o
 	}
 	if (t->ndsts == UINT32_MAX)
 		return -1;
-	if (t->ndsts == t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 64;
-		struct ps_endpoint *d = realloc(t->dsts, cap * sizeof(*d));
-		if (!d)
-			return -1;
-		t->dsts = d;
-		t->cap = cap;
-	}
+	struct ps_endpoint *d = ps_room_for(t->dsts, t->ndsts, &t->cap, sizeof(*d), 64);
+	if (!d)
+		return -1;
+	t->dsts = d;
 	if (index_put(&t->shared, key, t->ndsts) != 0)
 		return -1;
 	t->dsts[t->ndsts] = ep;

@@ -13,16 +13,14 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "portsim/grow.h"
+
 int ps_sock_list_add(struct ps_sock_list *l, const struct ps_sock *s)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 256;
-		struct ps_sock *v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		l->v = v;
-		l->cap = cap;
-	}
+	struct ps_sock *v = ps_room_for(l->v, l->n, &l->cap, sizeof(*v), 256);
+	if (!v)
+		return -1;
+	l->v = v;
 	l->v[l->n++] = *s;
 	return 0;
 }
