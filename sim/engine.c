@@ -601,9 +601,3 @@ const struct ps_qevent *ps_engine_lane_at(const struct ps_engine *e, unsigned la
 		b = b->next;
 	return &b->ev[k];
 }
-
-uint32_t ps_engine_lane_ahead(const struct ps_engine *e, unsigned lane, size_t k)
-{
-	const struct ps_qevent *q = ps_engine_lane_at(e, lane, k);
-	return q ? q->id : UINT32_MAX;
-}

@@ -253,16 +253,3 @@ uint16_t ps_host_port(const struct ps_host *h, uint32_t conn)
 	return (uint16_t)(h->cfg.lo + h->conns[conn].idx);
 }
 
-void ps_host_prefetch(const struct ps_host *h, uint32_t conn, int stage)
-{
-	if (conn >= h->nconns)
-		return;
-	const struct ps_conn *c = &h->conns[conn];
-	if (stage == 0) {
-		__builtin_prefetch(c, 1);
-		return;
-	}
-	if (c->state == PS_CONN_FREE || c->mode == PS_MODE_UDP)
-		return;
-	ps_pool_prefetch(&h->pool, c->addr, c->idx, c->dst);
-}

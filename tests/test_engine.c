@@ -351,14 +351,14 @@ static void test_event_types_must_fit_16_bits(void **state)
 	ps_engine_fini(&e);
 }
 
-static void test_lane_ahead_names_the_events_behind_the_head(void **state)
+static void test_lane_at_gives_the_events_behind_the_head(void **state)
 {
 	(void)state;
 	enum { N = 3 * PS_LANE_BLOCK + 17 };
 	struct ps_engine e;
 	struct ps_event ev;
 	assert_int_equal(ps_engine_init(&e, 2), 0);
-	assert_int_equal(ps_engine_lane_ahead(&e, 0, 0), UINT32_MAX);
+	assert_null(ps_engine_lane_at(&e, 0, 0));
 	for (uint32_t i = 0; i < N; i++)
 		assert_int_equal(ps_engine_schedule_lane(&e, 0, i, 0, 1000 + i, 0), 0);
 	/* Pop into the second block, so that the head sits inside a block. */
@@ -366,11 +366,11 @@ static void test_lane_ahead_names_the_events_behind_the_head(void **state)
 		assert_int_equal(ps_engine_pop(&e, &ev), 1);
 	uint32_t head = PS_LANE_BLOCK + 5;
 	for (size_t k = 0; k < N - head; k += 97)
-		assert_int_equal(ps_engine_lane_ahead(&e, 0, k), 1000 + head + k);
-	assert_int_equal(ps_engine_lane_ahead(&e, 0, N - head - 1), 1000 + N - 1);
-	assert_int_equal(ps_engine_lane_ahead(&e, 0, N - head), UINT32_MAX);
-	assert_int_equal(ps_engine_lane_ahead(&e, 1, 0), UINT32_MAX);
-	assert_int_equal(ps_engine_lane_ahead(&e, 2, 0), UINT32_MAX);
+		assert_int_equal(ps_engine_lane_at(&e, 0, k)->id, 1000 + head + k);
+	assert_int_equal(ps_engine_lane_at(&e, 0, N - head - 1)->id, 1000 + N - 1);
+	assert_null(ps_engine_lane_at(&e, 0, N - head));
+	assert_null(ps_engine_lane_at(&e, 1, 0));
+	assert_null(ps_engine_lane_at(&e, 2, 0));
 	ps_engine_fini(&e);
 }
 
@@ -416,7 +416,7 @@ int main(void)
 		cmocka_unit_test(test_an_event_scheduled_after_a_peek_can_still_come_first),
 		cmocka_unit_test(test_a_large_heap_with_ties_pops_in_order_while_scheduling),
 		cmocka_unit_test(test_event_types_must_fit_16_bits),
-		cmocka_unit_test(test_lane_ahead_names_the_events_behind_the_head),
+		cmocka_unit_test(test_lane_at_gives_the_events_behind_the_head),
 		cmocka_unit_test(test_lane_memory_follows_its_length),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

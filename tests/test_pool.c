@@ -534,11 +534,10 @@ static void test_prefetching_changes_nothing(void **state)
 	struct ps_open_result a = pst_open(&h, PS_MODE_CONNECT, 0, 0);
 	struct ps_open_result b = pst_open(&h, PS_MODE_UDP, 1, 0);
 	assert_true(ps_host_close(&h, a.conn, 0, true));
-	for (uint32_t conn = 0; conn < 4; conn++) {
-		ps_host_prefetch(&h, conn, 0);
-		ps_host_prefetch(&h, conn, 1);
-	}
-	ps_host_prefetch(&h, UINT32_MAX, 1);
+	/* Held and free ports, pairs that exist and one that does not. */
+	for (uint16_t idx = 0; idx < 4; idx++)
+		for (uint32_t dst = 0; dst < 2; dst++)
+			ps_host_tw_prefetch(&h, &(struct ps_tw){ .dst = dst, .addr = 0, .idx = idx });
 	assert_int_equal(h.time_wait, 1);
 	assert_int_equal(h.established, 1);
 	assert_int_equal(ps_host_conn(&h, b.conn)->state, PS_CONN_ESTABLISHED);

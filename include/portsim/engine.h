@@ -134,14 +134,11 @@ int ps_engine_pop_before(struct ps_engine *e, ps_time end, struct ps_event *ev);
 size_t ps_engine_pending(const struct ps_engine *e);
 
 /*
- * The id of the event k places behind the head of lane `lane` (0: the
- * head), or UINT32_MAX when the lane holds no more. A lane is in time
- * order, so a caller can fetch the records of the events it will soon
- * handle (TIME_WAIT ends are far apart in memory) before it needs them.
+ * The event k places behind the head of lane `lane` (0: the head), as
+ * queued, or NULL when the lane holds no more. A lane is in time order,
+ * so a caller can fetch what the events it will soon handle touch
+ * (TIME_WAIT ends are far apart in memory) before it needs them.
  */
-uint32_t ps_engine_lane_ahead(const struct ps_engine *e, unsigned lane, size_t k);
-
-/* The event k places behind the head of lane `lane`, as queued, or NULL when the lane holds no more. */
 const struct ps_qevent *ps_engine_lane_at(const struct ps_engine *e, unsigned lane, size_t k);
 
 #endif

@@ -146,13 +146,6 @@ struct ps_pool *ps_host_pool(struct ps_host *h, enum ps_mode mode);
 /* (address, port) pairs carrying a socket, TCP and UDP together. */
 uint64_t ps_host_ports_in_use(const struct ps_host *h);
 
-/*
- * Asks the processor to fetch what releasing conn will touch: with
- * `stage` 0 its record, with 1 (once the record has arrived) the pool's
- * bits for its port. Changes nothing; any conn is accepted.
- */
-void ps_host_prefetch(const struct ps_host *h, uint32_t conn, int stage);
-
 /* The port number of a connection. */
 uint16_t ps_host_port(const struct ps_host *h, uint32_t conn);
 
