@@ -34,17 +34,6 @@ static const char *const MIXED =
 	"[workload.d]\narrival = burst\nburst_size = 40\nburst_interval_s = 0.5\nstart_s = 1\n"
 	"[workload.e]\narrival = ramp\nrate_per_s = 100\nrate_end_per_s = 4000\nmode = udp\n";
 
-static struct ps_scenario *scenario(const char *ini)
-{
-	char err[PS_ERR_MAX];
-	struct ps_scenario *sc = malloc(sizeof(*sc));
-	assert_non_null(sc);
-	ps_scenario_defaults(sc);
-	if (ps_scenario_parse(sc, "draws.ini", ini, err, sizeof(err)) != 0)
-		fail_msg("scenario: %s", err);
-	return sc;
-}
-
 /* Arrivals in time order across populations, as the run meets them; the lowest population on a tie. */
 static unsigned earliest(const ps_time *next, unsigned npop, ps_time end)
 {
@@ -58,7 +47,7 @@ static unsigned earliest(const ps_time *next, unsigned npop, ps_time end)
 static void test_drawn_ahead_equals_drawn_in_place(void **state)
 {
 	(void)state;
-	struct ps_scenario *sc = scenario(MIXED);
+	struct ps_scenario *sc = pst_scenario(MIXED);
 	struct ps_workload *w1 = pst_workload(sc, SEED), *w2 = pst_workload(sc, SEED);
 	unsigned npop = w1->cfg->npop;
 	assert_int_equal(npop, 5);
@@ -122,7 +111,7 @@ static void run_into(const struct ps_scenario *sc, bool ahead, char **events, ch
 static void test_a_run_writes_the_same_bytes_with_the_thread(void **state)
 {
 	(void)state;
-	struct ps_scenario *sc = scenario(MIXED);
+	struct ps_scenario *sc = pst_scenario(MIXED);
 	char *e1, *t1, *e2, *t2;
 	run_into(sc, false, &e1, &t1);
 	run_into(sc, true, &e2, &t2);
@@ -140,7 +129,7 @@ static void test_a_run_writes_the_same_bytes_with_the_thread(void **state)
 static void test_stopping_early_leaves_nothing_behind(void **state)
 {
 	(void)state;
-	struct ps_scenario *sc = scenario("[run]\nduration_s = 1e6\n[workload.a]\nrate_per_s = 1e5\n");
+	struct ps_scenario *sc = pst_scenario("[run]\nduration_s = 1e6\n[workload.a]\nrate_per_s = 1e5\n");
 	struct ps_workload *w = pst_workload(sc, SEED);
 	ps_time end = ps_time_from_s(1e6);
 	for (int k = 0; k < 3; k++) {
