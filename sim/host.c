@@ -220,6 +220,13 @@ void ps_host_tw_end(struct ps_host *h, const struct ps_tw *tw, enum ps_mode mode
 	h->time_wait--;
 }
 
+void ps_host_open_ahead(const struct ps_host *h, enum ps_mode mode, uint32_t addr, uint32_t dst, bool near)
+{
+	const struct ps_alloc_inst *in = &h->inst[h->inst_of[mode]];
+	if (in->ops->ahead)
+		in->ops->ahead(in->state, mode == PS_MODE_UDP ? &h->udp_pool : &h->pool, addr, dst, near);
+}
+
 void ps_host_tw_prefetch(const struct ps_host *h, const struct ps_tw *tw)
 {
 	ps_pool_prefetch(&h->pool, tw->addr, tw->idx, tw->dst);

@@ -1,7 +1,8 @@
 /*
  * The workload drawn ahead on a second thread (draws.h) against the same
  * workload drawn in place: every attempt and every arrival time the same,
- * in every arrival process and choice; a whole run writing the same bytes;
+ * in every arrival process and choice, and what a look ahead shows; a
+ * whole run writing the same bytes;
  * and a thread stopped mid-run leaving nothing behind.
  */
 #include <setjmp.h>
@@ -62,19 +63,38 @@ static void test_drawn_ahead_equals_drawn_in_place(void **state)
 		next[i] = ps_draws_first(&in_place, i);
 		assert_true(ps_draws_first(&ahead, i) == next[i]);
 	}
-	uint64_t n = 0, per[PS_MAX_POPULATIONS] = { 0 };
+	uint64_t n = 0, per[PS_MAX_POPULATIONS] = { 0 }, peeked = 0;
+	/* What a look PEEK arrivals ahead promised, by arrival number modulo PEEK + 1. */
+	enum { PEEK = 6 };
+	struct ps_attempt promised[PS_MAX_POPULATIONS][PEEK + 1];
+	bool promise[PS_MAX_POPULATIONS][PEEK + 1] = { { false } };
 	for (unsigned i; (i = earliest(next, npop, end)) < npop; n++) {
 		struct ps_attempt x, y;
 		ps_time nx, ny;
+		assert_null(ps_draws_peek(&in_place, i, 0));
+		const struct ps_attempt *p = ps_draws_peek(&ahead, i, PEEK);
+		unsigned later = (unsigned)((per[i] + PEEK) % (PEEK + 1)), now = (unsigned)(per[i] % (PEEK + 1));
+		if ((promise[i][later] = p != NULL))
+			promised[i][later] = *p;
 		ps_draws_next(&in_place, i, next[i], &x, &nx);
 		ps_draws_next(&ahead, i, next[i], &y, &ny);
 		if (x.dst != y.dst || x.addr != y.addr || x.duration != y.duration ||
 		    x.client_closes != y.client_closes || x.mode != y.mode || nx != ny)
 			fail_msg("population %u, arrival %llu: the draws made ahead differ", i,
 				 (unsigned long long)per[i]);
+		if (promise[i][now]) {
+			const struct ps_attempt *q = &promised[i][now];
+			if (q->dst != x.dst || q->addr != x.addr || q->duration != x.duration || q->mode != x.mode)
+				fail_msg("population %u, arrival %llu: a look ahead showed another attempt", i,
+					 (unsigned long long)per[i]);
+			peeked++;
+		}
+		promise[i][now] = false;
 		per[i]++;
 		next[i] = nx;
 	}
+	/* The looks ahead were answered for nearly every arrival: the ring is far ahead of the run. */
+	assert_true(peeked > n / 2);
 	/* Every process had arrivals, so every one was compared, past several turns of its ring. */
 	for (unsigned i = 0; i < npop; i++)
 		assert_true(per[i] > 500);

@@ -544,6 +544,41 @@ static void test_prefetching_changes_nothing(void **state)
 	ps_host_fini(&h);
 }
 
+/* Linux's connect() told of coming connections, some arrivals early, picks the same ports. */
+static void test_fetching_ahead_for_coming_connects_changes_no_choice(void **state)
+{
+	(void)state;
+	enum { N = 3000, FAR = 8, NEAR = 4 };
+	struct ps_host plain, told;
+	host_up(&plain, "linux", 40000, 40999, NULL, PS_UNIQUE_4TUPLE);
+	host_up(&told, "linux", 40000, 40999, NULL, PS_UNIQUE_4TUPLE);
+	uint32_t dst[N + FAR];
+	struct ps_rng rng;
+	ps_rng_init(&rng, 5, 0, 0);
+	for (unsigned i = 0; i < N + FAR; i++)
+		dst[i] = (uint32_t)ps_rng_below(&rng, PST_NDSTS);
+	for (unsigned i = 0; i < N; i++) {
+		ps_host_open_ahead(&told, PS_MODE_CONNECT, 0, dst[i + FAR], false);
+		ps_host_open_ahead(&told, PS_MODE_CONNECT, 0, dst[i + NEAR], true);
+		/* UDP, whose strategy has nothing to fetch. */
+		ps_host_open_ahead(&told, PS_MODE_UDP, 0, dst[i], true);
+		ps_time now = (ps_time)i * PS_NS_PER_S / 100;
+		struct ps_open_result a = pst_open(&plain, PS_MODE_CONNECT, dst[i], now);
+		struct ps_open_result b = pst_open(&told, PS_MODE_CONNECT, dst[i], now);
+		assert_int_equal(a.err, b.err);
+		assert_int_equal(a.port, b.port);
+		assert_int_equal(a.probes, b.probes);
+		/* Half stay open, so that later searches walk past taken ports. */
+		if (a.err == PS_OK && i % 2) {
+			ps_host_close(&plain, a.conn, now, false);
+			ps_host_close(&told, b.conn, now, false);
+		}
+	}
+	assert_int_equal(plain.established, told.established);
+	ps_host_fini(&plain);
+	ps_host_fini(&told);
+}
+
 static void test_a_time_wait_held_by_the_caller_frees_its_slot_and_keeps_the_4tuple(void **state)
 {
 	(void)state;
@@ -614,6 +649,7 @@ int main(void)
 		cmocka_unit_test(test_searches_and_the_free_test_agree_with_a_walk),
 		cmocka_unit_test(test_only_recorded_connections_can_be_taken_over),
 		cmocka_unit_test(test_prefetching_changes_nothing),
+		cmocka_unit_test(test_fetching_ahead_for_coming_connects_changes_no_choice),
 		cmocka_unit_test(test_a_time_wait_held_by_the_caller_frees_its_slot_and_keeps_the_4tuple),
 		cmocka_unit_test(test_a_time_wait_that_may_be_taken_over_keeps_its_slot),
 	};

@@ -80,6 +80,14 @@ struct ps_alloc_ops {
 	/* 0, or -1 (out of memory); state is zeroed before the call. */
 	int (*init)(void *state, const struct ps_alloc_ctx *ctx);
 	struct ps_pick (*pick)(void *state, const struct ps_pool *pool, const struct ps_request *req);
+	/*
+	 * Optional: asks the processor to fetch what a coming pick from
+	 * address addr toward destination dst will read, a few arrivals
+	 * before it is made. With near false, what the start of its search
+	 * depends on; with near true (later, when that should be at hand),
+	 * the pool's bits at that start. Changes nothing.
+	 */
+	void (*ahead)(const void *state, const struct ps_pool *pool, uint32_t addr, uint32_t dst, bool near);
 	/* Optional: told when a port it chose is released for good. */
 	void (*release)(void *state, uint32_t idx);
 	/* Optional: frees what init allocated. */

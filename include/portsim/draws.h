@@ -59,6 +59,13 @@ ps_time ps_draws_first(const struct ps_draws *d, unsigned pop);
  */
 void ps_draws_next(struct ps_draws *d, unsigned pop, ps_time now, struct ps_attempt *a, ps_time *next);
 
+/*
+ * The attempt k arrivals after the one ps_draws_next answers next (0: that
+ * one), when the thread has already made it; else NULL (always NULL when
+ * drawing in place). For looking ahead only: it changes nothing.
+ */
+const struct ps_attempt *ps_draws_peek(const struct ps_draws *d, unsigned pop, unsigned k);
+
 /* Stops the thread, if any, and frees what start took. Safe after a failed start, and twice. */
 void ps_draws_stop(struct ps_draws *d);
 

@@ -101,6 +101,13 @@ int ps_host_open(struct ps_host *h, enum ps_mode mode, uint32_t addr, uint32_t d
 		 uint64_t serial, uint32_t owner, struct ps_open_result *res);
 
 /*
+ * Asks the processor to fetch what a coming ps_host_open(mode, addr, dst)
+ * will read, for strategies that can tell (ps_alloc_ops.ahead): near
+ * false first, near true a few arrivals later. Changes nothing.
+ */
+void ps_host_open_ahead(const struct ps_host *h, enum ps_mode mode, uint32_t addr, uint32_t dst, bool near);
+
+/*
  * Closes an established connection. When the host closes first (active)
  * and the mode keeps TIME_WAIT, the connection enters TIME_WAIT and the
  * function returns true: the caller must call ps_host_time_wait_end after

@@ -168,6 +168,12 @@ struct offset_memo {
 	uint32_t port;   /* destination port | MEMO_VALID */
 };
 
+/* The memo's slot for (source, destination): one per destination while there are few. */
+static inline uint32_t memo_slot(uint32_t addr, uint32_t dst)
+{
+	return (dst + addr * 0x9E3779B1u) & (MEMO_SIZE - 1);
+}
+
 struct linux_connect {
 	uint32_t *table;
 	uint32_t remaining;
@@ -228,7 +234,7 @@ static uint64_t offset_hash(struct linux_connect *s, const struct ps_request *re
 		s->epoch_hi = s->epoch_lo + s->resalt < s->epoch_lo ? PS_TIME_MAX : s->epoch_lo + s->resalt;
 	}
 	uint64_t addrs = ((uint64_t)req->src_ip << 32) | req->dst_ip;
-	struct offset_memo *m = &s->memo[(req->dst + req->addr * 0x9E3779B1u) & (MEMO_SIZE - 1)];
+	struct offset_memo *m = &s->memo[memo_slot(req->addr, req->dst)];
 	if (m->addrs != addrs || m->epoch != s->epoch || m->port != (req->dst_port | MEMO_VALID))
 		*m = (struct offset_memo){ .addrs = addrs, .epoch = s->epoch, .port = req->dst_port | MEMO_VALID,
 					   .h = ps_mix64(s->key, addrs, req->dst_port, s->epoch) };
@@ -314,6 +320,27 @@ static struct ps_pick linux_pick(void *state, const struct ps_pool *pool, const 
 	return (struct ps_pick){ .idx = w.idx, .probes = w.probes };
 }
 
+/*
+ * A pick a few arrivals away: the counter its start adds, then, once that
+ * is at hand, the pool's word at the start. The memo's hash is the one the
+ * pick will use unless the epoch turns or the slot is refilled first, and
+ * the counter moves only if the same destination comes in between: then
+ * the fetch is merely wasted. For a thousand destinations both are far
+ * apart in memory, and each would otherwise be a wait in every connect().
+ */
+static void linux_ahead(const void *state, const struct ps_pool *pool, uint32_t addr, uint32_t dst, bool near)
+{
+	const struct linux_connect *s = state;
+	uint64_t h = s->memo[memo_slot(addr, dst)].h;
+	const uint32_t *counter = &s->table[(uint32_t)h & s->table_mask];
+	if (!near) {
+		__builtin_prefetch(counter);
+		return;
+	}
+	uint32_t offset = fast_mod(*counter + (uint32_t)(h >> 32), s->remaining_inv, s->remaining) & ~1u;
+	ps_pool_prefetch(pool, addr, offset, dst);
+}
+
 const struct ps_alloc_ops ps_alloc_linux = {
 	.name = "linux",
 	.summary = "Linux >= 5.18 connect(): hash(src, dst, dport, 10 s epoch) + 65536-entry perturbation "
@@ -324,6 +351,7 @@ const struct ps_alloc_ops ps_alloc_linux = {
 	.caps = PS_CAP_USES_DEST | PS_CAP_RANDOM | PS_CAP_TIME,
 	.init = linux_init,
 	.pick = linux_pick,
+	.ahead = linux_ahead,
 	.fini = linux_fini,
 };
 

@@ -58,7 +58,7 @@ static ps_time tw_end(const struct run *r)
 int ps_run_close(struct run *r, uint32_t conn, bool client_closes)
 {
 	const struct ps_conn *c = ps_host_conn(&r->host, conn);
-	uint32_t gen = c->gen, addr = c->addr, idx = c->idx, dst = c->dst;
+	uint32_t gen = c->gen, addr = c->addr, idx = c->idx, dst = c->dst, pop = c->owner;
 	bool udp = c->mode == PS_MODE_UDP;
 	trace_conn(r, PS_EV_CLOSE, conn);
 	if (ps_peer_tw_kept(&r->peer) && !client_closes && !udp &&
@@ -66,7 +66,7 @@ int ps_run_close(struct run *r, uint32_t conn, bool client_closes)
 		return -1;
 	if (nat_close(r, conn, udp) != 0)
 		return -1;
-	ps_conn_cap_count(&r->cap, r->slots[conn].pop, addr, -1);
+	ps_conn_cap_count(&r->cap, pop, addr, -1);
 	if (r->follow)
 		ps_follow_close(r->follow, &r->host, conn, r->engine.now);
 	if (!r->events && !r->follow) {

@@ -130,11 +130,14 @@ static int connected(struct run *r, unsigned pop, const struct ps_attempt *a, co
 				   res->probes, PS_OK, map != NONE ? ps_nat_ext_ip(&r->nat, map) : 0,
 				   map != NONE ? ps_nat_ext_port(&r->nat, map) : 0, delay);
 	ps_run_note_occupancy(r);
-	struct slot *s = slot_of(r, res->conn);
-	if (!s)
-		return -1;
-	*s = (struct slot){ .pop = pop, .dst = a->dst, .requests = 1, .prev = NONE, .next = NONE,
-			    .client_closes = a->client_closes, .nat_map = map };
+	/* Only pooled connections and a NAT's mapping read the run's slot: others spare it a miss. */
+	if (p->keepalive || r->has_nat) {
+		struct slot *s = slot_of(r, res->conn);
+		if (!s)
+			return -1;
+		*s = (struct slot){ .pop = pop, .dst = a->dst, .requests = 1, .prev = NONE, .next = NONE,
+				    .client_closes = a->client_closes, .nat_map = map };
+	}
 	if (r->has_nat) {
 		struct ps_host_stats *hs = &r->hosts[a->addr];
 		if (++hs->established > hs->peak)
@@ -143,8 +146,8 @@ static int connected(struct run *r, unsigned pop, const struct ps_attempt *a, co
 			r->m->peak_nat_mappings = r->nat.live_maps;
 	}
 	ps_conn_cap_count(&r->cap, pop, a->addr, +1);
-	return schedule_end(r, pop, now + a->duration, p->keepalive ? EV_REQUEST_END : EV_CLOSE,
-			    res->conn, c->gen);
+	uint32_t end = p->keepalive ? EV_REQUEST_END : a->client_closes ? EV_CLOSE : EV_SERVER_CLOSE;
+	return schedule_end(r, pop, now + a->duration, end, res->conn, c->gen);
 }
 
 /* The attempt failed at now: the trace's row, then the workload's retry. */
@@ -272,10 +275,28 @@ static int serve(struct run *r, unsigned pop, const struct ps_attempt *a, uint32
 	return connected(r, pop, a, &res, serial, map, delay);
 }
 
+/*
+ * Fetches ahead what this population's coming connect()s will read: the
+ * strategy's state OPEN_FAR arrivals ahead, then, OPEN_NEAR ahead, the
+ * pool's bits that state points to. Two steps, because the second address
+ * is known only once the first fetch is in: asked in one step, the wait
+ * would only move into the fetch.
+ */
+static void open_ahead(struct run *r, unsigned pop)
+{
+	const struct ps_attempt *far = ps_draws_peek(r->draws, pop, OPEN_FAR);
+	if (far)
+		ps_host_open_ahead(&r->host, far->mode, far->addr, far->dst, false);
+	const struct ps_attempt *near = ps_draws_peek(r->draws, pop, OPEN_NEAR);
+	if (near)
+		ps_host_open_ahead(&r->host, near->mode, near->addr, near->dst, true);
+}
+
 static int on_arrival(struct run *r, unsigned pop)
 {
 	struct ps_attempt a;
 	ps_time next;
+	open_ahead(r, pop);
 	ps_draws_next(r->draws, pop, r->engine.now, &a, &next);
 	r->m->requests++;
 	if (serve(r, pop, &a, 0) != 0)
@@ -346,7 +367,8 @@ static int dispatch(struct run *r, const struct ps_event *ev)
 	case EV_ARRIVAL:
 		return on_arrival(r, ev->id);
 	case EV_CLOSE:
-		return live(r, ev) ? ps_run_close(r, ev->id, r->slots[ev->id].client_closes) : 0;
+	case EV_SERVER_CLOSE:
+		return live(r, ev) ? ps_run_close(r, ev->id, ev->type == EV_CLOSE) : 0;
 	case EV_REQUEST_END:
 		return on_request_end(r, ev);
 	case EV_IDLE_TIMEOUT:

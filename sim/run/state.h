@@ -25,7 +25,8 @@
 
 enum {
 	EV_ARRIVAL,      /* id: population */
-	EV_CLOSE,        /* id: connection, gen: its generation; a connection without keepalive ends */
+	EV_CLOSE,        /* id: connection, gen: its generation; a connection without keepalive ends, the client closing */
+	EV_SERVER_CLOSE, /* the same, the server closing: the event says who, so that its end reads no slot */
 	EV_REQUEST_END,  /* id: connection; a keepalive request is done */
 	EV_IDLE_TIMEOUT, /* id: connection, gen: its idle stamp */
 	EV_TW_END,       /* id: connection, gen: its generation */
@@ -37,6 +38,9 @@ enum {
 
 /* TIME_WAIT ends this far apart in the lane are fetched ahead: their pool bits are far apart in memory. */
 #define TW_PREFETCH_AHEAD 16
+/* Arrivals ahead at which a connect()'s reads are fetched: the strategy's state, then the pool's bits. */
+#define OPEN_FAR 8
+#define OPEN_NEAR 4
 
 /*
  * Lanes for events that come in time order: lane 0 TIME_WAIT expiry; lane

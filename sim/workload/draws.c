@@ -193,6 +193,17 @@ void ps_draws_next(struct ps_draws *d, unsigned pop, ps_time now, struct ps_atte
 		atomic_store_explicit(&r->head, r->taken, memory_order_release);
 }
 
+const struct ps_attempt *ps_draws_peek(const struct ps_draws *d, unsigned pop, unsigned k)
+{
+	if (!d->threaded)
+		return NULL;
+	const struct ps_draws_ring *r = &d->rings[pop];
+	/* Only what the last look at the tail showed: reading the tail itself would pull its line over. */
+	if (r->seen - r->taken <= k)
+		return NULL;
+	return &r->buf[(r->taken + k) & RING_MASK].a;
+}
+
 void ps_draws_stop(struct ps_draws *d)
 {
 	struct drawer *w = d->thread;
