@@ -19,6 +19,12 @@ int ps_host_init(struct ps_host *h, const struct ps_host_config *cfg, char *err,
 	memset(h, 0, sizeof(*h));
 	h->cfg = *cfg;
 	h->free_conn = NO_SLOT;
+	for (unsigned m = 0; m < PS_MODE_COUNT; m++)
+		for (unsigned lb = 0; lb < 2; lb++)
+			h->takeover[m][lb] = cfg->unique == PS_UNIQUE_4TUPLE &&
+					     (m == PS_MODE_CONNECT || m == PS_MODE_BIND_NO_PORT) &&
+					     (cfg->tw_reuse == PS_TW_REUSE_ANY ||
+					      (cfg->tw_reuse == PS_TW_REUSE_LOOPBACK && lb));
 	struct ps_pool_config pc = {
 		.lo = cfg->lo, .hi = cfg->hi, .reserved = cfg->reserved,
 		.naddrs = cfg->naddrs, .ndsts = cfg->ndsts, .unique = cfg->unique,
@@ -118,11 +124,10 @@ static void conn_release(struct ps_host *h, uint32_t id)
 	conn_free(h, id);
 }
 
+/* Worked out once at init (h->takeover): every open and every close asks. */
 static bool may_take_over(const struct ps_host *h, enum ps_mode mode, bool loopback)
 {
-	if (h->cfg.unique != PS_UNIQUE_4TUPLE || (mode != PS_MODE_CONNECT && mode != PS_MODE_BIND_NO_PORT))
-		return false;
-	return h->cfg.tw_reuse == PS_TW_REUSE_ANY || (h->cfg.tw_reuse == PS_TW_REUSE_LOOPBACK && loopback);
+	return h->takeover[mode][loopback];
 }
 
 int ps_host_open(struct ps_host *h, enum ps_mode mode, uint32_t addr, uint32_t dst, ps_time now,

@@ -161,8 +161,10 @@ static void test_tw_reuse_takes_over_time_wait_after_the_delay(void **state)
 {
 	(void)state;
 	struct ps_host h;
-	host_up(&h, "sequential", 40000, 40000, NULL, PS_UNIQUE_4TUPLE);
-	h.cfg.tw_reuse = PS_TW_REUSE_ANY;
+	struct ps_host_config cfg;
+	pst_host_config(&cfg, "sequential", 40000, 40000, 7);
+	cfg.tw_reuse = PS_TW_REUSE_ANY;
+	pst_host_init(&h, &cfg);
 	struct ps_open_result a = pst_open(&h, PS_MODE_CONNECT, 0, 0);
 	assert_true(ps_host_close(&h, a.conn, 0, true));
 	assert_int_equal(pst_open(&h, PS_MODE_CONNECT, 0, PS_NS_PER_S - 1).err, PS_EADDRNOTAVAIL);

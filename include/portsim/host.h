@@ -78,6 +78,7 @@ struct ps_host {
 	struct ps_pool udp_pool; /* UDP has a port space of its own */
 	struct ps_alloc_inst inst[PS_MODE_COUNT];
 	uint8_t inst_of[PS_MODE_COUNT]; /* modes served by one strategy share its instance */
+	bool takeover[PS_MODE_COUNT][2]; /* [mode][loopback]: may a request take over a TIME_WAIT 4-tuple (from cfg, at init) */
 	struct ps_conn *conns;
 	uint32_t nconns, conns_cap, free_conn;
 	uint64_t established, time_wait;
