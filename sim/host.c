@@ -186,7 +186,8 @@ int ps_host_open(struct ps_host *h, enum ps_mode mode, uint32_t addr, uint32_t d
 /* Does closing conn, from this side or not, leave a TIME_WAIT? Only the side that sends the first FIN keeps one; UDP has none. */
 static bool keeps_time_wait(const struct ps_host *h, const struct ps_conn *c, bool active)
 {
-	bool local = h->cfg.dsts[c->dst].loopback && h->cfg.no_local_time_wait;
+	/* The setting first: most runs have it off, and then the destination's entry is not read. */
+	bool local = h->cfg.no_local_time_wait && h->cfg.dsts[c->dst].loopback;
 	return active && c->mode != PS_MODE_UDP && h->cfg.time_wait > 0 && !local;
 }
 
