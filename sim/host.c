@@ -233,6 +233,14 @@ void ps_host_open_ahead(const struct ps_host *h, enum ps_mode mode, uint32_t add
 		in->ops->ahead(in->state, mode == PS_MODE_UDP ? &h->udp_pool : &h->pool, addr, dst, near);
 }
 
+bool ps_host_looks_ahead(const struct ps_host *h)
+{
+	for (unsigned m = 0; m < PS_MODE_COUNT; m++)
+		if (h->inst[h->inst_of[m]].ops->ahead)
+			return true;
+	return false;
+}
+
 void ps_host_tw_prefetch(const struct ps_host *h, const struct ps_tw *tw)
 {
 	ps_pool_prefetch(&h->pool, tw->addr, tw->idx, tw->dst);

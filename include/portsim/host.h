@@ -108,6 +108,9 @@ int ps_host_open(struct ps_host *h, enum ps_mode mode, uint32_t addr, uint32_t d
  */
 void ps_host_open_ahead(const struct ps_host *h, enum ps_mode mode, uint32_t addr, uint32_t dst, bool near);
 
+/* Whether any of the host's strategies uses ps_host_open_ahead: else a caller need not look ahead at all. */
+bool ps_host_looks_ahead(const struct ps_host *h);
+
 /*
  * Closes an established connection. When the host closes first (active)
  * and the mode keeps TIME_WAIT, the connection enters TIME_WAIT and the

@@ -296,7 +296,8 @@ static int on_arrival(struct run *r, unsigned pop)
 {
 	struct ps_attempt a;
 	ps_time next;
-	open_ahead(r, pop);
+	if (r->open_ahead)
+		open_ahead(r, pop);
 	ps_draws_next(r->draws, pop, r->engine.now, &a, &next);
 	r->m->requests++;
 	if (serve(r, pop, &a, 0) != 0)
@@ -511,6 +512,8 @@ static int run_init(struct run *r, const struct ps_run_config *cfg, bool draw_ah
 		return -1;
 	}
 	ps_draws_start(r->draws, &r->wl, r->end, draw_ahead);
+	/* Decided once: for most strategies, or without the thread, an arrival looks at nothing ahead. */
+	r->open_ahead = r->draws->threaded && ps_host_looks_ahead(&r->host);
 	for (unsigned i = 0; i < wc->npop; i++) {
 		ps_time t = ps_draws_first(r->draws, i);
 		if (t < r->end && ps_engine_schedule_lane(&r->engine, LANE_ARRIVAL(r, i), t, EV_ARRIVAL, i, 0) != 0) {

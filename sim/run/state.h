@@ -78,6 +78,7 @@ struct run {
 	struct ps_host host;
 	struct ps_workload wl;
 	struct ps_draws *draws;      /* wl's draws, made ahead on a second core when the options allow */
+	bool open_ahead;             /* the draws are made ahead and a strategy can use them (open_ahead) */
 	struct ps_metrics *m;
 	struct ps_observe *obs;
 	bool observe;                /* obs is filled: only compare reports it */
