@@ -1,15 +1,10 @@
 /*
  * The server's TIME_WAIT 4-tuples (peer_tw.h): one hash map from the
- * 4-tuple, keyed as the pool keys its own, to the time the server lets it go.
+ * 4-tuple (ps_tuple_key, as the pool's) to the time the server lets it go.
  */
 #include "portsim/peer_tw.h"
 
 #include <string.h>
-
-static uint64_t key_of(uint32_t addr, uint32_t idx, uint32_t dst)
-{
-	return ((uint64_t)dst << 32) | ((uint64_t)addr << 16) | idx;
-}
 
 static bool still_held(const struct ps_map_slot *s, void *now)
 {
@@ -35,7 +30,7 @@ int ps_peer_tw_close(struct ps_peer_tw *p, uint32_t addr, uint32_t idx, uint32_t
 	if (!p->hold)
 		return 0;
 	ps_time until = now > PS_TIME_MAX - p->hold ? PS_TIME_MAX : now + p->hold;
-	uint64_t key = key_of(addr, idx, dst);
+	uint64_t key = ps_tuple_key(addr, idx, dst);
 	/*
 	 * Before the table would grow, drop what has expired, sized for four
 	 * times what is left: memory follows what the last `hold` left alive,
@@ -53,13 +48,13 @@ int ps_peer_tw_close(struct ps_peer_tw *p, uint32_t addr, uint32_t idx, uint32_t
 
 bool ps_peer_tw_holds(const struct ps_peer_tw *p, uint32_t addr, uint32_t idx, uint32_t dst, ps_time now)
 {
-	const struct ps_map_slot *s = p->hold ? ps_map_get(&p->held, key_of(addr, idx, dst)) : NULL;
+	const struct ps_map_slot *s = p->hold ? ps_map_get(&p->held, ps_tuple_key(addr, idx, dst)) : NULL;
 	return s && now < s->v[0];
 }
 
 bool ps_peer_tw_take(struct ps_peer_tw *p, uint32_t addr, uint32_t idx, uint32_t dst, ps_time now)
 {
-	struct ps_map_slot *s = p->hold ? ps_map_get(&p->held, key_of(addr, idx, dst)) : NULL;
+	struct ps_map_slot *s = p->hold ? ps_map_get(&p->held, ps_tuple_key(addr, idx, dst)) : NULL;
 	if (!s)
 		return false;
 	bool held = now < s->v[0];

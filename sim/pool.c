@@ -179,7 +179,7 @@ static inline bool plainly_free(const struct ps_pool *p, const struct ps_request
 /* A TIME_WAIT entry may be taken over once it is old enough (tcp_twsk_unique). */
 static bool tw_old_enough(const struct ps_pool *p, const struct ps_request *req, uint32_t idx)
 {
-	const struct ps_map_slot *s = ps_map_get(&p->tuples, tuple_key(req->addr, idx, req->dst));
+	const struct ps_map_slot *s = ps_map_get(&p->tuples, ps_tuple_key(req->addr, idx, req->dst));
 	return s && (s->v[0] & IN_TW) && req->now >= s->v[1] && req->now - s->v[1] >= req->tw_min_age;
 }
 

@@ -21,11 +21,6 @@ struct ps_pair {
 #define IN_TW (1ULL << 32)
 #define NO_PAIR UINT32_MAX
 
-static inline uint64_t tuple_key(uint32_t addr, uint32_t idx, uint32_t dst)
-{
-	return ((uint64_t)dst << 32) | ((uint64_t)addr << 16) | idx;
-}
-
 static inline bool bit(const uint64_t *bm, uint32_t i)
 {
 	return (bm[i >> 6] >> (i & 63)) & 1;

@@ -74,7 +74,7 @@ static int record(struct ps_pool *p, struct ps_pair *pr, uint32_t addr, uint32_t
 {
 	if (!pr->rec && !(pr->rec = calloc(2 * (size_t)p->words, sizeof(uint64_t))))
 		return -1;
-	struct ps_map_slot *t = ps_map_put(&p->tuples, tuple_key(addr, idx, dst));
+	struct ps_map_slot *t = ps_map_put(&p->tuples, ps_tuple_key(addr, idx, dst));
 	if (!t)
 		return -1;
 	t->v[0] = conn;
@@ -185,7 +185,7 @@ void ps_pool_enter_time_wait(struct ps_pool *p, uint32_t addr, uint32_t idx, uin
 	/* Only a recorded 4-tuple can be taken over; for the others the in-use bit says it all. */
 	if (!pr->rec || !bit(pr->rec, idx))
 		return;
-	struct ps_map_slot *s = ps_map_get(&p->tuples, tuple_key(addr, idx, dst));
+	struct ps_map_slot *s = ps_map_get(&p->tuples, ps_tuple_key(addr, idx, dst));
 	s->v[0] |= IN_TW;
 	s->v[1] = now;
 	set_bit(tw_bits(p, pr), idx);
@@ -198,7 +198,7 @@ void ps_pool_remove(struct ps_pool *p, uint32_t addr, uint32_t idx, uint32_t dst
 		return;
 	struct ps_pair *pr = &p->pairs[pi];
 	if (pr->rec && bit(pr->rec, idx)) {
-		ps_map_del(&p->tuples, ps_map_get(&p->tuples, tuple_key(addr, idx, dst)));
+		ps_map_del(&p->tuples, ps_map_get(&p->tuples, ps_tuple_key(addr, idx, dst)));
 		clear_bit(pr->rec, idx);
 		clear_bit(tw_bits(p, pr), idx);
 	}
@@ -233,7 +233,7 @@ uint32_t ps_pool_holder(const struct ps_pool *p, uint32_t addr, uint32_t idx, ui
 {
 	if (p->tuples.len == 0)
 		return PS_NO_CONN;
-	const struct ps_map_slot *s = ps_map_get(&p->tuples, tuple_key(addr, idx, dst));
+	const struct ps_map_slot *s = ps_map_get(&p->tuples, ps_tuple_key(addr, idx, dst));
 	return s ? (uint32_t)s->v[0] : PS_NO_CONN;
 }
 

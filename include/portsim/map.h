@@ -2,8 +2,9 @@
  * An open-addressed hash map from 64-bit keys to two 64-bit words, with
  * linear probing and backward-shift deletion (no tombstones, so probe
  * chains stay short however many entries come and go). Used for the
- * pool's 4-tuples, the NAT's inside endpoints and the observer's peer
- * TIME_WAIT entries. The key UINT64_MAX is reserved.
+ * pool's 4-tuples, the NAT's inside endpoints, the server's TIME_WAIT
+ * 4-tuples (peer_tw.h) and the ports a run follows. The key UINT64_MAX is
+ * reserved.
  */
 #ifndef PORTSIM_MAP_H
 #define PORTSIM_MAP_H
@@ -13,6 +14,16 @@
 #include <stdint.h>
 
 #define PS_MAP_EMPTY UINT64_MAX
+
+/*
+ * A host's 4-tuple as a key, the one layout every table of 4-tuples uses:
+ * destination, then source address index, then port index (each of the
+ * two below 65536, as a pool's are).
+ */
+static inline uint64_t ps_tuple_key(uint32_t addr, uint32_t idx, uint32_t dst)
+{
+	return ((uint64_t)dst << 32) | ((uint64_t)addr << 16) | idx;
+}
 
 struct ps_map_slot {
 	uint64_t key;

@@ -17,19 +17,14 @@
 
 #define PORT_KEY_DST 0xFFFFFFFFu
 
-static uint64_t tuple_key(uint32_t addr, uint32_t idx, uint32_t dst)
-{
-	return ((uint64_t)dst << 32) | ((uint64_t)addr << 16) | idx;
-}
-
 const struct ps_map_slot *ps_follow_holder(const struct ps_follow *f, uint32_t addr, uint32_t idx, uint32_t dst)
 {
-	return ps_map_get(&f->tuples, tuple_key(addr, idx, dst));
+	return ps_map_get(&f->tuples, ps_tuple_key(addr, idx, dst));
 }
 
 const struct ps_map_slot *ps_follow_port_holder(const struct ps_follow *f, uint32_t addr, uint32_t idx)
 {
-	const struct ps_map_slot *p = ps_map_get(&f->tuples, tuple_key(addr, idx, PORT_KEY_DST));
+	const struct ps_map_slot *p = ps_map_get(&f->tuples, ps_tuple_key(addr, idx, PORT_KEY_DST));
 	return p ? ps_map_get(&f->tuples, p->v[0]) : NULL;
 }
 
@@ -49,23 +44,23 @@ static bool tracked(struct ps_follow *f, uint16_t port)
 
 static void track(struct ps_follow *f, uint32_t addr, uint32_t idx, uint32_t dst, uint64_t v0, ps_time since)
 {
-	struct ps_map_slot *s = ps_map_put(&f->tuples, tuple_key(addr, idx, dst));
-	struct ps_map_slot *p = s ? ps_map_put(&f->tuples, tuple_key(addr, idx, PORT_KEY_DST)) : NULL;
+	struct ps_map_slot *s = ps_map_put(&f->tuples, ps_tuple_key(addr, idx, dst));
+	struct ps_map_slot *p = s ? ps_map_put(&f->tuples, ps_tuple_key(addr, idx, PORT_KEY_DST)) : NULL;
 	if (!p)
 		return; /* out of memory: the story loses a "since", the run goes on */
-	s = ps_map_get(&f->tuples, tuple_key(addr, idx, dst)); /* the put may have moved it */
+	s = ps_map_get(&f->tuples, ps_tuple_key(addr, idx, dst)); /* the put may have moved it */
 	s->v[0] = v0;
 	s->v[1] = since;
-	p->v[0] = tuple_key(addr, idx, dst);
+	p->v[0] = ps_tuple_key(addr, idx, dst);
 }
 
 static void untrack(struct ps_follow *f, uint32_t addr, uint32_t idx, uint32_t dst)
 {
-	struct ps_map_slot *s = ps_map_get(&f->tuples, tuple_key(addr, idx, dst));
+	struct ps_map_slot *s = ps_map_get(&f->tuples, ps_tuple_key(addr, idx, dst));
 	if (s)
 		ps_map_del(&f->tuples, s);
-	struct ps_map_slot *p = ps_map_get(&f->tuples, tuple_key(addr, idx, PORT_KEY_DST));
-	if (p && p->v[0] == tuple_key(addr, idx, dst))
+	struct ps_map_slot *p = ps_map_get(&f->tuples, ps_tuple_key(addr, idx, PORT_KEY_DST));
+	if (p && p->v[0] == ps_tuple_key(addr, idx, dst))
 		ps_map_del(&f->tuples, p);
 }
 
