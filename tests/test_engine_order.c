@@ -143,7 +143,34 @@ static void schedule_pending(struct ps_engine *e, struct pending *p, unsigned la
 	p->ev[p->n++] = (struct expect){ .t = t, .seq = p->seq++, .id = p->scheduled++ };
 }
 
-/* The index of the earliest pending event; p->n must not be 0. */
+/* An engine with nlanes lanes, and room for n events beside it. */
+static struct pending pending_start(struct ps_engine *e, ps_time *lane_last, unsigned nlanes, uint32_t n)
+{
+	struct pending p = { .ev = calloc(n, sizeof(*p.ev)), .lane_last = lane_last, .nlanes = nlanes };
+	assert_non_null(p.ev);
+	assert_int_equal(ps_engine_init(e, nlanes), 0);
+	return p;
+}
+
+/* ev came out of the engine: it must be pending event best, which leaves the list. */
+static void pending_popped(struct pending *p, uint32_t best, const struct ps_event *ev)
+{
+	assert_true(ev->t == p->ev[best].t);
+	assert_int_equal(ev->seq, p->ev[best].seq);
+	assert_int_equal(ev->id, p->ev[best].id);
+	p->ev[best] = p->ev[--p->n];
+}
+
+/* Everything came out: the engine is empty. */
+static void pending_end(struct ps_engine *e, struct pending *p)
+{
+	struct ps_event ev;
+	assert_int_equal(ps_engine_pop(e, &ev), 0);
+	assert_int_equal(ps_engine_pending(e), 0);
+	ps_engine_fini(e);
+	free(p->ev);
+}
+
 /*
  * The randomized tests schedule a little faster than they pop; past this
  * many pending events they only pop for a while, so that the plain search
@@ -151,6 +178,7 @@ static void schedule_pending(struct ps_engine *e, struct pending *p, unsigned la
  */
 enum { MAX_PENDING = 4096 };
 
+/* The index of the earliest pending event; p->n must not be 0. */
 static uint32_t earliest_pending(const struct pending *p)
 {
 	uint32_t best = 0;
@@ -169,9 +197,7 @@ static void test_wheel_and_lanes_with_peeks_pop_as_a_sort_would(void **state)
 	struct ps_rng r;
 	struct ps_event ev;
 	ps_time lane_last[LANES] = { 0 };
-	struct pending p = { .ev = calloc(N, sizeof(*p.ev)), .lane_last = lane_last, .nlanes = LANES };
-	assert_non_null(p.ev);
-	assert_int_equal(ps_engine_init(&e, LANES), 0);
+	struct pending p = pending_start(&e, lane_last, LANES, N);
 	ps_rng_init(&r, 17, PS_STREAM_ARRIVALS, 0);
 	while (p.scheduled < N || p.n) {
 		for (unsigned k = ps_rng_below(&r, 3); k && p.scheduled < N && p.n < MAX_PENDING; k--) {
@@ -188,13 +214,9 @@ static void test_wheel_and_lanes_with_peeks_pop_as_a_sort_would(void **state)
 		if (ps_rng_below(&r, 3) == 0)
 			continue; /* schedule more after the peek before popping */
 		assert_int_equal(ps_engine_pop(&e, &ev), 1);
-		assert_true(ev.t == p.ev[best].t);
-		assert_int_equal(ev.id, p.ev[best].id);
-		p.ev[best] = p.ev[--p.n];
+		pending_popped(&p, best, &ev);
 	}
-	assert_int_equal(ps_engine_pop(&e, &ev), 0);
-	ps_engine_fini(&e);
-	free(p.ev);
+	pending_end(&e, &p);
 }
 
 /*
@@ -243,9 +265,7 @@ static void test_pop_before_with_lanes_wheel_and_ties_pops_as_a_sort_would(void 
 	struct ps_rng r;
 	struct ps_event ev;
 	ps_time lane_last[LANES] = { 0 };
-	struct pending p = { .ev = calloc(N, sizeof(*p.ev)), .lane_last = lane_last, .nlanes = LANES };
-	assert_non_null(p.ev);
-	assert_int_equal(ps_engine_init(&e, LANES), 0);
+	struct pending p = pending_start(&e, lane_last, LANES, N);
 	ps_rng_init(&r, 19, PS_STREAM_ARRIVALS, 1);
 	while (p.scheduled < N || p.n) {
 		for (unsigned k = ps_rng_below(&r, 4); k && p.scheduled < N && p.n < MAX_PENDING; k--) {
@@ -284,15 +304,9 @@ static void test_pop_before_with_lanes_wheel_and_ties_pops_as_a_sort_would(void 
 			continue;
 		}
 		assert_int_equal(ps_engine_pop_before(&e, end, &ev), 1);
-		assert_true(ev.t == p.ev[best].t);
-		assert_int_equal(ev.seq, p.ev[best].seq);
-		assert_int_equal(ev.id, p.ev[best].id);
-		p.ev[best] = p.ev[--p.n];
+		pending_popped(&p, best, &ev);
 	}
-	assert_int_equal(ps_engine_pop(&e, &ev), 0);
-	assert_int_equal(ps_engine_pending(&e), 0);
-	ps_engine_fini(&e);
-	free(p.ev);
+	pending_end(&e, &p);
 }
 int main(void)
 {
