@@ -119,6 +119,9 @@ static int start_thread(struct ps_draws *d)
 	struct drawer *w = lines(sizeof(*w));
 	d->own = lines(sizeof(*d->own));
 	d->rings = lines(d->npop * sizeof(*d->rings));
+	/* Zeroed before anything can fail: free_rings then frees no buffer that was never had. */
+	if (d->rings)
+		memset(d->rings, 0, d->npop * sizeof(*d->rings));
 	bool ok = w && d->own && d->rings;
 	if (ok) {
 		/* A plain copy: the tables it points to (Zipf weights) are only read, and freed with wl. */
