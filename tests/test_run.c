@@ -1,4 +1,4 @@
-/* One run's connection handling: keep-alive pools, retries and backoff. */
+/* One run's connection handling: keep-alive pools, retries and backoff, and the run's end between samples. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -60,6 +60,23 @@ static void test_concurrent_requests_open_parallel_connections(void **state)
 		 "duration_s = 1\nkeepalive = true\n", &res);
 	assert_int_equal(res.m.attempts, 10);
 	assert_int_equal(res.m.peak_established, 10);
+	ps_run_result_fini(&res);
+}
+
+static void test_events_after_the_last_sample_still_play(void **state)
+{
+	(void)state;
+	struct ps_run_result res;
+	/* Arrivals at 0, 1, ..., 10.4 s; samples each second up to 10 s: the four after it still count. */
+	pst_run_ini("[run]\nduration_s = 10.45\nsample_interval_s = 1\n[workload.c]\narrival = constant\n"
+		    "rate_per_s = 10\nduration = fixed\nduration_s = 100\n", &res);
+	assert_int_equal(res.m.attempts, 105);
+	assert_int_equal(res.m.peak_established, 105);
+	ps_run_result_fini(&res);
+	/* An end on a sample's time: the events at the end itself do not play. */
+	pst_run_ini("[run]\nduration_s = 10\nsample_interval_s = 1\n[workload.c]\narrival = constant\n"
+		    "rate_per_s = 10\nduration = fixed\nduration_s = 100\n", &res);
+	assert_int_equal(res.m.attempts, 100);
 	ps_run_result_fini(&res);
 }
 
@@ -203,6 +220,7 @@ int main(void)
 		cmocka_unit_test(test_keepalive_opens_a_new_connection_after_max_requests),
 		cmocka_unit_test(test_keepalive_closes_idle_connections_after_the_timeout),
 		cmocka_unit_test(test_concurrent_requests_open_parallel_connections),
+		cmocka_unit_test(test_events_after_the_last_sample_still_play),
 		cmocka_unit_test(test_retries_with_fixed_backoff_wait_for_a_port),
 		cmocka_unit_test(test_exponential_backoff_doubles_the_delay),
 		cmocka_unit_test(test_a_resolved_configuration_runs_as_the_scenario_does),

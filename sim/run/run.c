@@ -405,31 +405,38 @@ static void sample(struct run *r, ps_time t)
 /* Plays the queue up to the end time, unless a signal, a failed write or memory stops it first. */
 static enum ps_run_stop play(struct run *r, ps_time sample_dt, bool show_progress)
 {
-	ps_time next_sample = 0;
 	struct ps_run_watch w;
 	ps_run_watch_start(&w, show_progress);
 	const struct ps_trace *t = r->tracing ? &r->trace : NULL;
-	uint64_t ticks = 0;
+	/* The watch looks once in PS_RUN_WATCH_EVERY events and samples: a count down, no test of a sample per event. */
+	uint32_t until_watch = PS_RUN_WATCH_EVERY;
 	enum ps_run_stop end = PS_RUN_PLAYED;
 	struct ps_event ev;
-	while (end == PS_RUN_PLAYED && ps_engine_pop_before(&r->engine, r->end, &ev)) {
-		/* A row at t shows the state just before the events at t: its counts cover [t - dt, t). */
-		while (end == PS_RUN_PLAYED && next_sample <= ev.t) {
-			sample(r, next_sample);
-			next_sample += sample_dt;
-			if (++ticks % PS_RUN_WATCH_EVERY == 0)
-				end = ps_run_watch(&w, &r->engine, r->end, t);
+	/*
+	 * A row at t shows the state just before the events at t: its counts
+	 * cover [t - dt, t). So the events before a sample's time play first,
+	 * then the sample is taken. Past the last sample (the one at or before
+	 * the end), the events before the end still play.
+	 */
+	for (ps_time next_sample = 0; end == PS_RUN_PLAYED; next_sample += sample_dt) {
+		while (ps_engine_pop_before(&r->engine, next_sample < r->end ? next_sample : r->end, &ev)) {
+			if (dispatch(r, &ev) != 0) {
+				end = PS_RUN_NO_MEMORY;
+				break;
+			}
+			if (--until_watch == 0) {
+				until_watch = PS_RUN_WATCH_EVERY;
+				if ((end = ps_run_watch(&w, &r->engine, r->end, t)) != PS_RUN_PLAYED)
+					break;
+			}
 		}
-		if (end == PS_RUN_PLAYED && dispatch(r, &ev) != 0)
-			end = PS_RUN_NO_MEMORY;
-		if (end == PS_RUN_PLAYED && ++ticks % PS_RUN_WATCH_EVERY == 0)
-			end = ps_run_watch(&w, &r->engine, r->end, t);
-	}
-	while (end == PS_RUN_PLAYED && next_sample <= r->end) {
+		if (end != PS_RUN_PLAYED || next_sample > r->end)
+			break;
 		sample(r, next_sample);
-		next_sample += sample_dt;
-		if (++ticks % PS_RUN_WATCH_EVERY == 0)
+		if (--until_watch == 0) {
+			until_watch = PS_RUN_WATCH_EVERY;
 			end = ps_run_watch(&w, &r->engine, r->end, t);
+		}
 	}
 	if (end == PS_RUN_PLAYED)
 		end = ps_run_watch(&w, &r->engine, r->end, t);
