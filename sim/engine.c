@@ -8,6 +8,8 @@
  */
 #include "portsim/engine.h"
 
+#include "portsim/arena.h"
+
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,22 +65,10 @@ int ps_engine_init(struct ps_engine *e, unsigned nlanes)
 	return 0;
 }
 
-static void lane_free(struct ps_lane *l)
-{
-	while (l->first) {
-		struct ps_lane_block *next = l->first->next;
-		free(l->first);
-		l->first = next;
-	}
-	free(l->spare);
-	memset(l, 0, sizeof(*l));
-}
-
 void ps_engine_fini(struct ps_engine *e)
 {
 	free(e->wheel.nodes);
-	for (unsigned i = 0; i < e->nlanes; i++)
-		lane_free(&e->lanes[i]);
+	ps_arena_fini(&e->blocks);
 	reset(e, 0);
 }
 
@@ -355,38 +345,32 @@ int ps_engine_schedule(struct ps_engine *e, ps_time t, uint32_t type, uint32_t i
 	return 0;
 }
 
-/* A block for the lane's tail: the spare if there is one. */
-static struct ps_lane_block *block_take(struct ps_lane *l)
+/* A block for a lane's tail: the one given back last (likely still in the cache), else a new one. NULL when out of memory. */
+static struct ps_lane_block *block_take(struct ps_engine *e)
 {
-	struct ps_lane_block *b = l->spare;
+	struct ps_lane_block *b = e->free_blocks;
 	if (b) {
-		l->spare = NULL;
-	} else {
-		if (!(b = malloc(sizeof(*b))))
-			return NULL;
-		l->cap += PS_LANE_BLOCK;
+		e->free_blocks = b->next;
+		return b;
 	}
-	b->next = NULL;
-	return b;
+	return ps_arena_alloc(&e->blocks, sizeof(*b));
 }
 
-/* Keeps one emptied block for the next growth; frees the others. */
-static void block_give(struct ps_lane *l, struct ps_lane_block *b)
+/* A block a lane no longer needs goes to the engine's list, for whichever lane grows next. */
+static void block_give(struct ps_engine *e, struct ps_lane_block *b)
 {
-	if (!l->spare) {
-		l->spare = b;
-		return;
-	}
-	free(b);
-	l->cap -= PS_LANE_BLOCK;
+	b->next = e->free_blocks;
+	e->free_blocks = b;
 }
 
 /* The lane's last block is full, or it has none: a new one goes at its tail. 0 or -1. */
-static int lane_grow(struct ps_lane *l)
+static int lane_grow(struct ps_engine *e, struct ps_lane *l)
 {
-	struct ps_lane_block *b = block_take(l);
+	struct ps_lane_block *b = block_take(e);
 	if (!b)
 		return -1;
+	b->next = NULL;
+	l->cap += PS_LANE_BLOCK;
 	if (l->last) {
 		l->last->next = b;
 	} else {
@@ -422,7 +406,7 @@ static inline int lane_put(struct ps_engine *e, unsigned lane, ps_time t, uint32
 static __attribute__((noinline)) int grow_then_put(struct ps_engine *e, unsigned lane, ps_time t, uint32_t type,
 						    uint32_t id, uint32_t gen)
 {
-	if (lane_grow(&e->lanes[lane]) != 0)
+	if (lane_grow(e, &e->lanes[lane]) != 0)
 		return -1;
 	return lane_put(e, lane, t, type, id, gen);
 }
@@ -442,22 +426,15 @@ int ps_engine_schedule_lane(struct ps_engine *e, unsigned lane, ps_time t, uint3
 	return lane_put(e, lane, t, type, id, gen);
 }
 
-/* The lane has emptied: the block it keeps is the one kept for reuse, and the spare goes. */
-static __attribute__((noinline)) void spare_free(struct ps_lane *l)
-{
-	free(l->spare);
-	l->spare = NULL;
-	l->cap -= PS_LANE_BLOCK;
-}
-
 /* The first block is used up: the next event starts the second. */
-static __attribute__((noinline)) void next_block(struct ps_lane *l)
+static __attribute__((noinline)) void next_block(struct ps_engine *e, struct ps_lane *l)
 {
 	struct ps_lane_block *b = l->first;
 	l->first = b->next;
 	l->head = l->first->ev;
 	l->head_end = l->head + PS_LANE_BLOCK;
-	block_give(l, b);
+	l->cap -= PS_LANE_BLOCK;
+	block_give(e, b);
 }
 
 /* Takes out the head event of a lane that holds one; what is rare is out of line. */
@@ -475,10 +452,8 @@ static inline void lane_pop(struct ps_engine *e, unsigned lane, struct ps_qevent
 		 */
 		e->busy[lane >> 6] &= ~(1ULL << (lane & 63));
 		l->head = l->tail = l->first->ev;
-		if (l->spare)
-			spare_free(l);
 	} else if (l->head == l->head_end) {
-		next_block(l);
+		next_block(e, l);
 	}
 }
 

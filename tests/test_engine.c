@@ -397,6 +397,55 @@ static void test_lane_memory_follows_its_length(void **state)
 	ps_engine_fini(&e);
 }
 
+static void test_a_lane_longer_than_a_chunk_keeps_its_order(void **state)
+{
+	(void)state;
+	struct ps_engine e;
+	struct ps_event ev;
+	assert_int_equal(ps_engine_init(&e, 2), 0);
+	/* 300,000 events: 293 blocks, cut from four of the arena's chunks. */
+	const uint32_t n = 300000;
+	for (uint32_t i = 0; i < n; i++)
+		assert_int_equal(ps_engine_schedule_lane(&e, 0, 2 * (ps_time)i, 0, i, 0), 0);
+	assert_true(e.lanes[0].cap >= n);
+	for (uint32_t i = 0; i < n; i++) {
+		assert_int_equal(ps_engine_pop(&e, &ev), 1);
+		assert_int_equal(ev.id, i);
+		assert_true(ev.t == 2 * (ps_time)i);
+	}
+	assert_int_equal(ps_engine_pop(&e, &ev), 0);
+	ps_engine_fini(&e);
+}
+
+static void test_blocks_a_lane_gives_back_serve_the_next_lane_that_grows(void **state)
+{
+	(void)state;
+	struct ps_engine e;
+	struct ps_event ev;
+	assert_int_equal(ps_engine_init(&e, 2), 0);
+	/* Lane 0 holds 20 blocks' worth, then empties. */
+	for (uint32_t i = 0; i < 20 * PS_LANE_BLOCK; i++)
+		assert_int_equal(ps_engine_schedule_lane(&e, 0, i, 0, i, 0), 0);
+	while (ps_engine_pop(&e, &ev))
+		;
+	size_t left = e.blocks.left;
+	/* Lane 1 then grows to 19 blocks: it takes the 19 that lane 0 gave back (an empty lane keeps one) and cuts none. */
+	for (uint32_t i = 0; i < 19 * PS_LANE_BLOCK; i++)
+		assert_int_equal(ps_engine_schedule_lane(&e, 1, (ps_time)i + 1000000, 0, i, 0), 0);
+	assert_int_equal(e.blocks.left, left);
+	for (uint32_t i = 0; i < 19 * PS_LANE_BLOCK; i++) {
+		assert_int_equal(ps_engine_pop(&e, &ev), 1);
+		assert_int_equal(ev.id, i);
+	}
+	/* Emptied, lane 1 keeps one block and gives 18 back: 19 blocks' worth again cuts none, one event more cuts one. */
+	for (uint32_t i = 0; i < 19 * PS_LANE_BLOCK; i++)
+		assert_int_equal(ps_engine_schedule_lane(&e, 1, (ps_time)i + 2000000, 0, i, 0), 0);
+	assert_int_equal(e.blocks.left, left);
+	assert_int_equal(ps_engine_schedule_lane(&e, 1, 3000000, 0, 0, 0), 0);
+	assert_true(e.blocks.left < left);
+	ps_engine_fini(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +467,8 @@ int main(void)
 		cmocka_unit_test(test_event_types_must_fit_16_bits),
 		cmocka_unit_test(test_lane_at_gives_the_events_behind_the_head),
 		cmocka_unit_test(test_lane_memory_follows_its_length),
+		cmocka_unit_test(test_a_lane_longer_than_a_chunk_keeps_its_order),
+		cmocka_unit_test(test_blocks_a_lane_gives_back_serve_the_next_lane_that_grows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

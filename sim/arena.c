@@ -1,0 +1,50 @@
+/* Pieces cut from 2 MiB chunks advised as huge pages (arena.h). */
+#define _DEFAULT_SOURCE /* madvise and MADV_HUGEPAGE, beside the build's POSIX level */
+#include "portsim/arena.h"
+
+#include <stdlib.h>
+#include <sys/mman.h>
+
+struct chunk_link {
+	struct chunk_link *next;
+};
+
+static void *chunk_new(void)
+{
+	void *c = aligned_alloc(PS_ARENA_CHUNK, PS_ARENA_CHUNK);
+#ifdef MADV_HUGEPAGE
+	/* Its answer does not matter: refused, the chunk is still memory, on ordinary pages. */
+	if (c)
+		(void)madvise(c, PS_ARENA_CHUNK, MADV_HUGEPAGE);
+#endif
+	return c;
+}
+
+void *ps_arena_alloc(struct ps_arena *a, size_t size)
+{
+	if (size > PS_ARENA_MAX)
+		return NULL;
+	size = (size + PS_ARENA_ALIGN - 1) / PS_ARENA_ALIGN * PS_ARENA_ALIGN;
+	if (size > a->left) {
+		struct chunk_link *c = chunk_new();
+		if (!c)
+			return NULL;
+		c->next = a->chunks;
+		a->chunks = c;
+		a->next = (char *)c + PS_ARENA_ALIGN;
+		a->left = PS_ARENA_MAX;
+	}
+	void *p = a->next;
+	a->next += size;
+	a->left -= size;
+	return p;
+}
+
+void ps_arena_fini(struct ps_arena *a)
+{
+	for (struct chunk_link *c = a->chunks, *next; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	*a = (struct ps_arena){ 0 };
+}
