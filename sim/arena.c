@@ -1,4 +1,4 @@
-/* Pieces cut from 2 MiB chunks advised as huge pages (arena.h). */
+/* Pieces cut from chunks: a small first one, then 2 MiB ones advised as huge pages (arena.h). */
 #define _DEFAULT_SOURCE /* madvise and MADV_HUGEPAGE, beside the build's POSIX level */
 #include "portsim/arena.h"
 
@@ -9,8 +9,11 @@ struct chunk_link {
 	struct chunk_link *next;
 };
 
-static void *chunk_new(void)
+/* A chunk of size bytes: PS_ARENA_CHUNK, aligned to it and advised as a huge page, or the small first one. */
+static struct chunk_link *chunk_new(size_t size)
 {
+	if (size < PS_ARENA_CHUNK)
+		return aligned_alloc(PS_ARENA_ALIGN, size);
 	void *c = aligned_alloc(PS_ARENA_CHUNK, PS_ARENA_CHUNK);
 #ifdef MADV_HUGEPAGE
 	/* Its answer does not matter: refused, the chunk is still memory, on ordinary pages. */
@@ -26,13 +29,15 @@ void *ps_arena_alloc(struct ps_arena *a, size_t size)
 		return NULL;
 	size = (size + PS_ARENA_ALIGN - 1) / PS_ARENA_ALIGN * PS_ARENA_ALIGN;
 	if (size > a->left) {
-		struct chunk_link *c = chunk_new();
+		/* A piece too large for the small first chunk takes a large one at once. */
+		size_t bytes = !a->chunks && size <= PS_ARENA_FIRST - PS_ARENA_ALIGN ? PS_ARENA_FIRST : PS_ARENA_CHUNK;
+		struct chunk_link *c = chunk_new(bytes);
 		if (!c)
 			return NULL;
 		c->next = a->chunks;
 		a->chunks = c;
 		a->next = (char *)c + PS_ARENA_ALIGN;
-		a->left = PS_ARENA_MAX;
+		a->left = bytes - PS_ARENA_ALIGN;
 	}
 	void *p = a->next;
 	a->next += size;

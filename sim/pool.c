@@ -53,9 +53,10 @@ int ps_pool_init(struct ps_pool *p, const struct ps_pool_config *cfg)
 
 void ps_pool_fini(struct ps_pool *p)
 {
-	for (uint32_t i = 0; i < p->npairs; i++)
+	for (uint32_t i = 0; i < p->npairs; i++) {
+		free(p->pairs[i].used);
 		free(p->pairs[i].rec);
-	ps_arena_fini(&p->bitmaps);
+	}
 	free(p->pairs);
 	free(p->reserved);
 	free(p->any);

@@ -2,7 +2,6 @@
 #include "portsim/pool.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "pool_internal.h"
 
@@ -27,13 +26,10 @@ static struct ps_pair *pair_make(struct ps_pool *p, uint32_t addr, uint32_t dst)
 		}
 		i = p->npairs;
 		struct ps_pair *pr = &p->pairs[i];
-		/* From the arena: a thousand destinations' bitmaps then fill huge pages, not a thousand faulted pages. */
-		size_t bytes = (p->words + 2 * (size_t)p->swords) * sizeof(uint64_t);
-		pr->used = ps_arena_alloc(&p->bitmaps, bytes);
+		pr->used = calloc(p->words + 2 * (size_t)p->swords, sizeof(uint64_t));
 		pr->rec = NULL;
 		if (!pr->used)
 			return NULL;
-		memset(pr->used, 0, bytes);
 		p->npairs++;
 	}
 	struct ps_pair *pr = &p->pairs[i];

@@ -1,8 +1,9 @@
 /*
- * The arena that lane blocks and pool bitmaps are cut from: pieces
- * aligned and apart, a new chunk when the newest is full, refusal of a
- * piece larger than a chunk, and chunks advised as huge pages where the
- * kernel has them (the "hg" flag /proc/self/smaps shows for the mapping).
+ * The arena that lane blocks are cut from: pieces
+ * aligned and apart, a small first chunk then large ones, refusal of a
+ * piece larger than a chunk, and the large chunks advised as huge pages
+ * where the kernel has them (the "hg" flag /proc/self/smaps shows for the
+ * mapping), the small one not.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -40,29 +41,49 @@ static void test_pieces_are_aligned_apart_and_whole(void **state)
 	assert_null(a.chunks);
 }
 
-static void test_a_full_chunk_leads_to_a_new_one(void **state)
+static void test_the_small_first_chunk_is_followed_by_large_ones(void **state)
 {
 	(void)state;
 	struct ps_arena a = { 0 };
-	/* Three pieces of over a third of a chunk: the third cannot fit in the first chunk. */
+	/* The first chunk holds 256 KiB less its link: the fourth piece of 64 KiB takes a large chunk. */
+	char *q[4];
+	for (int i = 0; i < 4; i++) {
+		q[i] = ps_arena_alloc(&a, (size_t)64 << 10);
+		assert_non_null(q[i]);
+		memset(q[i], i + 1, (size_t)64 << 10);
+	}
+	assert_int_equal((uintptr_t)a.chunks % PS_ARENA_CHUNK, 0);
+	assert_ptr_equal(q[3], (char *)a.chunks + PS_ARENA_ALIGN);
+	assert_int_equal(a.left, PS_ARENA_MAX - ((size_t)64 << 10));
+	assert_int_equal(q[0][0], 1);
+	assert_int_equal(q[2][((size_t)64 << 10) - 1], 3);
+	/* Thirds of a large chunk: the third of them needs another. */
 	size_t third = PS_ARENA_CHUNK / 3 + 1;
 	char *x = ps_arena_alloc(&a, third), *y = ps_arena_alloc(&a, third);
-	void *first = a.chunks;
+	void *before = a.chunks;
 	char *z = ps_arena_alloc(&a, third);
 	assert_non_null(x);
 	assert_non_null(y);
 	assert_non_null(z);
-	assert_ptr_not_equal(a.chunks, first);
-	assert_int_equal((uintptr_t)a.chunks % PS_ARENA_CHUNK, 0);
-	memset(x, 1, third);
-	memset(y, 2, third);
-	memset(z, 3, third);
-	assert_int_equal(x[third - 1], 1);
-	assert_int_equal(y[0], 2);
+	assert_ptr_not_equal(a.chunks, before);
+	memset(x, 5, third);
+	memset(z, 6, third);
+	assert_int_equal(x[third - 1], 5);
 	/* The largest piece fits a chunk of its own; one byte more is refused. */
 	assert_non_null(ps_arena_alloc(&a, PS_ARENA_MAX));
 	assert_null(ps_arena_alloc(&a, PS_ARENA_MAX + 1));
 	ps_arena_fini(&a);
+	ps_arena_fini(&a);
+}
+
+static void test_a_first_piece_too_large_for_the_small_chunk_takes_a_large_one(void **state)
+{
+	(void)state;
+	struct ps_arena a = { 0 };
+	char *p = ps_arena_alloc(&a, PS_ARENA_FIRST);
+	assert_non_null(p);
+	assert_int_equal((uintptr_t)a.chunks % PS_ARENA_CHUNK, 0);
+	memset(p, 7, PS_ARENA_FIRST);
 	ps_arena_fini(&a);
 }
 
@@ -91,7 +112,7 @@ static int advised_huge(const void *p)
 	return found;
 }
 
-static void test_chunks_are_advised_as_huge_pages(void **state)
+static void test_large_chunks_are_advised_as_huge_pages_and_the_first_is_not(void **state)
 {
 	(void)state;
 	if (access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK) != 0) {
@@ -99,28 +120,26 @@ static void test_chunks_are_advised_as_huge_pages(void **state)
 		skip();
 	}
 	struct ps_arena a = { 0 };
-	void *piece = ps_arena_alloc(&a, 4096);
-	void *plain = malloc(PS_ARENA_CHUNK);
-	assert_non_null(piece);
-	assert_non_null(plain);
-	int h = advised_huge(piece), p = advised_huge(plain);
-	free(plain);
+	void *small = ps_arena_alloc(&a, 4096), *large = ps_arena_alloc(&a, PS_ARENA_FIRST);
+	assert_non_null(small);
+	assert_non_null(large);
+	int s = advised_huge(small), l = advised_huge(large);
 	ps_arena_fini(&a);
-	if (h < 0 || p < 0) {
+	if (s < 0 || l < 0) {
 		print_message("SKIP: /proc/self/smaps shows no VmFlags here\n");
 		skip();
 	}
-	/* The arena's chunk is advised; memory malloc gave, the same size, is not. */
-	assert_int_equal(h, 1);
-	assert_int_equal(p, 0);
+	assert_int_equal(s, 0);
+	assert_int_equal(l, 1);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pieces_are_aligned_apart_and_whole),
-		cmocka_unit_test(test_a_full_chunk_leads_to_a_new_one),
-		cmocka_unit_test(test_chunks_are_advised_as_huge_pages),
+		cmocka_unit_test(test_the_small_first_chunk_is_followed_by_large_ones),
+		cmocka_unit_test(test_a_first_piece_too_large_for_the_small_chunk_takes_a_large_one),
+		cmocka_unit_test(test_large_chunks_are_advised_as_huge_pages_and_the_first_is_not),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -403,7 +403,7 @@ static void test_a_lane_longer_than_a_chunk_keeps_its_order(void **state)
 	struct ps_engine e;
 	struct ps_event ev;
 	assert_int_equal(ps_engine_init(&e, 2), 0);
-	/* 300,000 events: 293 blocks, cut from four of the arena's chunks. */
+	/* 300,000 events: 293 blocks, cut from the arena's small first chunk and four large ones. */
 	const uint32_t n = 300000;
 	for (uint32_t i = 0; i < n; i++)
 		assert_int_equal(ps_engine_schedule_lane(&e, 0, 2 * (ps_time)i, 0, i, 0), 0);

@@ -25,7 +25,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "portsim/arena.h"
 #include "portsim/map.h"
 #include "portsim/narrate.h"
 #include "portsim/types.h"
@@ -101,7 +100,6 @@ struct ps_pool {
 	uint32_t *busy_ports;      /* [naddrs] unreserved ports some socket holds */
 	struct ps_pair *pairs;
 	uint32_t npairs, pairs_cap, free_pair;
-	struct ps_arena bitmaps;   /* where each pair's used bitmap and summaries are cut from */
 	struct ps_map tuples;      /* 4-tuples that may be taken over -> connection, TIME_WAIT entry time */
 	uint64_t ports_in_use;     /* (addr, port) pairs with at least one socket */
 	uint32_t reserved_in_range;
