@@ -27,7 +27,8 @@ void *ps_arena_alloc(struct ps_arena *a, size_t size)
 {
 	if (size > PS_ARENA_MAX)
 		return NULL;
-	size = (size + PS_ARENA_ALIGN - 1) / PS_ARENA_ALIGN * PS_ARENA_ALIGN;
+	/* Whole cache lines, and at least one: a piece of nothing still has a place of its own. */
+	size = size ? (size + PS_ARENA_ALIGN - 1) / PS_ARENA_ALIGN * PS_ARENA_ALIGN : PS_ARENA_ALIGN;
 	if (size > a->left) {
 		/* A piece too large for the small first chunk takes a large one at once. */
 		size_t bytes = !a->chunks && size <= PS_ARENA_FIRST - PS_ARENA_ALIGN ? PS_ARENA_FIRST : PS_ARENA_CHUNK;

@@ -37,6 +37,10 @@ static void test_pieces_are_aligned_apart_and_whole(void **state)
 	assert_int_equal(p[2][24583], 3);
 	assert_true(p[1] >= p[0] + PS_ARENA_ALIGN);
 	assert_true(p[2] >= p[1] + 128);
+	/* A piece of nothing still has a place of its own. */
+	unsigned char *none = ps_arena_alloc(&a, 0), *after = ps_arena_alloc(&a, 1);
+	assert_non_null(none);
+	assert_true(after >= none + PS_ARENA_ALIGN);
 	ps_arena_fini(&a);
 	assert_null(a.chunks);
 }

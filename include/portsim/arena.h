@@ -34,8 +34,9 @@ struct ps_arena {
 };
 
 /*
- * A piece of size bytes (rounded up to PS_ARENA_ALIGN, and so aligned),
- * uninitialised; NULL when out of memory or size exceeds PS_ARENA_MAX.
+ * A piece of size bytes (rounded up to PS_ARENA_ALIGN, and so aligned; 0
+ * counts as 1), uninitialised; NULL when out of memory or size exceeds
+ * PS_ARENA_MAX.
  */
 void *ps_arena_alloc(struct ps_arena *a, size_t size);
 

@@ -27,8 +27,9 @@
  * would touch all of its capacity). Blocks are cut from an arena
  * (arena.h), whose chunks are huge pages where the kernel has them: a
  * TIME_WAIT lane of a minute at 10,000 closes per second is 14 MB, and on
- * ordinary pages filling it takes 3,500 page faults. Queued events take 24 bytes (time; sequence number
- * and type in one word; id; gen), so an event type must fit in 16 bits.
+ * ordinary pages filling it takes 3,500 page faults. Queued events take
+ * 24 bytes (time; sequence number and type in one word; id; gen), so an
+ * event type must fit in 16 bits.
  * The earliest pending event is found once per event: ps_engine_peek_time
  * remembers where it is for the ps_engine_pop that follows. The lane with
  * the earliest head stays known until its event is popped, so the lanes'
