@@ -124,6 +124,12 @@ static void conn_release(struct ps_host *h, uint32_t id)
 	conn_free(h, id);
 }
 
+/* The pool a socket of this mode draws from: UDP has a port space of its own. */
+static const struct ps_pool *pool_of(const struct ps_host *h, enum ps_mode mode)
+{
+	return mode == PS_MODE_UDP ? &h->udp_pool : &h->pool;
+}
+
 /* Worked out once at init (h->takeover): every open and every close asks. */
 static bool may_take_over(const struct ps_host *h, enum ps_mode mode, bool loopback)
 {
@@ -230,7 +236,7 @@ void ps_host_open_ahead(const struct ps_host *h, enum ps_mode mode, uint32_t add
 {
 	const struct ps_alloc_inst *in = &h->inst[h->inst_of[mode]];
 	if (in->ops->ahead)
-		in->ops->ahead(in->state, mode == PS_MODE_UDP ? &h->udp_pool : &h->pool, addr, dst, near);
+		in->ops->ahead(in->state, pool_of(h, mode), addr, dst, near);
 }
 
 bool ps_host_looks_ahead(const struct ps_host *h)
@@ -261,7 +267,8 @@ const struct ps_conn *ps_host_conn(const struct ps_host *h, uint32_t conn)
 
 struct ps_pool *ps_host_pool(struct ps_host *h, enum ps_mode mode)
 {
-	return mode == PS_MODE_UDP ? &h->udp_pool : &h->pool;
+	/* h is not const here, so neither is what pool_of found in it. */
+	return (struct ps_pool *)pool_of(h, mode);
 }
 
 uint64_t ps_host_ports_in_use(const struct ps_host *h)
