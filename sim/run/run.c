@@ -419,7 +419,8 @@ static enum ps_run_stop play(struct run *r, ps_time sample_dt, bool show_progres
 	 * the end), the events before the end still play.
 	 */
 	for (ps_time next_sample = 0; end == PS_RUN_PLAYED; next_sample += sample_dt) {
-		while (ps_engine_pop_before(&r->engine, next_sample < r->end ? next_sample : r->end, &ev)) {
+		ps_time stop = next_sample < r->end ? next_sample : r->end;
+		while (ps_engine_pop_before(&r->engine, stop, &ev)) {
 			if (dispatch(r, &ev) != 0) {
 				end = PS_RUN_NO_MEMORY;
 				break;
