@@ -493,7 +493,15 @@ static int lanes_earliest(const struct ps_engine *e)
 	return src;
 }
 
-static inline int earliest(struct ps_engine *e)
+/*
+ * Where the earliest pending event is. `outside` is the time of an event
+ * the caller keeps outside the queue (PS_TIME_MAX: none): the wheel need
+ * not look past it. *exact says whether the answer is the earliest of all
+ * pending events; when the wheel stopped looking at `outside`, it is only
+ * known that nothing pending comes at or before that time, and the answer
+ * must not be kept.
+ */
+static inline int earliest(struct ps_engine *e, ps_time outside, bool *exact)
 {
 	/* The earliest lane stays known until its event is popped (or an empty lane gets an earlier one). */
 	if (e->next_lane == SRC_UNKNOWN)
@@ -501,20 +509,33 @@ static inline int earliest(struct ps_engine *e)
 	int src = e->next_lane;
 	u128 best = src == SRC_NONE ? ~(u128)0 : order(e->lanes[src].head);
 	struct ps_wheel *w = &e->wheel;
+	*exact = true;
 	if (w->len) {
 		/* The wheel's earliest stays known from one event to the next while lanes' events go first. */
-		ps_time bound = (ps_time)(best >> 64);
+		ps_time lane = (ps_time)(best >> 64), bound = lane < outside ? lane : outside;
 		if (w->min == NIL && bound >= w->low)
 			wheel_front(w, bound);
-		if (w->min != NIL && order(&w->first) < best)
-			src = SRC_WHEEL;
+		if (w->min != NIL) {
+			if (order(&w->first) < best)
+				src = SRC_WHEEL;
+		} else {
+			/* The wheel holds nothing before w->low, which is past bound; past the lane's head too, unless bound was outside's. */
+			*exact = w->low > lane;
+		}
 	}
 	return src;
 }
 
+/* earliest() for the queue alone: always exact. */
+static inline int earliest_queued(struct ps_engine *e)
+{
+	bool exact;
+	return earliest(e, PS_TIME_MAX, &exact);
+}
+
 ps_time ps_engine_peek_time(struct ps_engine *e)
 {
-	int src = e->next_src == SRC_UNKNOWN ? earliest(e) : e->next_src;
+	int src = e->next_src == SRC_UNKNOWN ? earliest_queued(e) : e->next_src;
 	e->next_src = src;
 	return src == SRC_NONE ? PS_TIME_MAX : at(e, src)->t;
 }
@@ -539,7 +560,7 @@ static inline void take(struct ps_engine *e, int src, struct ps_event *ev)
 
 int ps_engine_pop(struct ps_engine *e, struct ps_event *ev)
 {
-	int src = e->next_src == SRC_UNKNOWN ? earliest(e) : e->next_src;
+	int src = e->next_src == SRC_UNKNOWN ? earliest_queued(e) : e->next_src;
 	if (src == SRC_NONE)
 		return 0;
 	take(e, src, ev);
@@ -548,13 +569,37 @@ int ps_engine_pop(struct ps_engine *e, struct ps_event *ev)
 
 int ps_engine_pop_before(struct ps_engine *e, ps_time end, struct ps_event *ev)
 {
-	int src = e->next_src == SRC_UNKNOWN ? earliest(e) : e->next_src;
-	if (src == SRC_NONE || at(e, src)->t >= end) {
-		e->next_src = src;
-		return 0;
+	return ps_engine_pop_before_outside(e, end, PS_TIME_MAX, 0, ev);
+}
+
+uint64_t ps_engine_take_seq(struct ps_engine *e)
+{
+	return e->next_seq < MAX_SEQ ? e->next_seq++ : UINT64_MAX;
+}
+
+int ps_engine_pop_before_outside(struct ps_engine *e, ps_time end, ps_time t, uint64_t seq, struct ps_event *ev)
+{
+	int src = e->next_src;
+	if (src == SRC_UNKNOWN) {
+		bool exact;
+		src = earliest(e, t, &exact);
+		if (exact)
+			e->next_src = src;
 	}
+	if (src == SRC_NONE)
+		return 0;
+	/* Queued, the outside event would order as (t, seq) with type 0; seq < 2^48, so the shift keeps it. */
+	const struct ps_qevent *q = at(e, src);
+	if (q->t >= end || order(q) >= ((u128)t << 64 | seq << TYPE_BITS))
+		return 0;
 	take(e, src, ev);
 	return 1;
+}
+
+void ps_engine_play_outside(struct ps_engine *e, ps_time t)
+{
+	e->now = t;
+	e->processed++;
 }
 
 size_t ps_engine_pending(const struct ps_engine *e)

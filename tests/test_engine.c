@@ -446,6 +446,64 @@ static void test_blocks_a_lane_gives_back_serve_the_next_lane_that_grows(void **
 	ps_engine_fini(&e);
 }
 
+/*
+ * An event kept outside the queue (a population's next arrival) comes
+ * before queued events of a later time or a later number, and after the
+ * others; playing it moves the clock and counts it.
+ */
+static void test_an_outside_event_orders_as_if_queued(void **state)
+{
+	(void)state;
+	struct ps_engine e;
+	struct ps_event ev;
+	assert_int_equal(ps_engine_init(&e, 1), 0);
+	assert_int_equal(ps_engine_schedule(&e, 10, 0, 1, 0), 0);       /* seq 0 */
+	uint64_t outside = ps_engine_take_seq(&e);                      /* seq 1, at t = 10 */
+	assert_int_equal(outside, 1);
+	assert_int_equal(ps_engine_schedule_lane(&e, 0, 10, 0, 2, 0), 0); /* seq 2 */
+	assert_int_equal(ps_engine_pop_before_outside(&e, PS_TIME_MAX, 10, outside, &ev), 1);
+	assert_int_equal(ev.id, 1);
+	/* The lane's event at the same time was numbered later: the outside one goes first. */
+	assert_int_equal(ps_engine_pop_before_outside(&e, PS_TIME_MAX, 10, outside, &ev), 0);
+	ps_engine_play_outside(&e, 10);
+	assert_true(e.now == 10);
+	assert_int_equal(e.processed, 2);
+	/* The end still bounds: nothing before 10 is left. */
+	assert_int_equal(ps_engine_pop_before_outside(&e, 10, PS_TIME_MAX, 0, &ev), 0);
+	assert_int_equal(ps_engine_pop_before_outside(&e, 11, PS_TIME_MAX, 0, &ev), 1);
+	assert_int_equal(ev.id, 2);
+	assert_int_equal(ps_engine_pending(&e), 0);
+	ps_engine_fini(&e);
+}
+
+/*
+ * With an outside event early, the wheel stops looking at its time and
+ * leaves a full slot where it is. Nothing is scheduled after the outside
+ * event plays; the wheel's events must still come out before the lane's
+ * later one (the answer given for the early bound is not kept).
+ */
+static void test_a_wheel_left_unsearched_for_an_outside_event_is_searched_again(void **state)
+{
+	(void)state;
+	struct ps_engine e;
+	struct ps_event ev;
+	assert_int_equal(ps_engine_init(&e, 1), 0);
+	/* Ten events in one slot of level 2 (4096 to 8191): more than a slot's search takes. */
+	for (uint32_t i = 0; i < 10; i++)
+		assert_int_equal(ps_engine_schedule(&e, 5000 + i, 0, i, 0), 0);
+	assert_int_equal(ps_engine_schedule_lane(&e, 0, 6000, 0, 100, 0), 0);
+	uint64_t seq = ps_engine_take_seq(&e);
+	assert_int_equal(ps_engine_pop_before_outside(&e, PS_TIME_MAX, 100, seq, &ev), 0);
+	ps_engine_play_outside(&e, 100);
+	for (uint32_t i = 0; i < 10; i++) {
+		assert_int_equal(ps_engine_pop_before_outside(&e, PS_TIME_MAX, 7000, ps_engine_take_seq(&e), &ev), 1);
+		assert_int_equal(ev.id, i);
+	}
+	assert_int_equal(ps_engine_pop_before_outside(&e, PS_TIME_MAX, 7000, ps_engine_take_seq(&e), &ev), 1);
+	assert_int_equal(ev.id, 100);
+	ps_engine_fini(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -469,6 +527,8 @@ int main(void)
 		cmocka_unit_test(test_lane_memory_follows_its_length),
 		cmocka_unit_test(test_a_lane_longer_than_a_chunk_keeps_its_order),
 		cmocka_unit_test(test_blocks_a_lane_gives_back_serve_the_next_lane_that_grows),
+		cmocka_unit_test(test_an_outside_event_orders_as_if_queued),
+		cmocka_unit_test(test_a_wheel_left_unsearched_for_an_outside_event_is_searched_again),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

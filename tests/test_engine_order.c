@@ -308,6 +308,76 @@ static void test_pop_before_with_lanes_wheel_and_ties_pops_as_a_sort_would(void 
 	}
 	pending_end(&e, &p);
 }
+/*
+ * The run loop's use with arrivals kept outside the queue: two outside
+ * sources with one pending event each, numbered when the previous one
+ * plays (after what it scheduled); the queue asked only for what comes
+ * before the earliest of them and an end. Checked against a plain search
+ * of everything pending, the outside events included.
+ */
+static void test_pop_before_outside_events_pops_as_a_sort_would(void **state)
+{
+	(void)state;
+	enum { N = 24000, LANES = 3, SOURCES = 2 };
+	struct ps_engine e;
+	struct ps_rng r;
+	struct ps_event ev;
+	ps_time lane_last[LANES] = { 0 };
+	struct pending p = pending_start(&e, lane_last, LANES, N);
+	struct expect out[SOURCES];
+	ps_rng_init(&r, 23, PS_STREAM_ARRIVALS, 2);
+	for (unsigned i = 0; i < SOURCES; i++)
+		out[i] = (struct expect){ .t = ps_rng_below(&r, 1 << 20), .seq = ps_engine_take_seq(&e), .id = i };
+	/* The reference numbers queued events as the engine does: the outside ones took theirs. */
+	p.seq = SOURCES;
+	uint32_t played = 0;
+	while (played < N / 4) {
+		unsigned first = expect_cmp(&out[1], &out[0]) < 0;
+		uint32_t best = p.n ? earliest_pending(&p) : 0;
+		int queued_first = p.n && expect_cmp(&p.ev[best], &out[first]) < 0;
+		ps_time end = (queued_first ? p.ev[best].t : out[first].t) + ps_rng_below(&r, 3);
+		end = end > 0 ? end - 1 : 0;
+		int got = ps_engine_pop_before_outside(&e, end, out[first].t, out[first].seq, &ev);
+		if (queued_first) {
+			assert_int_equal(got, p.ev[best].t < end);
+			if (got)
+				pending_popped(&p, best, &ev);
+			continue;
+		}
+		assert_int_equal(got, 0);
+		if (out[first].t >= end)
+			continue;
+		/* The outside event plays: it schedules a few queued events (near, coarse, far), then its next. */
+		ps_engine_play_outside(&e, out[first].t);
+		played++;
+		for (unsigned k = ps_rng_below(&r, 4); k && p.scheduled < N && p.n < MAX_PENDING; k--) {
+			ps_time t;
+			switch (ps_rng_below(&r, 3)) {
+			case 0:
+				t = e.now + 16 * ps_rng_below(&r, 8);
+				break;
+			case 1:
+				t = e.now + 4096 * ps_rng_below(&r, 64);
+				break;
+			default:
+				t = e.now + (ps_rng_next(&r) >> (24 + ps_rng_below(&r, 40)));
+				break;
+			}
+			schedule_pending(&e, &p, (unsigned)ps_rng_below(&r, LANES + 2), t);
+		}
+		ps_time gap = ps_rng_below(&r, 4) == 0 ? 0 : ps_rng_below(&r, 1 << (4 + ps_rng_below(&r, 16)));
+		out[first] = (struct expect){ .t = e.now + gap, .seq = ps_engine_take_seq(&e), .id = first };
+		p.seq++;
+	}
+	/* What is left comes out in order once no outside event bounds it. */
+	while (p.n) {
+		uint32_t best = earliest_pending(&p);
+		assert_int_equal(ps_engine_pop_before_outside(&e, PS_TIME_MAX, PS_TIME_MAX, 0, &ev), 1);
+		pending_popped(&p, best, &ev);
+	}
+	pending_end(&e, &p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +387,7 @@ int main(void)
 		cmocka_unit_test(test_wheel_and_lanes_with_peeks_pop_as_a_sort_would),
 		cmocka_unit_test(test_events_joining_the_slot_of_the_found_earliest_pop_in_order),
 		cmocka_unit_test(test_pop_before_with_lanes_wheel_and_ties_pops_as_a_sort_would),
+		cmocka_unit_test(test_pop_before_outside_events_pops_as_a_sort_would),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

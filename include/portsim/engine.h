@@ -139,6 +139,27 @@ int ps_engine_pop(struct ps_engine *e, struct ps_event *ev);
 /* ps_engine_pop if the earliest event comes before `end`; else 0, and the clock stays. */
 int ps_engine_pop_before(struct ps_engine *e, ps_time end, struct ps_event *ev);
 
+/*
+ * Events kept outside the queue. A caller whose source has one pending
+ * event at a time, known in advance (a population's next arrival), can
+ * keep it itself and spare it the queue's bookkeeping, as long as it is
+ * ordered as if queued: it takes the event's sequence number when it
+ * would have scheduled it, asks for queued events only before it, and
+ * moves the clock to it when it plays it.
+ */
+
+/* The sequence number an event scheduled now would get; -1 (as uint64_t) once they are used up. */
+uint64_t ps_engine_take_seq(struct ps_engine *e);
+
+/*
+ * ps_engine_pop if the earliest event comes before `end`, and before an
+ * outside event at time t with sequence number seq (PS_TIME_MAX: none).
+ */
+int ps_engine_pop_before_outside(struct ps_engine *e, ps_time end, ps_time t, uint64_t seq, struct ps_event *ev);
+
+/* The clock moves to t (not before now) for an outside event played there, which counts as processed. */
+void ps_engine_play_outside(struct ps_engine *e, ps_time t);
+
 size_t ps_engine_pending(const struct ps_engine *e);
 
 /*

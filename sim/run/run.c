@@ -292,6 +292,25 @@ static void open_ahead(struct run *r, unsigned pop)
 		ps_host_open_ahead(&r->host, near->mode, near->addr, near->dst, true);
 }
 
+/* Population pop's next arrival comes at t (at or past the end: none); 0, or -1 when the queue's numbers are used up. */
+static int arrival_next(struct run *r, unsigned pop, ps_time t)
+{
+	struct arrivals *ar = &r->arrivals;
+	ar->t[pop] = PS_TIME_MAX;
+	if (t < r->end) {
+		/* Numbered where the queue would have been asked: after everything its predecessor scheduled. */
+		if ((ar->seq[pop] = ps_engine_take_seq(&r->engine)) == UINT64_MAX)
+			return -1;
+		ar->t[pop] = t;
+	}
+	unsigned first = 0;
+	for (unsigned i = 1; i < r->cfg->workload.npop; i++)
+		if (ar->t[i] < ar->t[first] || (ar->t[i] == ar->t[first] && ar->seq[i] < ar->seq[first]))
+			first = i;
+	ar->first = first;
+	return 0;
+}
+
 static int on_arrival(struct run *r, unsigned pop)
 {
 	struct ps_attempt a;
@@ -302,9 +321,7 @@ static int on_arrival(struct run *r, unsigned pop)
 	r->m->requests++;
 	if (serve(r, pop, &a, 0) != 0)
 		return -1;
-	if (next < r->end && ps_engine_schedule_lane(&r->engine, LANE_ARRIVAL(r, pop), next, EV_ARRIVAL, pop, 0) != 0)
-		return -1;
-	return 0;
+	return arrival_next(r, pop, next);
 }
 
 static bool live(const struct run *r, const struct ps_event *ev)
@@ -365,8 +382,6 @@ static int on_retry(struct run *r, uint32_t id)
 static int dispatch(struct run *r, const struct ps_event *ev)
 {
 	switch (ev->type) {
-	case EV_ARRIVAL:
-		return on_arrival(r, ev->id);
 	case EV_CLOSE:
 	case EV_SERVER_CLOSE:
 		return live(r, ev) ? ps_run_close(r, ev->id, ev->type == EV_CLOSE) : 0;
@@ -420,8 +435,19 @@ static enum ps_run_stop play(struct run *r, ps_time sample_dt, bool show_progres
 	 */
 	for (ps_time next_sample = 0; end == PS_RUN_PLAYED; next_sample += sample_dt) {
 		ps_time stop = next_sample < r->end ? next_sample : r->end;
-		while (ps_engine_pop_before(&r->engine, stop, &ev)) {
-			if (dispatch(r, &ev) != 0) {
+		for (;;) {
+			/* A queued event before the first arrival, else that arrival, until the sample's time. */
+			const struct arrivals *ar = &r->arrivals;
+			int failed;
+			if (ps_engine_pop_before_outside(&r->engine, stop, ar->t[ar->first], ar->seq[ar->first], &ev)) {
+				failed = dispatch(r, &ev);
+			} else if (ar->t[ar->first] < stop) {
+				ps_engine_play_outside(&r->engine, ar->t[ar->first]);
+				failed = on_arrival(r, ar->first);
+			} else {
+				break;
+			}
+			if (failed) {
 				end = PS_RUN_NO_MEMORY;
 				break;
 			}
@@ -486,7 +512,7 @@ static int run_init(struct run *r, const struct ps_run_config *cfg, bool draw_ah
 	ps_syn_table_init(&r->syn);
 	if (ps_workload_init(&r->wl, wc, err, size) != 0)
 		return -1;
-	if (ps_engine_init(&r->engine, 1 + 3 * wc->npop) != 0) {
+	if (ps_engine_init(&r->engine, LANES(wc->npop)) != 0) {
 		snprintf(err, size, "too many populations");
 		return -1;
 	}
@@ -522,9 +548,10 @@ static int run_init(struct run *r, const struct ps_run_config *cfg, bool draw_ah
 	ps_draws_start(r->draws, &r->wl, r->end, draw_ahead);
 	/* Decided once: for most strategies, or without the thread, an arrival looks at nothing ahead. */
 	r->open_ahead = r->draws->threaded && ps_host_looks_ahead(&r->host);
+	for (unsigned i = 0; i < PS_MAX_POPULATIONS; i++)
+		r->arrivals.t[i] = PS_TIME_MAX;
 	for (unsigned i = 0; i < wc->npop; i++) {
-		ps_time t = ps_draws_first(r->draws, i);
-		if (t < r->end && ps_engine_schedule_lane(&r->engine, LANE_ARRIVAL(r, i), t, EV_ARRIVAL, i, 0) != 0) {
+		if (arrival_next(r, i, ps_draws_first(r->draws, i)) != 0) {
 			snprintf(err, size, "out of memory");
 			return -1;
 		}

@@ -23,8 +23,8 @@
 #include "portsim/tw_timer.h"
 #include "portsim/workload.h"
 
+/* A population's arrivals are not queued (struct arrivals below); everything else is an event of these types. */
 enum {
-	EV_ARRIVAL,      /* id: population */
 	EV_CLOSE,        /* id: connection, gen: its generation; a connection without keepalive ends, the client closing */
 	EV_SERVER_CLOSE, /* the same, the server closing: the event says who, so that its end reads no slot */
 	EV_REQUEST_END,  /* id: connection; a keepalive request is done */
@@ -45,13 +45,26 @@ enum {
 /*
  * Lanes for events that come in time order: lane 0 TIME_WAIT expiry; lane
  * 1 + 2i the ends of population i's connections or requests when its
- * duration is fixed; lane 2 + 2i its idle timeouts; lane 1 + 2n + i (n
- * populations) its next arrival, the one pending at a time.
+ * duration is fixed; lane 2 + 2i its idle timeouts.
  */
 #define LANE_TIME_WAIT 0
 #define LANE_END(pop) (1 + 2 * (pop))
 #define LANE_IDLE(pop) (2 + 2 * (pop))
-#define LANE_ARRIVAL(r, pop) (1 + 2 * (r)->cfg->workload.npop + (pop))
+#define LANES(npop) (1 + 2 * (npop))
+
+/*
+ * Each population's next arrival, the one it has pending at a time. The
+ * run keeps them itself rather than in the queue: an arrival is a third
+ * of a plain run's events, and the queue's bookkeeping for a lane that
+ * holds one event (marking it busy, finding the earliest lane again) was
+ * most of its cost. Each takes the sequence number the queue would have
+ * given it, so that it is played in the same order as if queued.
+ */
+struct arrivals {
+	ps_time t[PS_MAX_POPULATIONS];   /* PS_TIME_MAX: none before the end */
+	uint64_t seq[PS_MAX_POPULATIONS];
+	unsigned first;                  /* the population whose arrival comes first */
+};
 
 #define NONE UINT32_MAX
 
@@ -75,6 +88,7 @@ struct retry {
 struct run {
 	const struct ps_run_config *cfg;
 	struct ps_engine engine;
+	struct arrivals arrivals;
 	struct ps_host host;
 	struct ps_workload wl;
 	struct ps_draws *draws;      /* wl's draws, made ahead on a second core when the options allow */
