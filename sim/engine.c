@@ -446,9 +446,9 @@ static inline void lane_pop(struct ps_engine *e, unsigned lane, struct ps_qevent
 	if (l->head == l->tail) {
 		/*
 		 * An empty lane keeps its block for the next event, from its
-		 * start: an arrival lane, which holds one event at a time,
-		 * would otherwise give its block back and take it again for
-		 * every arrival.
+		 * start: a lane that holds one event at a time (the ends of
+		 * fixed-duration connections at a low rate) would otherwise
+		 * give its block back and take it again for every event.
 		 */
 		e->busy[lane >> 6] &= ~(1ULL << (lane & 63));
 		l->head = l->tail = l->first->ev;

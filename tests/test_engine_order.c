@@ -7,6 +7,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -252,6 +253,25 @@ static void test_events_joining_the_slot_of_the_found_earliest_pop_in_order(void
 }
 
 /*
+ * A time at or after now for a randomized test: now itself (when `same`),
+ * coarse steps that make ties, or far ones that fill the wheel's upper
+ * levels.
+ */
+static ps_time time_ahead(struct ps_rng *r, ps_time now, bool same)
+{
+	switch (ps_rng_below(r, same ? 4 : 3) + !same) {
+	case 0:
+		return now;
+	case 1:
+		return now + 16 * ps_rng_below(r, 8);
+	case 2:
+		return now + 4096 * ps_rng_below(r, 64);
+	default:
+		return now + (ps_rng_next(r) >> (24 + ps_rng_below(r, 40)));
+	}
+}
+
+/*
  * The run loop's use: pop_before an end, with peeks, events scheduled
  * between a peek and its pop, busy slots of a few events and of many,
  * ties between lanes and wheel, times near and far; checked against a
@@ -269,22 +289,7 @@ static void test_pop_before_with_lanes_wheel_and_ties_pops_as_a_sort_would(void 
 	ps_rng_init(&r, 19, PS_STREAM_ARRIVALS, 1);
 	while (p.scheduled < N || p.n) {
 		for (unsigned k = ps_rng_below(&r, 4); k && p.scheduled < N && p.n < MAX_PENDING; k--) {
-			/* Coarse steps make ties; the far ones fill upper levels. */
-			ps_time t;
-			switch (ps_rng_below(&r, 4)) {
-			case 0:
-				t = e.now;
-				break;
-			case 1:
-				t = e.now + 16 * ps_rng_below(&r, 8);
-				break;
-			case 2:
-				t = e.now + 4096 * ps_rng_below(&r, 64);
-				break;
-			default:
-				t = e.now + (ps_rng_next(&r) >> (24 + ps_rng_below(&r, 40)));
-				break;
-			}
+			ps_time t = time_ahead(&r, e.now, true);
 			schedule_pending(&e, &p, (unsigned)ps_rng_below(&r, LANES + 2), t);
 		}
 		if (!p.n)
@@ -351,18 +356,7 @@ static void test_pop_before_outside_events_pops_as_a_sort_would(void **state)
 		ps_engine_play_outside(&e, out[first].t);
 		played++;
 		for (unsigned k = ps_rng_below(&r, 4); k && p.scheduled < N && p.n < MAX_PENDING; k--) {
-			ps_time t;
-			switch (ps_rng_below(&r, 3)) {
-			case 0:
-				t = e.now + 16 * ps_rng_below(&r, 8);
-				break;
-			case 1:
-				t = e.now + 4096 * ps_rng_below(&r, 64);
-				break;
-			default:
-				t = e.now + (ps_rng_next(&r) >> (24 + ps_rng_below(&r, 40)));
-				break;
-			}
+			ps_time t = time_ahead(&r, e.now, false);
 			schedule_pending(&e, &p, (unsigned)ps_rng_below(&r, LANES + 2), t);
 		}
 		ps_time gap = ps_rng_below(&r, 4) == 0 ? 0 : ps_rng_below(&r, 1 << (4 + ps_rng_below(&r, 16)));
