@@ -3,7 +3,9 @@
  * sequence number), so equal times break ties by scheduling order on every
  * machine. Events whose delay is constant (TIME_WAIT expiry, fixed
  * durations) go into FIFO lanes, queues that stay sorted because they are
- * filled in time order; the others go into a radix wheel.
+ * filled in time order; the others go into a radix wheel. A caller may
+ * also keep an event outside the queue, numbered as if queued (see
+ * ps_engine_pop_before_outside): a run keeps its arrivals so.
  *
  * The wheel works because time never runs backward: every event lies at or
  * after a base time, at most the time of the next event to come out. An
