@@ -615,6 +615,9 @@ const struct ps_qevent *ps_engine_lane_at(const struct ps_engine *e, unsigned la
 	if (lane >= e->nlanes || k >= e->lanes[lane].len)
 		return NULL;
 	const struct ps_lane *l = &e->lanes[lane];
+	/* Most looks stay in the head's block. */
+	if (k < (size_t)(l->head_end - l->head))
+		return l->head + k;
 	const struct ps_lane_block *b = l->first;
 	/* Blocks after the first are full from their start. */
 	for (k += (size_t)(l->head - b->ev); k >= PS_LANE_BLOCK; k -= PS_LANE_BLOCK)
