@@ -37,9 +37,14 @@
 __extension__ typedef unsigned __int128 u128;
 
 /* (time, sequence) as one number: a single compare the processor need not predict. */
+static inline u128 order_of(ps_time t, uint64_t seq_type)
+{
+	return ((u128)t << 64) | seq_type;
+}
+
 static inline u128 order(const struct ps_qevent *a)
 {
-	return ((u128)a->t << 64) | a->seq_type;
+	return order_of(a->t, a->seq_type);
 }
 
 static inline int before(const struct ps_qevent *a, const struct ps_qevent *b)
@@ -72,7 +77,12 @@ void ps_engine_fini(struct ps_engine *e)
 	reset(e, 0);
 }
 
-/* The queued form of a new event; 0, or -1 when the type does not fit. */
+/*
+ * The queued form of a new event, numbered now; 0, or -1 when the type
+ * does not fit or the numbers are used up. ps_engine_take_seq numbers an
+ * outside event by the same rule; written out here, not called, because
+ * through a shared helper the compiler made every schedule 0.2 % dearer.
+ */
 static int make(struct ps_engine *e, struct ps_qevent *q, ps_time t, uint32_t type, uint32_t id,
 		uint32_t gen)
 {
@@ -80,6 +90,11 @@ static int make(struct ps_engine *e, struct ps_qevent *q, ps_time t, uint32_t ty
 		return -1;
 	*q = (struct ps_qevent){ .t = t, .seq_type = (e->next_seq++ << TYPE_BITS) | type, .id = id, .gen = gen };
 	return 0;
+}
+
+uint64_t ps_engine_take_seq(struct ps_engine *e)
+{
+	return e->next_seq < MAX_SEQ ? e->next_seq++ : UINT64_MAX;
 }
 
 /* The event next_src names; src must name a pending one. */
@@ -572,11 +587,6 @@ int ps_engine_pop_before(struct ps_engine *e, ps_time end, struct ps_event *ev)
 	return ps_engine_pop_before_outside(e, end, PS_TIME_MAX, 0, ev);
 }
 
-uint64_t ps_engine_take_seq(struct ps_engine *e)
-{
-	return e->next_seq < MAX_SEQ ? e->next_seq++ : UINT64_MAX;
-}
-
 int ps_engine_pop_before_outside(struct ps_engine *e, ps_time end, ps_time t, uint64_t seq, struct ps_event *ev)
 {
 	int src = e->next_src;
@@ -590,7 +600,7 @@ int ps_engine_pop_before_outside(struct ps_engine *e, ps_time end, ps_time t, ui
 		return 0;
 	/* Queued, the outside event would order as (t, seq) with type 0; seq < 2^48, so the shift keeps it. */
 	const struct ps_qevent *q = at(e, src);
-	if (q->t >= end || order(q) >= ((u128)t << 64 | seq << TYPE_BITS))
+	if (q->t >= end || order(q) >= order_of(t, seq << TYPE_BITS))
 		return 0;
 	take(e, src, ev);
 	return 1;

@@ -162,6 +162,7 @@ int ps_engine_pop_before_outside(struct ps_engine *e, ps_time end, ps_time t, ui
 /* The clock moves to t (not before now) for an outside event played there, which counts as processed. */
 void ps_engine_play_outside(struct ps_engine *e, ps_time t);
 
+/* Events queued, in the lanes and the wheel; not those a caller keeps outside. */
 size_t ps_engine_pending(const struct ps_engine *e);
 
 /*
