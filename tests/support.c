@@ -103,6 +103,25 @@ char *pst_shell(const char *cmd, int *status)
 	return out;
 }
 
+int pst_shell_logged(const char *log, const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	assert_true(n > 0 && (size_t)n < sizeof(cmd) - 64 - strlen(log));
+	snprintf(cmd + n, sizeof(cmd) - (size_t)n, " >>'%s' 2>&1", log);
+	int rc = system(cmd);
+	return rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+void pst_fail_with_log(const char *log, const char *what)
+{
+	char *text = pst_read_file(log, NULL);
+	fail_msg("%s; the commands said:\n%s", what, text ? text : "(nothing)");
+}
+
 void pst_sleep_ms(long ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };

@@ -13,6 +13,13 @@ int pst_run_cli(char **out, const char *const *argv);
  * stores its exit status in *status (-1 if it did not exit normally). */
 char *pst_shell(const char *cmd, int *status);
 
+/* Runs the shell command (printf-style), its stdout and stderr appended to the file log; returns
+ * its exit status, -1 if it did not exit normally. For steps whose output matters only on failure. */
+int pst_shell_logged(const char *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Fails the test with what, followed by everything the commands wrote into log. */
+void pst_fail_with_log(const char *log, const char *what);
+
 /* The whole file, malloc'd and NUL-terminated; *len gets its length (may be NULL). NULL on error. */
 char *pst_read_file(const char *path, size_t *len);
 

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "support.h"
@@ -29,27 +28,6 @@ struct package {
 	char *root;    /* where it is unpacked */
 	char *log;     /* what the commands said */
 };
-
-/* Runs the shell command (printf-style), its output appended to the log; returns its exit status. */
-static int sh(const struct package *pk, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int sh(const struct package *pk, const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	assert_true(n > 0 && (size_t)n < sizeof(cmd) - 64);
-	snprintf(cmd + n, sizeof(cmd) - (size_t)n, " >>'%s' 2>&1", pk->log);
-	int rc = system(cmd);
-	return rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-static void fail_with_log(const struct package *pk, const char *what)
-{
-	char *log = pst_read_file(pk->log, NULL);
-	fail_msg("%s; the commands said:\n%s", what, log ? log : "(nothing)");
-}
 
 /* The output of a shell command, malloc'd; fails the test when it fails. */
 static char *output(const char *cmd)
@@ -83,15 +61,15 @@ static int setup(void **state)
 	assert_non_null(build);
 	*strrchr(build, '/') = '\0';
 	*state = pk;
-	if (sh(pk, "cpack -G DEB --config '%s/CPackConfig.cmake' -B '%s/pkg'", build, pk->scratch) != 0)
-		fail_with_log(pk, "cpack -G DEB failed");
+	if (pst_shell_logged(pk->log, "cpack -G DEB --config '%s/CPackConfig.cmake' -B '%s/pkg'", build, pk->scratch) != 0)
+		pst_fail_with_log(pk->log, "cpack -G DEB failed");
 	free(build);
 	char cmd[1024];
 	snprintf(cmd, sizeof(cmd), "ls '%s'/pkg/portsim_*.deb", pk->scratch);
 	pk->deb = output(cmd);
 	pk->deb[strcspn(pk->deb, "\n")] = '\0';
-	if (sh(pk, "dpkg-deb -x '%s' '%s'", pk->deb, pk->root) != 0)
-		fail_with_log(pk, "dpkg-deb -x failed");
+	if (pst_shell_logged(pk->log, "dpkg-deb -x '%s' '%s'", pk->deb, pk->root) != 0)
+		pst_fail_with_log(pk->log, "dpkg-deb -x failed");
 	return 0;
 }
 
@@ -171,27 +149,27 @@ static void test_unpacked_portsim_runs_and_plots_a_scenario(void **state)
 {
 	const struct package *pk = *state;
 	const char *r = pk->root;
-	if (sh(pk, "env -u PORTSIM_SHARE_DIR '%s/usr/bin/portsim' run '%s/usr/share/portsim/scenarios/" SCENARIO
+	if (pst_shell_logged(pk->log, "env -u PORTSIM_SHARE_DIR '%s/usr/bin/portsim' run '%s/usr/share/portsim/scenarios/" SCENARIO
 		   "' --quiet --out '%s/out'",
 	       r, r, r) != 0)
-		fail_with_log(pk, "the unpacked portsim run failed");
+		pst_fail_with_log(pk->log, "the unpacked portsim run failed");
 	assert_true(exists(r, "out/timeseries.csv"));
-	if (sh(pk, "command -v gnuplot") != 0) {
+	if (pst_shell_logged(pk->log, "command -v gnuplot") != 0) {
 		printf("gnuplot is not on PATH (the package recommends gnuplot-nox); plotting skipped\n");
 		skip();
 	}
-	if (sh(pk, "env -u PORTSIM_SHARE_DIR '%s/usr/bin/portsim' plot '%s/out'", r, r) != 0)
-		fail_with_log(pk, "the unpacked portsim plot failed");
+	if (pst_shell_logged(pk->log, "env -u PORTSIM_SHARE_DIR '%s/usr/bin/portsim' plot '%s/out'", r, r) != 0)
+		pst_fail_with_log(pk->log, "the unpacked portsim plot failed");
 	static const char *const figures[] = { "out/occupancy.png", "out/occupancy.svg", "out/failures.png",
 					       "out/failures.svg" };
 	for (size_t i = 0; i < 4; i++)
 		if (!exists(r, figures[i]))
-			fail_with_log(pk, figures[i]);
+			pst_fail_with_log(pk->log, figures[i]);
 	char *gp = pst_path(r, "usr/share/portsim/failures.gp"), *png = pst_path(r, "out/failures.png");
 	assert_int_equal(unlink(gp), 0);
 	assert_int_equal(unlink(png), 0);
-	if (sh(pk, "env -u PORTSIM_SHARE_DIR '%s/usr/bin/portsim' plot '%s/out'", r, r) != 0)
-		fail_with_log(pk, "the unpacked portsim plot failed");
+	if (pst_shell_logged(pk->log, "env -u PORTSIM_SHARE_DIR '%s/usr/bin/portsim' plot '%s/out'", r, r) != 0)
+		pst_fail_with_log(pk->log, "the unpacked portsim plot failed");
 	assert_true(exists(r, "out/occupancy.png"));
 	if (exists(r, "out/failures.png"))
 		fail_msg("portsim plot drew failures.png without the package's failures.gp: it used other scripts");

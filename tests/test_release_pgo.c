@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "support.h"
 
@@ -26,15 +25,6 @@ struct release {
 	int built; /* exit status of configure and build */
 };
 
-static int sh_logged(const char *log, const char *cmd)
-{
-	char full[8192];
-	int n = snprintf(full, sizeof(full), "(%s) >>'%s' 2>&1", cmd, log);
-	assert_true(n > 0 && (size_t)n < sizeof(full));
-	int rc = system(full);
-	return rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
 /* Configures and builds Release once, for every test. */
 static int setup(void **state)
 {
@@ -44,12 +34,10 @@ static int setup(void **state)
 	assert_non_null(r->scratch);
 	r->build = pst_path(r->scratch, "release");
 	r->log = pst_path(r->scratch, "log");
-	char cmd[4096];
-	snprintf(cmd, sizeof(cmd),
-		 "cmake -S '%s' -B '%s' -DCMAKE_BUILD_TYPE=Release -DPORTSIM_TESTS=OFF "
-		 "-DCMAKE_C_COMPILER='%s' && cmake --build '%s' -j2",
-		 PORTSIM_SOURCE_DIR, r->build, PORTSIM_C_COMPILER, r->build);
-	r->built = sh_logged(r->log, cmd);
+	r->built = pst_shell_logged(r->log,
+				    "(cmake -S '%s' -B '%s' -DCMAKE_BUILD_TYPE=Release -DPORTSIM_TESTS=OFF "
+				    "-DCMAKE_C_COMPILER='%s' && cmake --build '%s' -j2)",
+				    PORTSIM_SOURCE_DIR, r->build, PORTSIM_C_COMPILER, r->build);
 	*state = r;
 	return 0;
 }
@@ -68,8 +56,9 @@ static int teardown(void **state)
 static void assert_built(const struct release *r)
 {
 	if (r->built != 0) {
-		char *log = pst_read_file(r->log, NULL);
-		fail_msg("the Release build failed (%d); it said:\n%s", r->built, log ? log : "(nothing)");
+		char what[64];
+		snprintf(what, sizeof(what), "the Release build failed (%d)", r->built);
+		pst_fail_with_log(r->log, what);
 	}
 }
 
