@@ -15,12 +15,21 @@
 
 #include "portsim/interrupt.h"
 
-/* Schedules in the population's lane when the delay is the same for all, else in the wheel. */
+/*
+ * Schedules in the population's lane when the delay is the same for all;
+ * else, for an arrival of population 0 served at once, notes it for the
+ * drawing thread's sorted ends, which hold it already; else in the wheel.
+ */
 static int schedule_end(struct run *r, unsigned pop, ps_time t, uint32_t type, uint32_t id,
 			uint32_t gen)
 {
 	if (r->cfg->workload.pop[pop].duration.kind == PS_DURATION_FIXED)
 		return ps_engine_schedule_lane(&r->engine, LANE_END(pop), t, type, id, gen);
+	if (r->ends.arming) {
+		int noted = ps_run_end_arm(r, t, type, id, gen);
+		if (noted != 0)
+			return noted < 0 ? -1 : 0;
+	}
 	return ps_engine_schedule(&r->engine, t, type, id, gen);
 }
 
@@ -303,11 +312,7 @@ static int arrival_next(struct run *r, unsigned pop, ps_time t)
 			return -1;
 		ar->t[pop] = t;
 	}
-	unsigned first = 0;
-	for (unsigned i = 1; i < r->cfg->workload.npop; i++)
-		if (ar->t[i] < ar->t[first] || (ar->t[i] == ar->t[first] && ar->seq[i] < ar->seq[first]))
-			first = i;
-	ar->first = first;
+	ps_run_outside_first(ar);
 	return 0;
 }
 
@@ -317,11 +322,38 @@ static int on_arrival(struct run *r, unsigned pop)
 	ps_time next;
 	if (r->open_ahead)
 		open_ahead(r, pop);
-	ps_draws_next(r->draws, pop, r->engine.now, &a, &next);
+	if (ps_draws_next(r->draws, pop, r->engine.now, &a, &next) != 0)
+		return -1;
 	r->m->requests++;
-	if (serve(r, pop, &a, 0) != 0)
+	if (pop != r->ends.pop) {
+		if (serve(r, pop, &a, 0) != 0)
+			return -1;
+		return arrival_next(r, pop, next);
+	}
+	/* Served now, at the arrival's time, its end is the one the drawing thread sorted. */
+	r->ends.arming = true;
+	int rc = serve(r, pop, &a, 0);
+	r->ends.arming = false;
+	if (rc != 0)
+		return -1;
+	r->ends.played++;
+	/* Ends of this arrival may now be judged; what comes first is found by arrival_next. */
+	if (!r->ends.next && ps_run_ends_look(r) != 0)
 		return -1;
 	return arrival_next(r, pop, next);
+}
+
+/* Takes the end r->ends.next names, the earliest of everything pending, as the event to play now; 0, or -1 (see ps_run_ends_look). */
+static int take_end(struct run *r, struct ps_event *ev)
+{
+	struct ends *e = &r->ends;
+	struct armed *a = &e->armed[e->next->k & (ENDS_ARMED - 1)];
+	*ev = (struct ps_event){ .t = r->arrivals.t[e->src], .seq = a->seq, .type = a->type, .id = a->id,
+				 .gen = a->gen };
+	a->k = NO_ARRIVAL;
+	ps_draws_end_take(r->draws);
+	ps_engine_play_outside(&r->engine, ev->t);
+	return ps_run_ends_look(r);
 }
 
 static bool live(const struct run *r, const struct ps_event *ev)
@@ -436,16 +468,25 @@ static enum ps_run_stop play(struct run *r, ps_time sample_dt, bool show_progres
 	for (ps_time next_sample = 0; end == PS_RUN_PLAYED; next_sample += sample_dt) {
 		ps_time stop = next_sample < r->end ? next_sample : r->end;
 		for (;;) {
-			/* A queued event before the first arrival, else that arrival, until the sample's time. */
+			/*
+			 * A queued event before the first arrival (or sorted
+			 * end), else that arrival or end, until the sample's time.
+			 */
 			const struct arrivals *ar = &r->arrivals;
-			int failed;
-			if (ps_engine_pop_before_outside(&r->engine, stop, ar->t[ar->first], ar->seq[ar->first], &ev)) {
-				failed = dispatch(r, &ev);
-			} else if (ar->t[ar->first] < stop) {
-				ps_engine_play_outside(&r->engine, ar->t[ar->first]);
-				failed = on_arrival(r, ar->first);
-			} else {
+			unsigned first = ar->first;
+			int failed = 0;
+			bool queued = ps_engine_pop_before_outside(&r->engine, stop, ar->t[first], ar->seq[first], &ev);
+			if (!queued && ar->t[first] >= stop)
 				break;
+			if (queued || first == r->ends.src) {
+				/* One call for both, so that it stays inlined. */
+				if (!queued)
+					failed = take_end(r, &ev);
+				if (!failed)
+					failed = dispatch(r, &ev);
+			} else {
+				ps_engine_play_outside(&r->engine, ar->t[first]);
+				failed = on_arrival(r, first);
 			}
 			if (failed) {
 				end = PS_RUN_NO_MEMORY;
@@ -481,6 +522,7 @@ static void run_fini(struct run *r)
 		ps_draws_stop(r->draws);
 		free(r->draws);
 	}
+	ps_run_ends_fini(r);
 	ps_workload_fini(&r->wl);
 	for (unsigned i = 0; i < PS_MAX_POPULATIONS; i++)
 		free(r->idle_head[i]);
@@ -545,11 +587,24 @@ static int run_init(struct run *r, const struct ps_run_config *cfg, bool draw_ah
 		snprintf(err, size, "out of memory");
 		return -1;
 	}
-	ps_draws_start(r->draws, &r->wl, r->end, draw_ahead);
+	/*
+	 * Population 0's ends are sorted by the thread when they would go to
+	 * the wheel (durations not all one), and when its connections cost
+	 * the run more than the sorting costs the thread: not for pooled
+	 * requests, most of which open nothing, and with which the thread
+	 * became the slower side.
+	 */
+	bool sort_ends = wc->npop > 0 && wc->pop[0].duration.kind != PS_DURATION_FIXED && !wc->pop[0].keepalive;
+	ps_draws_start(r->draws, &r->wl, r->end, draw_ahead, sort_ends);
+	for (unsigned i = 0; i <= PS_MAX_POPULATIONS; i++)
+		r->arrivals.t[i] = PS_TIME_MAX;
+	r->arrivals.n = wc->npop;
+	if (ps_run_ends_init(r) != 0) {
+		snprintf(err, size, "out of memory");
+		return -1;
+	}
 	/* Decided once: for most strategies, or without the thread, an arrival looks at nothing ahead. */
 	r->open_ahead = r->draws->threaded && ps_host_looks_ahead(&r->host);
-	for (unsigned i = 0; i < PS_MAX_POPULATIONS; i++)
-		r->arrivals.t[i] = PS_TIME_MAX;
 	for (unsigned i = 0; i < wc->npop; i++) {
 		if (arrival_next(r, i, ps_draws_first(r->draws, i)) != 0) {
 			snprintf(err, size, "out of memory");

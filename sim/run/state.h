@@ -58,15 +58,58 @@ enum {
  * of a plain run's events, and the queue's bookkeeping for a lane that
  * holds one event (marking it busy, finding the earliest lane again) was
  * most of its cost. Each takes the sequence number the queue would have
- * given it, so that it is played in the same order as if queued.
+ * given it, so that it is played in the same order as if queued. When the
+ * drawing thread sorts population 0's ends (struct ends below), the next
+ * one to play is kept here too, after the populations, as one more
+ * source: the run's loop then compares nothing more than before.
  */
 struct arrivals {
-	ps_time t[PS_MAX_POPULATIONS];   /* PS_TIME_MAX: none before the end */
-	uint64_t seq[PS_MAX_POPULATIONS];
-	unsigned first;                  /* the population whose arrival comes first */
+	ps_time t[PS_MAX_POPULATIONS + 1];   /* PS_TIME_MAX: none before the end */
+	uint64_t seq[PS_MAX_POPULATIONS + 1];
+	unsigned n;                          /* the populations, and the ends' place when sorted */
+	unsigned first;                      /* the one that comes first */
 };
 
+/* Finds again which of the outside sources comes first. */
+static inline void ps_run_outside_first(struct arrivals *ar)
+{
+	unsigned first = 0;
+	for (unsigned i = 1; i < ar->n; i++)
+		if (ar->t[i] < ar->t[first] || (ar->t[i] == ar->t[first] && ar->seq[i] < ar->seq[first]))
+			first = i;
+	ar->first = first;
+}
+
 #define NONE UINT32_MAX
+
+/*
+ * The ends of population 0's connections, when the drawing thread sorts
+ * them (draws.h): the run notes, per arrival, the end it wants played,
+ * with the sequence number the queue would have given it, and plays the
+ * ends the thread hands over in order against the queue and the arrivals.
+ * A note is kept at the arrival's number modulo ENDS_ARMED; an end whose
+ * place is still taken (a connection longer than the last ENDS_ARMED
+ * arrivals) goes to the queue instead, and the thread's copy is passed
+ * over.
+ */
+#define ENDS_ARMED 16384u
+#define NO_ARRIVAL UINT64_MAX
+
+struct armed {
+	uint64_t k;   /* the arrival's number; NO_ARRIVAL: the place is free */
+	uint64_t seq; /* the queue's number for the end */
+	uint32_t type, id, gen;
+};
+
+struct ends {
+	bool on;
+	unsigned pop;           /* 0 when on, else no population's number */
+	unsigned src;           /* the ends' place in struct arrivals when on, else none */
+	bool arming;            /* an arrival of population 0 is being served: its end may be noted */
+	uint64_t played;        /* population 0's arrivals played: those the thread's ends may be judged against */
+	struct armed *armed;    /* [ENDS_ARMED] */
+	const struct armed *next; /* the note of the next end to play, or NULL: none before population 0's next arrival */
+};
 
 /* What the run keeps per connection slot beyond the host's record. */
 struct slot {
@@ -89,6 +132,7 @@ struct run {
 	const struct ps_run_config *cfg;
 	struct ps_engine engine;
 	struct arrivals arrivals;
+	struct ends ends;
 	struct ps_host host;
 	struct ps_workload wl;
 	struct ps_draws *draws;      /* wl's draws, made ahead on a second core when the options allow */
@@ -122,6 +166,23 @@ static inline void ps_run_note_occupancy(struct run *r)
 {
 	ps_metrics_occupancy(r->m, r->host.established, r->host.time_wait, ps_host_ports_in_use(&r->host));
 }
+
+/* ---- ends.c: population 0's ends, sorted by the drawing thread ---- */
+
+/* Prepares the notes when the draws sort the ends; 0, or -1 (memory). */
+int ps_run_ends_init(struct run *r);
+void ps_run_ends_fini(struct run *r);
+
+/* Notes the end of the arrival being served, at t: 1, or 0 when it must be queued instead, or -1 (numbers used up). */
+int ps_run_end_arm(struct run *r, ps_time t, uint32_t type, uint32_t id, uint32_t gen);
+
+/*
+ * Finds the next end to play (r->ends.next, or NULL) and puts it in its
+ * place among the outside sources: after one was played, and after an
+ * arrival of population 0 when none was in sight. 0, or -1 when the
+ * thread stopped (memory).
+ */
+int ps_run_ends_look(struct run *r);
 
 /* ---- close.c: how a connection ends ---- */
 
