@@ -31,6 +31,8 @@
 #define BATCH 64u
 /* The thread's nap when every ring is full: a quarter of a ring lasts the run about 0.2 ms or more. */
 #define NAP_NS 100000L
+/* Items the thread publishes at a time while it refills a ring. */
+#define CHUNK 256u
 /* Items the run asks for ahead of the one it reads (two to a cache line). */
 #define AHEAD 32u
 /* Ends per ring (16 bytes each: 256 KiB): more than the arrivals ahead, so that it seldom fills. */
@@ -160,29 +162,40 @@ static bool fill(struct ps_draws *d, unsigned pop)
 	uint64_t room = RING_ITEMS - (r->made - atomic_load_explicit(&r->head, memory_order_acquire));
 	if (room < RING_ITEMS / 4)
 		return moved;
-	for (uint64_t k = 0; k < room; k++) {
-		if (r->t >= d->end) {
-			r->finished = true;
-			break;
+	for (uint64_t k = 0; k < room;) {
+		/* Published a chunk at a time: the run, near the tail, need not wait for the whole refill. */
+		uint64_t chunk = k + CHUNK < room ? k + CHUNK : room;
+		bool last = false;
+		for (; k < chunk; k++) {
+			if (r->t >= d->end) {
+				r->finished = last = true;
+				break;
+			}
+			struct item *it = &r->wbuf[r->made & RING_MASK];
+			/* As the run itself did: the attempt at arrival t, then the next arrival from t. */
+			ps_workload_draw(d->own, pop, &it->a);
+			ps_time t = r->t;
+			it->next = ps_workload_next_arrival(d->own, pop, t);
+			r->t = it->next;
+			if (e && !end_of(d, e, r->made, t, it)) {
+				last = true; /* the items before it are published; the run stops when it needs this one */
+				break;
+			}
+			r->made++;
 		}
-		struct item *it = &r->wbuf[r->made & RING_MASK];
-		/* As the run itself did: the attempt at arrival t, then the next arrival from t. */
-		ps_workload_draw(d->own, pop, &it->a);
-		ps_time t = r->t;
-		it->next = ps_workload_next_arrival(d->own, pop, t);
-		r->t = it->next;
-		if (e && !end_of(d, e, r->made, t, it))
-			break; /* the items before it are published; the run stops when it needs this one */
-		r->made++;
-	}
-	if (e) {
-		ps_time limit = r->t < d->end ? r->t + 1 : d->end;
-		if (emit(e, limit))
+		if (e) {
+			ps_time limit = r->t < d->end ? r->t + 1 : d->end;
+			if (!emit(e, limit)) {
+				e->owed = limit;
+				publish(r, e, e->done_made);
+				return true;
+			}
 			e->done_made = r->made;
-		else
-			e->owed = limit;
+		}
+		publish(r, e, e ? e->done_made : 0);
+		if (last)
+			break;
 	}
-	publish(r, e, e ? e->done_made : 0);
 	return true;
 }
 
