@@ -7,10 +7,11 @@
  *
  * What keeps the two cores from slowing each other: the thread draws on a
  * copy of the workload on cache lines of its own; each side publishes its
- * position in the ring only every so many items, on a line of its own; the
- * thread refills a ring only once a quarter of it is free, then in one go;
- * and the run asks for the items a few lines ahead of the one it reads, so
- * moving them from the other core's cache overlaps its work.
+ * position in the ring only every so many items, on a line of its own, and
+ * keeps its own copy of the ring's address; the thread refills a ring only
+ * once a quarter of it is free, then in one go, published a chunk at a
+ * time; and the run asks for the items a few lines ahead of the one it
+ * reads, so moving them from the other core's cache overlaps its work.
  */
 #include "portsim/draws.h"
 
@@ -135,10 +136,10 @@ static void publish(struct ps_draws_ring *r, struct ps_draws_ends *e, uint64_t d
 
 /*
  * Refills pop's ring when a quarter of it is free: whether it drew or
- * handed over anything. For population 0 with ends, the items drawn in
- * one go are done once every end up to the last one's `next` is written:
- * an end at that time itself comes before that arrival, whose number the
- * run takes after the ends of the arrivals before it.
+ * handed over anything. For population 0 with ends, the items of a chunk
+ * are done once every end up to the last one's `next` is written: an end
+ * at that time itself comes before that arrival, whose number the run
+ * takes after the ends of the arrivals before it.
  */
 static bool fill(struct ps_draws *d, unsigned pop)
 {
@@ -257,11 +258,10 @@ static bool start_ends(struct ps_draws *d)
 	atomic_init(&e->done, 0);
 	atomic_init(&e->head, 0);
 	e->buf = e->wbuf = lines(ENDS_ITEMS * sizeof(*e->buf));
-	e->cal = lines(sizeof(*e->cal));
-	if (!e->buf || !e->cal)
-		return false;
-	ps_engine_init(e->cal, 0);
-	return true;
+	/* Made an empty queue at once, so that free_rings may finish it whatever failed. */
+	if ((e->cal = lines(sizeof(*e->cal))) != NULL)
+		ps_engine_init(e->cal, 0);
+	return e->buf && e->cal;
 }
 
 /* 0, or -1 when the thread or its memory could not be had. */

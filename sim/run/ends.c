@@ -9,7 +9,7 @@
 
 int ps_run_ends_init(struct run *r)
 {
-	/* Without the thread's ends, nothing is ever to be looked for: known stays true. */
+	/* Without the thread's ends, no population's arrivals note ends, and no outside source is theirs. */
 	r->ends = (struct ends){ .on = r->draws->ends, .pop = PS_MAX_POPULATIONS, .src = UINT32_MAX };
 	if (!r->ends.on)
 		return 0;
