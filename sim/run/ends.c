@@ -10,8 +10,8 @@
 int ps_run_ends_init(struct run *r)
 {
 	/* Without the thread's ends, no population's arrivals note ends, and no outside source is theirs. */
-	r->ends = (struct ends){ .on = r->draws->ends, .pop = PS_MAX_POPULATIONS, .src = UINT32_MAX };
-	if (!r->ends.on)
+	r->ends = (struct ends){ .pop = PS_MAX_POPULATIONS, .src = UINT32_MAX };
+	if (!r->draws->ends)
 		return 0;
 	r->ends.pop = 0;
 	r->ends.src = r->arrivals.n++;
@@ -57,7 +57,7 @@ int ps_run_ends_look(struct run *r)
 		/* An end of an arrival not yet played comes after that arrival, which is the run's next: look again after it. */
 		if (k >= e->played)
 			break;
-		const struct armed *a = &e->armed[k & (ENDS_ARMED - 1)];
+		struct armed *a = &e->armed[k & (ENDS_ARMED - 1)];
 		if (a->k == k) {
 			e->next = a;
 			ar->t[e->src] = t;
@@ -67,6 +67,5 @@ int ps_run_ends_look(struct run *r)
 		/* No end was noted for it (its connect failed, or its place was taken): passed over. */
 		ps_draws_end_take(r->draws);
 	}
-	ps_run_outside_first(ar);
 	return rc < 0 ? -1 : 0;
 }

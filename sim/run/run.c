@@ -325,6 +325,11 @@ static int on_arrival(struct run *r, unsigned pop)
 	if (ps_draws_next(r->draws, pop, r->engine.now, &a, &next) != 0)
 		return -1;
 	r->m->requests++;
+	/*
+	 * Apart, though its last lines repeat the sorted path's: one test then
+	 * keeps the other populations' path as it was (1 % fewer instructions
+	 * on the proxy shape, measured).
+	 */
 	if (pop != r->ends.pop) {
 		if (serve(r, pop, &a, 0) != 0)
 			return -1;
@@ -337,7 +342,7 @@ static int on_arrival(struct run *r, unsigned pop)
 	if (rc != 0)
 		return -1;
 	r->ends.played++;
-	/* Ends of this arrival may now be judged; what comes first is found by arrival_next. */
+	/* Ends of this arrival may now be judged; which source comes first, arrival_next finds. */
 	if (!r->ends.next && ps_run_ends_look(r) != 0)
 		return -1;
 	return arrival_next(r, pop, next);
@@ -347,13 +352,16 @@ static int on_arrival(struct run *r, unsigned pop)
 static int take_end(struct run *r, struct ps_event *ev)
 {
 	struct ends *e = &r->ends;
-	struct armed *a = &e->armed[e->next->k & (ENDS_ARMED - 1)];
+	struct armed *a = e->next;
 	*ev = (struct ps_event){ .t = r->arrivals.t[e->src], .seq = a->seq, .type = a->type, .id = a->id,
 				 .gen = a->gen };
 	a->k = NO_ARRIVAL;
 	ps_draws_end_take(r->draws);
 	ps_engine_play_outside(&r->engine, ev->t);
-	return ps_run_ends_look(r);
+	if (ps_run_ends_look(r) != 0)
+		return -1;
+	ps_run_outside_first(&r->arrivals);
+	return 0;
 }
 
 static bool live(const struct run *r, const struct ps_event *ev)

@@ -102,13 +102,12 @@ struct armed {
 };
 
 struct ends {
-	bool on;
-	unsigned pop;           /* 0 when on, else no population's number */
-	unsigned src;           /* the ends' place in struct arrivals when on, else none */
+	unsigned pop;           /* 0 when the thread sorts ends, else no population's number */
+	unsigned src;           /* the ends' place in struct arrivals when it does, else none */
 	bool arming;            /* an arrival of population 0 is being served: its end may be noted */
 	uint64_t played;        /* population 0's arrivals played: those the thread's ends may be judged against */
 	struct armed *armed;    /* [ENDS_ARMED] */
-	const struct armed *next; /* the note of the next end to play, or NULL: none before population 0's next arrival */
+	struct armed *next;     /* the note of the next end to play, or NULL: none before population 0's next arrival */
 };
 
 /* What the run keeps per connection slot beyond the host's record. */
@@ -178,9 +177,10 @@ int ps_run_end_arm(struct run *r, ps_time t, uint32_t type, uint32_t id, uint32_
 
 /*
  * Finds the next end to play (r->ends.next, or NULL) and puts it in its
- * place among the outside sources: after one was played, and after an
- * arrival of population 0 when none was in sight. 0, or -1 when the
- * thread stopped (memory).
+ * place among the outside sources, after one was played and after an
+ * arrival of population 0 when none was in sight; which source comes
+ * first is the caller's to find again (ps_run_outside_first). 0, or -1
+ * when the thread stopped (memory).
  */
 int ps_run_ends_look(struct run *r);
 
